@@ -1,0 +1,1 @@
+"""Science and I/O of phenodag, free of any Dagster import."""

@@ -1,0 +1,1 @@
+"""Dagster wiring of phenodag: assets, checks, partitions, sensors, schedules, resources."""
