@@ -29,5 +29,4 @@ def inbox_sweep(
     new = sorted({a.plate_id for a in todo} - set(context.instance.get_dynamic_partitions(name)))
     if new:  # schedules cannot return partition requests, so the sweep adds them itself
         context.instance.add_dynamic_partitions(name, new)
-    tick = context.scheduled_execution_time.isoformat() if context.scheduled_execution_time else "manual"
-    return [dg.RunRequest(partition_key=a.plate_id, run_key=f"{a.plate_id}:{a.fingerprint}:{tick}") for a in todo]
+    return [dg.RunRequest(partition_key=a.plate_id, run_key=f"{a.plate_id}:{a.fingerprint}") for a in todo]
