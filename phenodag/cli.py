@@ -2,7 +2,6 @@
 
 import argparse
 import logging
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -17,10 +16,9 @@ logger = logging.getLogger("phenodag.cli")
 
 
 def _instance(settings: Settings) -> dg.DagsterInstance:
-    """The persistent Dagster instance of the phenodag home, so runs show up in ``dagster dev``."""
+    """Open the persistent Dagster instance of the phenodag home, so runs show up in ``dagster dev``."""
     settings.ensure()
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
-    return dg.DagsterInstance.get()
+    return dg.DagsterInstance.from_config(str(settings.dagster_home))
 
 
 def ingest(settings: Settings, plate_dir: Path, plate_id: str | None = None) -> dg.ExecuteInProcessResult:
@@ -39,15 +37,15 @@ def ingest(settings: Settings, plate_dir: Path, plate_id: str | None = None) -> 
     from phenodag.definitions import build_definitions
 
     defs = build_definitions(settings)
-    instance = _instance(settings)
     try:
         key = read_plate_config(plate_dir, plate_id).plate_id
     except PlateError:
         key = plate_id or plate_dir.name  # the run itself files the rejection in quarantine
-    instance.add_dynamic_partitions("plates", [key])
-    job = defs.resolve_job_def("ingest_plate_job")
     config = {"ops": {"ingest_plate": {"config": {"plate_dir": str(plate_dir.resolve())}}}}
-    return job.execute_in_process(run_config=config, partition_key=key, instance=instance, raise_on_error=False)
+    with _instance(settings) as instance:  # resolve inside: definitions read state through the current instance
+        job = defs.resolve_job_def("ingest_plate_job")
+        instance.add_dynamic_partitions("plates", [key])
+        return job.execute_in_process(run_config=config, partition_key=key, instance=instance, raise_on_error=False)
 
 
 def materialize_sql(settings: Settings) -> dg.ExecuteInProcessResult:
@@ -57,8 +55,9 @@ def materialize_sql(settings: Settings) -> dg.ExecuteInProcessResult:
 
     defs = build_definitions(settings)
     job = dg.define_asset_job("sql_models_job", selection=dg.AssetSelection.groups(GROUP))
-    resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def("sql_models_job")
-    return resolved.execute_in_process(instance=_instance(settings), raise_on_error=False)
+    with _instance(settings) as instance:
+        resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def("sql_models_job")
+        return resolved.execute_in_process(instance=instance, raise_on_error=False)
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:

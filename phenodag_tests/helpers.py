@@ -17,10 +17,16 @@ def noise(seed: int, shape: tuple[int, int] = (32, 32), dtype: type = np.uint8) 
 def platemap(wells: list[str], compound: str = "DMSO", **extra: list[object]) -> pl.DataFrame:
     """A plate map with one row per well."""
     n = len(wells)
-    return pl.DataFrame({
-        "well": wells, "cell_line": ["HCC 2279"] * n, "compound": [compound] * n,
-        "concentration_um": [0.0] * n, "replicate": list(range(1, n + 1)), **extra,
-    })
+    return pl.DataFrame(
+        {
+            "well": wells,
+            "cell_line": ["HCC 2279"] * n,
+            "compound": [compound] * n,
+            "concentration_um": [0.0] * n,
+            "replicate": list(range(1, n + 1)),
+            **extra,
+        }
+    )
 
 
 def plate_folder(root: Path, name: str, images: dict[str, np.ndarray], pm: pl.DataFrame, complete: bool = True) -> Path:

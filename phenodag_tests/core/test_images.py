@@ -78,7 +78,7 @@ def test_garbage_and_unknown_types(tmp_path: Path) -> None:
     (tmp_path / "x.bmp").write_bytes(b"BM")
     with pytest.raises(ImageDecodeError, match="unknown image type"):
         decode_image(tmp_path / "x.bmp")
-    with pytest.raises(ImageDecodeError, match="missing.tif"):
+    with pytest.raises(ImageDecodeError, match=r"missing\.tif"):
         decode_image(tmp_path / "missing.tif")
 
 

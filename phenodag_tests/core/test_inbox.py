@@ -1,9 +1,9 @@
 from pathlib import Path
 
+import pytest
+
 from phenodag.core.inbox import find_plate_folder, fingerprint, pending, scan_inbox
 from phenodag.core.toy_plate import write_toy_plate
-
-import pytest
 
 
 def test_only_marked_folders_count(tmp_path: Path) -> None:

@@ -48,8 +48,12 @@ def test_incucyte_elapsed_with_plate_level_treatment_hours(tmp_path: Path) -> No
 
 
 def test_cv8000_timepoints_and_channels(tmp_path: Path) -> None:
-    images = {cv8000_name("CL3_P2", "B3", t, f, c): noise(100 * t + 10 * f + c) for t in (1, 2) for f in (1, 2)
-              for c in (1, 2)}
+    images = {
+        cv8000_name("CL3_P2", "B3", t, f, c): noise(100 * t + 10 * f + c)
+        for t in (1, 2)
+        for f in (1, 2)
+        for c in (1, 2)
+    }
     folder = plate_folder(tmp_path, "CL3_P2", images, platemap(["B03"]))
     (folder / "timepoints.csv").write_text("timepoint,time_h\n1,24\n2,72\n")
     r = ingest_plate(folder)
@@ -67,10 +71,13 @@ def test_cv8000_end_point_time_from_platemap(tmp_path: Path) -> None:
 
 
 def test_generic_regex_layout(tmp_path: Path) -> None:
-    images = {f"scan_{w}_f{s}_t{t}h.png": noise(s * 10 + t + ord(w[1])) for w in ("D5", "D6") for s in (1,) for t in (0, 8)}
+    images = {
+        f"scan_{w}_f{s}_t{t}h.png": noise(s * 10 + t + ord(w[1])) for w in ("D5", "D6") for s in (1,) for t in (0, 8)
+    }
     folder = plate_folder(tmp_path, "R1", images, platemap(["D05", "D06"]))
-    write_plate_yaml(folder, {"layout": "regex",
-                              "pattern": r"^scan_(?P<well>[A-P]\d+)_f(?P<site>\d+)_t(?P<time_h>\d+)h\.png$"})
+    write_plate_yaml(
+        folder, {"layout": "regex", "pattern": r"^scan_(?P<well>[A-P]\d+)_f(?P<site>\d+)_t(?P<time_h>\d+)h\.png$"}
+    )
     r = ingest_plate(folder)
     assert r.images is not None and r.images.height == 4 and r.layout == "regex"
 
@@ -78,11 +85,11 @@ def test_generic_regex_layout(tmp_path: Path) -> None:
 def test_bad_inputs_are_quarantined_and_good_images_land(tmp_path: Path) -> None:
     good = {incucyte("B3", 1, t): noise(t + 50) for t in (0, 2, 4)}
     bad = {
-        incucyte("B3", 2, 0): noise(1, shape=(16, 16)),           # wrong size
-        incucyte("B9", 1, 0): noise(2),                            # well missing from the plate map
-        incucyte("B3", 3, 0): noise(50),                           # same content as B3/1/0h
-        incucyte("B3", 1, 2, ext="png"): noise(3),                 # same well, site and time as a TIFF; sorts first
-        "HCC 2279_CL3_P2_B3_1_20240301_0900.tif": noise(4),        # name matches no layout
+        incucyte("B3", 2, 0): noise(1, shape=(16, 16)),  # wrong size
+        incucyte("B9", 1, 0): noise(2),  # well missing from the plate map
+        incucyte("B3", 3, 0): noise(50),  # same content as B3/1/0h
+        incucyte("B3", 1, 2, ext="png"): noise(3),  # same well, site and time as a TIFF; sorts first
+        "HCC 2279_CL3_P2_B3_1_20240301_0900.tif": noise(4),  # name matches no layout
     }
     folder = plate_folder(tmp_path, "CL3_P2", {**good, **bad}, treated_map(["B03"]))
     truncated = folder / incucyte("B3", 4, 0)
@@ -151,8 +158,9 @@ def test_reingest_is_idempotent(tmp_path: Path) -> None:
 
 
 def test_growing_plate_decodes_only_new_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = plate_folder(tmp_path, "CL3_P2", {incucyte("B3", 1, t): noise(t + 1) for t in (0, 2)},
-                          treated_map(["B03"]))
+    folder = plate_folder(
+        tmp_path, "CL3_P2", {incucyte("B3", 1, t): noise(t + 1) for t in (0, 2)}, treated_map(["B03"])
+    )
     first = ingest_plate(folder)
     plate_folder(tmp_path, "CL3_P2", {incucyte("B3", 1, 4): noise(99)}, treated_map(["B03"]))
     decoded: list[str] = []

@@ -62,7 +62,11 @@ def test_plate_yaml_fields(tmp_path: Path) -> None:
     )
     config = read_plate_config(folder)
     assert (config.plate_id, config.layout, config.timepoints, config.image_size) == (
-        "CL3_P2", "cv8000", {1: 24.0, 2: 72.0}, (64, 32))
+        "CL3_P2",
+        "cv8000",
+        {1: 24.0, 2: 72.0},
+        (64, 32),
+    )
 
 
 @pytest.mark.parametrize(

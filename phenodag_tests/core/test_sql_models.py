@@ -15,8 +15,14 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_refs_sources_lines_and_description(tmp_path: Path) -> None:
-    m = parse_model(write(tmp_path, "m", "-- Counts.\n-- Per plate.\nselect *\nfrom {{ source('raw_images') }}\n"
-                          "join {{ref( \"other\" )}} using (x)\n"))
+    m = parse_model(
+        write(
+            tmp_path,
+            "m",
+            "-- Counts.\n-- Per plate.\nselect *\nfrom {{ source('raw_images') }}\n"
+            'join {{ref( "other" )}} using (x)\n',
+        )
+    )
     assert m.dependencies == ["raw_images", "other"]
     assert [(r.kind, r.line) for r in m.refs] == [("source", 4), ("ref", 5)]
     assert m.description == "Counts.\nPer plate."
@@ -49,14 +55,25 @@ def test_unsupported_template(tmp_path: Path) -> None:
 def test_shipped_models_run_over_toy_tables() -> None:
     models = {m.name: m for m in load_models(REPO_SQL)}
     assert {"plate_summary", "well_timecourse"} <= set(models)
-    raw = pl.LazyFrame({
-        "plate_id": ["P1"] * 3, "well": ["B02", "B02", "B03"], "site": [1, 2, 1], "cell_line": ["x"] * 3,
-        "compound": ["DMSO", "DMSO", "t"], "concentration_um": [0.0, 0.0, 1.0], "is_control": [True, True, False],
-        "replicate": [1, 1, 1], "time_h": [0.0, 0.0, 0.0],
-    })
+    raw = pl.LazyFrame(
+        {
+            "plate_id": ["P1"] * 3,
+            "well": ["B02", "B02", "B03"],
+            "site": [1, 2, 1],
+            "cell_line": ["x"] * 3,
+            "compound": ["DMSO", "DMSO", "t"],
+            "concentration_um": [0.0, 0.0, 1.0],
+            "is_control": [True, True, False],
+            "replicate": [1, 1, 1],
+            "time_h": [0.0, 0.0, 0.0],
+        }
+    )
     quarantine = pl.LazyFrame({"plate_id": ["P1", "P2"], "path": ["a", "b"]})
     plates = pl.LazyFrame({"plate_id": ["P1", "P2"], "layout": ["incucyte", None], "status": ["ingested", "rejected"]})
     summary = run_model(models["plate_summary"], {"raw_images": raw, "quarantine": quarantine, "plates": plates})
-    assert summary.select("plate_id", "n_images", "n_wells", "n_quarantined").rows() == [("P1", 3, 2, 1), ("P2", 0, 0, 1)]
+    assert summary.select("plate_id", "n_images", "n_wells", "n_quarantined").rows() == [
+        ("P1", 3, 2, 1),
+        ("P2", 0, 0, 1),
+    ]
     course = run_model(models["well_timecourse"], {"raw_images": raw})
     assert course.select("well", "n_images", "n_sites").rows() == [("B02", 2, 2), ("B03", 1, 1)]

@@ -20,8 +20,9 @@ def instance() -> Iterator[dg.DagsterInstance]:
         yield inst
 
 
-def run_ingest(defs: dg.Definitions, instance: dg.DagsterInstance, plate_id: str,
-               plate_dir: str | None = None) -> dg.ExecuteInProcessResult:
+def run_ingest(
+    defs: dg.Definitions, instance: dg.DagsterInstance, plate_id: str, plate_dir: str | None = None
+) -> dg.ExecuteInProcessResult:
     """Add the partition and run the ingestion job for it, as the sensor's run would."""
     instance.add_dynamic_partitions("plates", [plate_id])
     config = {"ops": {"ingest_plate": {"config": {"plate_dir": plate_dir}}}} if plate_dir else None

@@ -28,8 +28,10 @@ def test_workspace_points_at_the_module() -> None:
 
 def test_sql_model_lineage(defs: dg.Definitions) -> None:
     graph = defs.resolve_asset_graph()
-    deps = {key.to_user_string(): {p.to_user_string() for p in graph.get(key).parent_keys}
-            for key in graph.get_all_asset_keys()}
+    deps = {
+        key.to_user_string(): {p.to_user_string() for p in graph.get(key).parent_keys}
+        for key in graph.get_all_asset_keys()
+    }
     assert deps["plate_summary"] == {"raw_images", "quarantine", "plates"}
     assert deps["well_timecourse"] == {"raw_images"}
 

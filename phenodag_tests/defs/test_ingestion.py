@@ -13,13 +13,15 @@ def checks(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
     return {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
 
 
-def test_plate_from_inbox_lands_with_passing_checks(defs: dg.Definitions, instance: dg.DagsterInstance,
-                                                    settings: Settings) -> None:
+def test_plate_from_inbox_lands_with_passing_checks(
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings
+) -> None:
     write_toy_plate(settings.inbox, "P1", sites=1)
     result = run_ingest(defs, instance, "P1")
     assert result.success
     assert checks(result) == dict.fromkeys(
-        ["plate_accepted", "no_quarantined_files", "all_wells_mapped", "expected_timepoints"], True)
+        ["plate_accepted", "no_quarantined_files", "all_wells_mapped", "expected_timepoints"], True
+    )
     raw = lake.read_table(settings.lake, "raw_images")
     assert raw.height == 16 and set(raw["plate_id"]) == {"P1"}
     mat = result.asset_materializations_for_node("ingest_plate")
@@ -29,8 +31,9 @@ def test_plate_from_inbox_lands_with_passing_checks(defs: dg.Definitions, instan
     assert lake.read_table(settings.lake, "plates")["status"].to_list() == ["ingested"]
 
 
-def test_second_plate_leaves_the_first_alone(defs: dg.Definitions, instance: dg.DagsterInstance,
-                                              settings: Settings) -> None:
+def test_second_plate_leaves_the_first_alone(
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings
+) -> None:
     write_toy_plate(settings.inbox, "P1", sites=1)
     write_toy_plate(settings.inbox, "P2", sites=1, seed=5)
     run_ingest(defs, instance, "P1")
@@ -42,8 +45,9 @@ def test_second_plate_leaves_the_first_alone(defs: dg.Definitions, instance: dg.
     assert after.filter(pl.col("plate_id") == "P2").height == 16
 
 
-def test_quarantined_files_warn_but_good_images_land(defs: dg.Definitions, instance: dg.DagsterInstance,
-                                                      settings: Settings) -> None:
+def test_quarantined_files_warn_but_good_images_land(
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings
+) -> None:
     folder = write_toy_plate(settings.inbox, "P1", sites=1)
     victim = sorted(folder.glob("*.tif"))[0]
     victim.write_bytes(victim.read_bytes()[:100])
@@ -58,8 +62,9 @@ def test_quarantined_files_warn_but_good_images_land(defs: dg.Definitions, insta
     assert q["path"].to_list() == [str(victim)] and q["kind"].to_list() == ["decode"]
 
 
-def test_rejected_plate_keeps_previous_rows_and_fails_check(defs: dg.Definitions, instance: dg.DagsterInstance,
-                                                             settings: Settings) -> None:
+def test_rejected_plate_keeps_previous_rows_and_fails_check(
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings
+) -> None:
     folder = write_toy_plate(settings.inbox, "P1", sites=1)
     run_ingest(defs, instance, "P1")
     (folder / "platemap.csv").write_text("well,compound\nB02,x\n")
@@ -72,8 +77,9 @@ def test_rejected_plate_keeps_previous_rows_and_fails_check(defs: dg.Definitions
     assert lake.read_table(settings.lake, "plates")["status"].to_list() == ["rejected"]
 
 
-def test_partition_key_escaping_the_inbox_is_quarantined(defs: dg.Definitions, instance: dg.DagsterInstance,
-                                                          settings: Settings, tmp_path: Path) -> None:
+def test_partition_key_escaping_the_inbox_is_quarantined(
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings, tmp_path: Path
+) -> None:
     write_toy_plate(tmp_path, "x", sites=1)  # a real plate folder next to the inbox's parent
     result = run_ingest(defs, instance, "../x")
     assert not checks(result)["plate_accepted"]
@@ -82,8 +88,9 @@ def test_partition_key_escaping_the_inbox_is_quarantined(defs: dg.Definitions, i
     assert q["plate_id"].to_list() == ["../x"] and "not allowed" in q["reason"][0]
 
 
-def test_plate_dir_config_ingests_a_folder_outside_the_inbox(defs: dg.Definitions, instance: dg.DagsterInstance,
-                                                              settings: Settings, tmp_path: Path) -> None:
+def test_plate_dir_config_ingests_a_folder_outside_the_inbox(
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings, tmp_path: Path
+) -> None:
     folder = write_toy_plate(tmp_path / "elsewhere", "EXT1", sites=1)
     result = run_ingest(defs, instance, "EXT1", plate_dir=str(folder))
     assert result.success and all(checks(result).values())

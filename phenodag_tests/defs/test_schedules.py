@@ -8,8 +8,13 @@ from phenodag_tests.defs.conftest import run_ingest
 
 
 def sweep(instance: dg.DagsterInstance, settings: Settings) -> object:
-    ctx = dg.build_schedule_context(instance=instance, resources={
-        "inbox": InboxResource(path=str(settings.inbox), marker="COMPLETE"), "lake": LakeResource(root=settings.lake)})
+    ctx = dg.build_schedule_context(
+        instance=instance,
+        resources={
+            "inbox": InboxResource(path=str(settings.inbox), marker="COMPLETE"),
+            "lake": LakeResource(root=settings.lake),
+        },
+    )
     return inbox_sweep(ctx)
 
 

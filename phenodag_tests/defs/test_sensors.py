@@ -9,8 +9,11 @@ from phenodag.defs.sensors import inbox_sensor
 
 
 def evaluate(instance: dg.DagsterInstance, settings: Settings, cursor: str | None) -> dg.SensorResult | dg.SkipReason:
-    ctx = dg.build_sensor_context(instance=instance, cursor=cursor,
-                                  resources={"inbox": InboxResource(path=str(settings.inbox), marker="COMPLETE")})
+    ctx = dg.build_sensor_context(
+        instance=instance,
+        cursor=cursor,
+        resources={"inbox": InboxResource(path=str(settings.inbox), marker="COMPLETE")},
+    )
     return inbox_sensor(ctx)
 
 
@@ -28,8 +31,7 @@ def test_sensor_waits_for_marker_then_requests_once(instance: dg.DagsterInstance
     assert isinstance(evaluate(instance, settings, result.cursor), dg.SkipReason)
 
 
-def test_grown_plate_is_requested_again_without_new_partition(instance: dg.DagsterInstance,
-                                                               settings: Settings) -> None:
+def test_grown_plate_is_requested_again_without_new_partition(instance: dg.DagsterInstance, settings: Settings) -> None:
     write_toy_plate(settings.inbox, "P1", sites=1, times_h=(0.0,))
     first = evaluate(instance, settings, None)
     assert isinstance(first, dg.SensorResult)

@@ -38,8 +38,9 @@ def test_good_models_materialise(settings: Settings, instance: dg.DagsterInstanc
         ("select 1\n{% if x %}{{ x }}{% endif %}\n", "bad.sql:2: unsupported template"),
     ],
 )
-def test_bad_models_fail_naming_file_and_line(settings: Settings, instance: dg.DagsterInstance, tmp_path: Path,
-                                              text: str, where: str) -> None:
+def test_bad_models_fail_naming_file_and_line(
+    settings: Settings, instance: dg.DagsterInstance, tmp_path: Path, text: str, where: str
+) -> None:
     sql_dir = tmp_path / "sql"
     sql_dir.mkdir()
     (sql_dir / "bad.sql").write_text(text)

@@ -24,14 +24,24 @@ def test_daemon_sensor_ingests_a_dropped_plate(tmp_path: Path) -> None:
     settings = Settings.from_env(home).ensure()
     write_toy_plate(settings.inbox, "E2E_P1", sites=1)
     write_toy_plate(settings.inbox, "E2E_WAIT", sites=1, seed=2, complete=False)
-    env = {**os.environ, "PHENODAG_HOME": str(home), "DAGSTER_HOME": str(settings.dagster_home),
-           "PHENODAG_SENSOR_INTERVAL_S": "5"}
+    env = {
+        **os.environ,
+        "PHENODAG_HOME": str(home),
+        "DAGSTER_HOME": str(settings.dagster_home),
+        "PHENODAG_SENSOR_INTERVAL_S": "5",
+    }
     for var in ("PHENODAG_LAKE", "PHENODAG_INBOX", "MLFLOW_TRACKING_URI"):
         env.pop(var, None)
     daemon_bin = Path(sys.executable).with_name("dagster-daemon")
     log = (tmp_path / "daemon.log").open("w")
-    proc = subprocess.Popen([str(daemon_bin), "run", "-m", "phenodag.definitions"], cwd=REPO, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(daemon_bin), "run", "-m", "phenodag.definitions"],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + DEADLINE_S
         rows = 0

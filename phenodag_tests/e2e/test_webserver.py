@@ -32,15 +32,24 @@ def test_webserver_shows_assets_lineage_sensor_and_schedule(tmp_path: Path) -> N
     env = {**os.environ, "PHENODAG_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
     port = free_port()
     binary = Path(sys.executable).with_name("dagster-webserver")
-    proc = subprocess.Popen([str(binary), "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"], cwd=REPO,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(binary), "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         data = None
         deadline = time.monotonic() + 150
         while time.monotonic() < deadline and proc.poll() is None:
             try:
-                req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": QUERY}).encode(),
-                                             headers={"Content-Type": "application/json"})
+                req = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/graphql",
+                    data=json.dumps({"query": QUERY}).encode(),
+                    headers={"Content-Type": "application/json"},
+                )
                 with urllib.request.urlopen(req, timeout=10) as resp:
                     data = json.load(resp)["data"]["repositoriesOrError"]["nodes"]
                 if data:
@@ -51,8 +60,10 @@ def test_webserver_shows_assets_lineage_sensor_and_schedule(tmp_path: Path) -> N
         assert data, "webserver did not serve the code location"
         repo = data[0]
         assert repo["location"]["name"] == "phenodag"
-        deps = {"/".join(a["assetKey"]["path"]): {"/".join(d["path"]) for d in a["dependencyKeys"]}
-                for a in repo["assetNodes"]}
+        deps = {
+            "/".join(a["assetKey"]["path"]): {"/".join(d["path"]) for d in a["dependencyKeys"]}
+            for a in repo["assetNodes"]
+        }
         assert deps["plate_summary"] == {"raw_images", "quarantine", "plates"}
         assert {"raw_images", "well_timecourse"} <= set(deps)
         assert {s["name"]: s["sensorState"]["status"] for s in repo["sensors"]} == {"inbox_sensor": "RUNNING"}

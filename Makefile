@@ -1,0 +1,33 @@
+# phenodag: `make demo` and `make test` each create (or reuse) .venv and install the project into it.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint install dev clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/phenodag demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+dev: $(STAMP)
+	mkdir -p .phenodag/dagster
+	PHENODAG_HOME=$(CURDIR)/.phenodag DAGSTER_HOME=$(CURDIR)/.phenodag/dagster $(BIN)/dagster dev -w workspace.yaml
+
+clean:
+	rm -rf .phenodag
