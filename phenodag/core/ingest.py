@@ -42,51 +42,10 @@ from phenodag.core.platemap import (
     read_plate_config,
     read_platemap,
 )
+from phenodag.core.tables import PLATES_SCHEMA, QUARANTINE_SCHEMA, RAW_IMAGES_SCHEMA
 
 logger = logging.getLogger("phenodag.ingest")
 
-RAW_IMAGES_SCHEMA: dict[str, Any] = {
-    "plate_id": pl.String,
-    "well": pl.String,
-    "row": pl.String,
-    "col": pl.Int32,
-    "site": pl.Int32,
-    "cell_line": pl.String,
-    "compound": pl.String,
-    "concentration_um": pl.Float64,
-    "is_control": pl.Boolean,
-    "replicate": pl.Int32,
-    "time_h": pl.Float64,
-    "acquired_at": pl.Datetime("us"),
-    "path": pl.String,
-    "sha256": pl.String,
-    "width": pl.Int32,
-    "height": pl.Int32,
-    "bit_depth": pl.Int32,
-    "status": pl.String,
-}
-QUARANTINE_SCHEMA: dict[str, Any] = {
-    "plate_id": pl.String,
-    "path": pl.String,
-    "kind": pl.String,
-    "reason": pl.String,
-    "detected_at": pl.Datetime("us", "UTC"),
-}
-PLATES_SCHEMA: dict[str, Any] = {
-    "plate_id": pl.String,
-    "status": pl.String,
-    "layout": pl.String,
-    "source_dir": pl.String,
-    "n_images": pl.Int32,
-    "n_new": pl.Int32,
-    "n_quarantined": pl.Int32,
-    "n_skipped": pl.Int32,
-    "n_wells": pl.Int32,
-    "n_sites": pl.Int32,
-    "n_timepoints": pl.Int32,
-    "fingerprint": pl.String,
-    "ingested_at": pl.Datetime("us", "UTC"),
-}
 TIME_DECIMALS = 4
 
 

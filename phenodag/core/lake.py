@@ -119,16 +119,13 @@ def write_partition(
         dt.delete(predicate)
         logger.info("cleared partition %s of %s", predicate, uri)
         return WriteInfo(uri=uri, version=dt.version(), rows=0)
-    write_deltalake(
-        uri,
-        df.to_arrow(),
-        partition_by=list(partition),
-        mode="overwrite",
-        predicate=predicate,
-        storage_options=opts,
-    )
+    return _write(uri, df, opts, mode="overwrite", partition_by=list(partition), predicate=predicate)
+
+
+def _write(uri: str, df: pl.DataFrame, opts: dict[str, str], **kwargs: Any) -> WriteInfo:
+    write_deltalake(uri, df.to_arrow(), storage_options=opts, **kwargs)
     version = DeltaTable(uri, storage_options=opts).version()
-    logger.info("wrote %d rows to %s where %s (version %d)", df.height, uri, predicate, version)
+    logger.info("%s: %d rows to %s (version %d)", kwargs["mode"], df.height, uri, version)
     return WriteInfo(uri=uri, version=version, rows=df.height)
 
 
@@ -138,13 +135,8 @@ def write_table(
     df: pl.DataFrame,
     storage_options: Mapping[str, str] | None = None,
 ) -> WriteInfo:
-    """Overwrite a whole unpartitioned table (derived tables such as SQL models)."""
-    uri = table_uri(lake, name)
-    opts = dict(storage_options or {})
-    write_deltalake(uri, df.to_arrow(), mode="overwrite", schema_mode="overwrite", storage_options=opts)
-    version = DeltaTable(uri, storage_options=opts).version()
-    logger.info("wrote %d rows to %s (version %d)", df.height, uri, version)
-    return WriteInfo(uri=uri, version=version, rows=df.height)
+    """Overwrite a whole unpartitioned table (derived tables such as SQL models), schema included."""
+    return _write(table_uri(lake, name), df, dict(storage_options or {}), mode="overwrite", schema_mode="overwrite")
 
 
 def append(
@@ -155,18 +147,13 @@ def append(
     storage_options: Mapping[str, str] | None = None,
 ) -> WriteInfo:
     """Append rows to a table whose rows only accumulate (created on first write)."""
-    uri = table_uri(lake, name)
-    opts = dict(storage_options or {})
-    write_deltalake(
-        uri,
-        df.to_arrow(),
-        partition_by=list(partition_by) if partition_by else None,
+    return _write(
+        table_uri(lake, name),
+        df,
+        dict(storage_options or {}),
         mode="append",
-        storage_options=opts,
+        partition_by=list(partition_by) if partition_by else None,
     )
-    version = DeltaTable(uri, storage_options=opts).version()
-    logger.info("appended %d rows to %s (version %d)", df.height, uri, version)
-    return WriteInfo(uri=uri, version=version, rows=df.height)
 
 
 def read_table(

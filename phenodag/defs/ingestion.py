@@ -8,14 +8,13 @@ from pydantic import Field
 
 from phenodag.core.inbox import find_plate_folder
 from phenodag.core.ingest import (
-    QUARANTINE_SCHEMA,
-    RAW_IMAGES_SCHEMA,
     IngestResult,
     ingest_plate,
     missing_timepoints,
     rejected_plate,
 )
 from phenodag.core.platemap import PlateError
+from phenodag.core.tables import QUARANTINE_SCHEMA, RAW_IMAGES_SCHEMA
 from phenodag.defs.metadata import markdown_table, write_metadata
 from phenodag.defs.partitions import plates_partitions
 from phenodag.defs.resources import InboxResource, LakeResource

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from phenodag.core.inbox import pending, scan_inbox
-from phenodag.core.ingest import PLATES_SCHEMA
+from phenodag.core.tables import PLATES_SCHEMA
 from phenodag.defs.ingestion import ingest_job
 from phenodag.defs.partitions import plates_partitions
 from phenodag.defs.resources import InboxResource, LakeResource

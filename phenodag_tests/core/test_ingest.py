@@ -6,8 +6,9 @@ import polars as pl
 import pytest
 
 from phenodag.core import ingest as ingest_mod
-from phenodag.core.ingest import RAW_IMAGES_SCHEMA, ingest_plate, missing_timepoints
+from phenodag.core.ingest import ingest_plate, missing_timepoints
 from phenodag.core.plate_writer import cv8000_name, incucyte_elapsed_name, incucyte_name, write_plate_yaml
+from phenodag.core.tables import RAW_IMAGES_SCHEMA
 from phenodag_tests.helpers import noise, plate_folder, platemap
 
 T0 = datetime(2024, 3, 1, 9, 0)

@@ -1,7 +1,6 @@
 """A real dagster-daemon picks a plate up from the inbox through the sensor (bounded, loopback only)."""
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ import pytest
 from phenodag.core import lake
 from phenodag.core.settings import Settings
 from phenodag.core.toy_plate import write_toy_plate
+from phenodag_tests.e2e.conftest import stop
 
 REPO = Path(__file__).resolve().parents[2]
 DEADLINE_S = 240
@@ -57,10 +57,5 @@ def test_daemon_sensor_ingests_a_dropped_plate(tmp_path: Path) -> None:
         raw = lake.read_table(settings.lake, "raw_images")
         assert set(raw["plate_id"]) == {"E2E_P1"}  # the incomplete plate was not taken
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop(proc)
         log.close()

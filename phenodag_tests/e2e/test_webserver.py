@@ -2,7 +2,6 @@
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -11,6 +10,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from phenodag_tests.e2e.conftest import stop
 
 REPO = Path(__file__).resolve().parents[2]
 QUERY = """{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name }
@@ -69,9 +70,4 @@ def test_webserver_shows_assets_lineage_sensor_and_schedule(tmp_path: Path) -> N
         assert {s["name"]: s["sensorState"]["status"] for s in repo["sensors"]} == {"inbox_sensor": "RUNNING"}
         assert {s["name"]: s["scheduleState"]["status"] for s in repo["schedules"]} == {"inbox_sweep": "RUNNING"}
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop(proc)
