@@ -13,6 +13,7 @@ import polars as pl
 from phenodag.core.settings import Settings
 
 logger = logging.getLogger("phenodag.cli")
+QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}  # Dagster's step events, without DEBUG noise
 
 
 def _instance(settings: Settings) -> dg.DagsterInstance:
@@ -41,7 +42,7 @@ def ingest(settings: Settings, plate_dir: Path, plate_id: str | None = None) -> 
         key = read_plate_config(plate_dir, plate_id).plate_id
     except PlateError:
         key = plate_id or plate_dir.name  # the run itself files the rejection in quarantine
-    config = {"ops": {"ingest_plate": {"config": {"plate_dir": str(plate_dir.resolve())}}}}
+    config = {"ops": {"ingest_plate": {"config": {"plate_dir": str(plate_dir.resolve())}}}, **QUIET}
     with _instance(settings) as instance:  # resolve inside: definitions read state through the current instance
         job = defs.resolve_job_def("ingest_plate_job")
         instance.add_dynamic_partitions("plates", [key])
@@ -57,7 +58,7 @@ def materialize_sql(settings: Settings) -> dg.ExecuteInProcessResult:
     job = dg.define_asset_job("sql_models_job", selection=dg.AssetSelection.groups(GROUP))
     with _instance(settings) as instance:
         resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def("sql_models_job")
-        return resolved.execute_in_process(instance=instance, raise_on_error=False)
+        return resolved.execute_in_process(instance=instance, run_config=QUIET, raise_on_error=False)
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -89,15 +90,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if not materialize_sql(settings).success:
         logger.error("SQL models failed")
         return 1
-    summary = lake.read_table(settings.lake, "plate_summary")
+    summary = lake.read_table(settings.lake, "plate_summary").sort("plate_id")
     with pl.Config(tbl_cols=-1, tbl_width_chars=160):
         print(summary)
     print(
         f"\nphenodag demo finished in {time.perf_counter() - start:.0f} s\n"
         f"  lake (Delta tables): {settings.lake}\n"
         f"  inbox:               {settings.inbox}\n"
-        f"  Dagster UI:          DAGSTER_HOME={settings.dagster_home} PHENODAG_HOME={settings.home} "
-        f"dagster dev -w workspace.yaml\n"
+        f"  Dagster UI:          make dev   (or: PHENODAG_HOME={settings.home} "
+        f"DAGSTER_HOME={settings.dagster_home} dagster dev -w workspace.yaml)\n"
         f"  MLflow UI:           mlflow ui --backend-store-uri {settings.mlflow_tracking_uri}\n"
         f"  plates: {summary.height}, images: {summary['n_images'].sum()}, "
         f"quarantined files: {summary['n_quarantined'].sum()}"
@@ -128,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``phenodag`` command."""
     args = build_parser().parse_args(argv)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # Dagster's SQLite migrations, on every new home
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
     )
