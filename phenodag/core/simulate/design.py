@@ -227,7 +227,7 @@ def timelapse_design(
     seed: int = 0,
     **kwargs: object,
 ) -> ScreenDesign:
-    """A time-lapse screen: imaging every ``every_h`` hours from -4 h for ``days`` days, 3 doses."""
+    """Return a time-lapse screen: imaging every ``every_h`` hours from -4 h for ``days`` days, 3 doses."""
     concs = (0.1, 1.0, 10.0)
     times = tuple(float(t) for t in np.arange(-4.0, days * 24.0 + 1e-9, every_h))
     lines = tuple(CELL_LINES[c] for c in cell_lines)
@@ -243,7 +243,7 @@ def endpoint_design(
     seed: int = 0,
     **kwargs: object,
 ) -> ScreenDesign:
-    """An end-point screen: imaging at 24 h and 72 h, three concentrations."""
+    """Return an end-point screen: imaging at 24 h and 72 h, three concentrations."""
     concs = (0.1, 1.0, 10.0)
     times = (24.0, 72.0)
     lines = tuple(CELL_LINES[c] for c in cell_lines)

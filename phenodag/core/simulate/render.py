@@ -25,6 +25,8 @@ from phenodag.core.simulate.design import CellLine
 from phenodag.core.simulate.population import ADHERENT, DYING, Population
 
 BACKGROUND = 128.0
+CONTRAST = 2.2  # scales every cell, granule and debris term; matched to the grey-level spread of real frames
+NOISE_SD = 1.5
 MAX_HALF = 48
 
 
@@ -39,7 +41,7 @@ class Look:
     signature_angle: float = 0.0
 
     def sig(self, kind: str) -> float:
-        """The signature weight if the signature is of ``kind``, else 0."""
+        """Return the signature weight if the signature is of ``kind``, else 0."""
         return self.signature_weight if self.signature_kind == kind else 0.0
 
 
@@ -136,24 +138,24 @@ def render(
             shape += amp[:, k][:, None, None] * (zk * rot).real
         d = rho / (r_edge * shape)
         body = np.clip((1.0 - d) / 0.1 + 0.5, 0.0, 1.0)
-        edge = np.exp(-(((d - 0.95) / 0.07) ** 2))
-        halo = np.exp(-(((d - 1.12) / 0.1) ** 2))
+        edge = np.exp(-(((d - 0.96) / 0.06) ** 2))
+        halo = np.exp(-(((d - 1.08) / 0.07) ** 2))
         nuc_r = (pop.nuc_r * (1 + 0.5 * look.sig("nucleus")))[:, None, None]
         dn = np.hypot(u - pop.nuc_dx[:, None, None], v - pop.nuc_dy[:, None, None]) / nuc_r
         nucleus = np.clip((1.0 - dn) / 0.25 + 0.5, 0.0, 1.0)
 
         flat_w = 1.0 - 0.6 * look.flatten
-        w_body = np.where(rounded, np.where(dying, -14.0, 16.0), -7.0 * flat_w)
-        w_edge = np.where(rounded, -10.0, -30.0 * flat_w)
-        w_halo = np.where(rounded, 75.0, 42.0 * flat_w * (1 + 0.6 * look.sig("halo")))
-        w_nuc = np.where(rounded, 0.0, -16.0 * flat_w)
+        w_body = np.where(rounded, np.where(dying, -14.0, 16.0), -4.0 * flat_w)
+        w_edge = np.where(rounded, -10.0, -20.0 * flat_w)
+        w_halo = np.where(rounded, 75.0, 48.0 * flat_w * (1 + 0.6 * look.sig("halo")))
+        w_nuc = np.where(rounded, 0.0, -12.0 * flat_w)
         contrib = (
             w_body[:, None, None] * body
             + w_edge[:, None, None] * edge
             + w_halo[:, None, None] * halo
             + w_nuc[:, None, None] * nucleus
         )
-        img += _scatter(size, flat, contrib)
+        img += CONTRAST * _scatter(size, flat, contrib)
         coverage = np.minimum(_scatter(size, flat, body * ~rounded[:, None, None]), 1.0)
 
         gran_n = np.round(granules_shown(line, look) * np.ones(n)).astype(int)
@@ -162,14 +164,14 @@ def render(
         g_r = pop.gran_rho * np.where(rounded, 0.6 * pop.radius, radius)[:, None]
         gx = (pop.x[:, None] + g_r * np.cos(pop.gran_theta))[show]
         gy = (pop.y[:, None] + g_r * np.sin(pop.gran_theta))[show]
-        g_amp = np.where(dying[:, None], -38.0, -30.0 * flat_w) * np.ones_like(pop.gran_rho)
-        img += _dots(size, gx % size, gy % size, g_amp[show], 0.8)
-    img += coverage * texture * 6.0 * (0.5 + line.granularity)
+        g_amp = np.where(dying[:, None], -38.0, -24.0 * flat_w) * np.ones_like(pop.gran_rho)
+        img += CONTRAST * _dots(size, gx % size, gy % size, g_amp[show], 0.8)
+    img += CONTRAST * coverage * texture * 4.0 * (0.5 + line.granularity)
     if pop.debris_x.size:
         sign = np.where(rng.uniform(size=pop.debris_x.size) < 0.5, -35.0, 45.0)
-        img += _dots(size, pop.debris_x, pop.debris_y, sign * pop.debris_s, 0.7)
+        img += CONTRAST * _dots(size, pop.debris_x, pop.debris_y, sign * pop.debris_s, 0.7)
     img = gaussian_filter(img, 0.6, mode="wrap")
-    img += rng.normal(0.0, 2.5, img.shape)
+    img += rng.normal(0.0, NOISE_SD, img.shape)
     return img
 
 

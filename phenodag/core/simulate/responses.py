@@ -46,7 +46,7 @@ def modifiers(spec: ResponseSpec, t_h: float) -> Modifiers:
         return Modifiers()
     arrest = ramp(t_h, spec.onset_h) * (1.0 - ramp(t_h, spec.onset_h + spec.duration_h, 12.0))
     if spec.type == "cytostatic":
-        return Modifiers(growth=1.0 - s * arrest, enlarge=1.0 + 0.45 * s * arrest, flatten=s * arrest)
+        return Modifiers(growth=1.0 - s * arrest, enlarge=1.0 + 0.1 * s * arrest, flatten=s * arrest)
     if spec.type == "cytotoxic":
         on = ramp(t_h, spec.onset_h, 12.0)
         grow = min(max((t_h - spec.onset_h) / 48.0, 0.0), 1.0)
@@ -56,6 +56,6 @@ def modifiers(spec: ResponseSpec, t_h: float) -> Modifiers:
     return Modifiers(
         growth=1.0 - s * max(arrest, late),
         death=0.4 * MAX_DEATH_PER_H * s * late,
-        enlarge=1.0 + 0.35 * s * arrest * (1 - late),
+        enlarge=1.0 + 0.08 * s * arrest * (1 - late),
         flatten=s * arrest * (1 - late),
     )

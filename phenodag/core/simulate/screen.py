@@ -150,7 +150,7 @@ def _write_well(args: tuple[ScreenDesign, PlatePlan, WellPlan, Path, int]) -> in
 
 
 def platemap_of(plan: PlatePlan) -> pl.DataFrame:
-    """The plate map of a simulated plate (one row per well, treatment time as a column)."""
+    """Return the plate map of a simulated plate (one row per well, treatment time as a column)."""
     return pl.DataFrame(
         {
             "well": [w.well for w in plan.wells],
@@ -164,7 +164,7 @@ def platemap_of(plan: PlatePlan) -> pl.DataFrame:
 
 
 def truth_of(plan: PlatePlan) -> pl.DataFrame:
-    """The planted truth of every condition on a plate (controls included, as no_effect)."""
+    """Return the planted truth of every condition on a plate (controls included, as no_effect)."""
     rows = {}
     for w in plan.wells:
         c = w.compound

@@ -1,0 +1,81 @@
+"""A contact sheet of simulated fields: control and each response type over time, beside a real frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from phenodag.core.images import decode_image
+from phenodag.core.simulate.design import ScreenDesign, timelapse_design
+from phenodag.core.simulate.screen import WellPlan, simulate_field
+
+LABEL_H = 14
+
+
+def _to8(img: np.ndarray) -> np.ndarray:
+    """Stretch any grey image to uint8 between its 0.5 and 99.5 percentiles."""
+    lo, hi = np.percentile(img, [0.5, 99.5])
+    return (np.clip((img.astype(np.float64) - lo) / max(hi - lo, 1e-9), 0, 1) * 255).astype(np.uint8)
+
+
+def _tile(img: np.ndarray, size: int, label: str) -> Image.Image:
+    tile = Image.new("L", (size, size + LABEL_H), 0)
+    tile.paste(Image.fromarray(img).resize((size, size), Image.Resampling.BILINEAR), (0, LABEL_H))
+    ImageDraw.Draw(tile).text((3, 1), label, fill=255)
+    return tile
+
+
+def contact_sheet(
+    out: Path,
+    design: ScreenDesign | None = None,
+    seed: int = 0,
+    columns: int = 6,
+    real_image: Path | None = None,
+    tile: int = 192,
+) -> Path:
+    """Write a PNG: one row per response type (control first), ``columns`` time points each.
+
+    Each row shows the top concentration of the first compound with that response (at
+    10 µM by default); the last column holds ``real_image`` (a real phase-contrast
+    frame, centre-cropped to the simulated field size) when given, for comparison.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
+    design = design or timelapse_design(n_compounds=5, days=4, every_h=4, seed=seed)
+    top = max(design.concentrations_um)
+    rows: list[tuple[str, object]] = [("control (DMSO)", None)]
+    seen = set()
+    for i, c in enumerate(design.compounds):
+        kind = c.response_at(top).type
+        if kind not in seen:
+            seen.add(kind)
+            rows.append((f"{c.name} {kind} @ {top:g} uM", (i, c)))
+    times = sorted(design.times_h)
+    picks = np.linspace(0, len(times) - 1, min(columns, len(times))).round().astype(int)
+    real = None
+    if real_image is not None:
+        arr = decode_image(real_image)
+        s = min(arr.shape[0], arr.shape[1], design.image_size * 2)
+        y0, x0 = (arr.shape[0] - s) // 2, (arr.shape[1] - s) // 2
+        real = _to8(arr[y0 : y0 + s, x0 : x0 + s])
+    ncol = len(picks) + (real is not None)
+    sheet = Image.new("L", (ncol * tile, len(rows) * (tile + LABEL_H)), 0)
+    for r, (label, item) in enumerate(rows):
+        compound = item[1] if item else None  # type: ignore[index]
+        index = item[0] + 1 if item else 0  # type: ignore[index]
+        well = WellPlan(0, index, "B02", compound, top if compound else 0.0)  # type: ignore[arg-type]
+        frames = simulate_field(design, design.cell_lines[0], well, 1, seed)
+        for c, ti in enumerate(picks):
+            text = f"{label} {times[ti]:+.0f}h" if c == 0 else f"{times[ti]:+.0f}h"
+            shown = frames[ti] if frames[ti].dtype == np.uint8 else _to8(frames[ti])  # true grey levels
+            sheet.paste(_tile(shown, tile, text), (c * tile, r * (tile + LABEL_H)))
+        if real is not None:
+            sheet.paste(_tile(real, tile, f"real: {real_image.name}"), (len(picks) * tile, r * (tile + LABEL_H)))  # type: ignore[union-attr]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(out)
+    return out
