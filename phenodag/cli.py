@@ -6,11 +6,15 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import polars as pl
 
 from phenodag.core.settings import Settings
+
+if TYPE_CHECKING:
+    from phenodag.core.simulate import ScreenDesign
 
 logger = logging.getLogger("phenodag.cli")
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}  # Dagster's step events, without DEBUG noise
@@ -74,25 +78,77 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if result.success and all(c.passed or c.severity.value == "WARN" for c in checks) else 1
 
 
+def _design(args: argparse.Namespace) -> "ScreenDesign":
+    from phenodag.core.simulate import endpoint_design, timelapse_design
+
+    common = {
+        "n_compounds": args.compounds,
+        "seed": args.seed,
+        "replicates": args.plates,
+        "sites": args.sites,
+        "image_size": args.size,
+        "bit_depth": args.bit_depth,
+        "layout": args.layout,
+    }
+    if args.kind == "endpoint":
+        return endpoint_design(name=args.name or "SIM_EP", **common)
+    return timelapse_design(name=args.name or "SIM_TL", days=args.days, every_h=args.every_h, **common)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from phenodag.core.simulate import simulate_screen
+    from phenodag.core.simulate.preview import contact_sheet
+
+    design = _design(args)
+    if args.preview:
+        out = contact_sheet(Path(args.preview), design, seed=args.seed, real_image=args.real and Path(args.real))
+        logger.info("wrote contact sheet %s", out)
+        return 0
+    out_dir = Path(args.out) if args.out else Settings.from_env(args.home).ensure().inbox
+    start = time.perf_counter()
+    folders = simulate_screen(design, out_dir, seed=args.seed, workers=args.workers)
+    elapsed = time.perf_counter() - start
+    logger.info(
+        "wrote %d plates, %d images in %.1f s (%.1f images/s) to %s",
+        len(folders),
+        design.n_images,
+        elapsed,
+        design.n_images / elapsed,
+        out_dir,
+    )
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from phenodag.core import lake
-    from phenodag.core.toy_plate import write_toy_plate
+    from phenodag.core.simulate import simulate_screen
 
     start = time.perf_counter()
     settings = Settings.from_env(args.home).ensure()
-    for i in range(args.plates):
-        folder = write_toy_plate(settings.inbox, f"DEMO_P{i + 1}", seed=args.seed + i)
-        logger.info("wrote plate folder %s", folder)
-        result = ingest(settings, folder)
-        if not result.success:
+    design = _design(args)
+    logger.info("simulating %d plates (%d images) into %s", args.plates, design.n_images, settings.inbox)
+    folders = simulate_screen(design, settings.inbox, seed=args.seed, workers=args.workers)
+    for folder in folders:
+        logger.info("ingesting %s", folder.name)
+        if not ingest(settings, folder).success:
             logger.error("ingestion of %s failed", folder)
             return 1
     if not materialize_sql(settings).success:
         logger.error("SQL models failed")
         return 1
     summary = lake.read_table(settings.lake, "plate_summary").sort("plate_id")
-    with pl.Config(tbl_cols=-1, tbl_width_chars=160):
+    truth = lake.read_table(settings.lake, "sim_truth")
+    planted = (
+        truth.filter(~pl.col("is_control"))
+        .unique(["cell_line", "compound", "concentration_um"])
+        .group_by("response_type")
+        .agg(conditions=pl.len())
+        .sort("response_type")
+    )
+    with pl.Config(tbl_cols=-1, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
         print(summary)
+        print("planted responses (treated cell line x compound x concentration conditions):")
+        print(planted)
     print(
         f"\nphenodag demo finished in {time.perf_counter() - start:.0f} s\n"
         f"  lake (Delta tables): {settings.lake}\n"
@@ -106,17 +162,38 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _screen_options(p: argparse.ArgumentParser, plates: int, days: float, every_h: float) -> None:
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--plates", type=int, default=plates, help="replicate plates per cell line")
+    p.add_argument("--kind", choices=["timelapse", "endpoint"], default="timelapse")
+    p.add_argument("--name", help="screen name, the plate id prefix (default SIM_TL / SIM_EP)")
+    p.add_argument("--compounds", type=int, default=5)
+    p.add_argument("--days", type=float, default=days, help="time-lapse length")
+    p.add_argument("--every-h", type=float, default=every_h, help="time-lapse interval")
+    p.add_argument("--sites", type=int, default=1, help="fields per well")
+    p.add_argument("--size", type=int, default=256, help="image side in pixels")
+    p.add_argument("--bit-depth", type=int, choices=[8, 16], default=8)
+    p.add_argument("--layout", choices=["incucyte", "cv8000"], default="incucyte")
+    p.add_argument("--workers", type=int, default=2, help="processes rendering wells")
+    p.add_argument("--home", help="phenodag home (default $PHENODAG_HOME or ./.phenodag)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``phenodag`` command."""
     parser = argparse.ArgumentParser(prog="phenodag", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("demo", help="write a small plate into the inbox and materialise every asset in-process")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--plates", type=int, default=2)
-    p.add_argument("--home", help="phenodag home (default $PHENODAG_HOME or ./.phenodag)")
+    p = sub.add_parser("demo", help="simulate a small screen into the inbox and materialise every asset in-process")
+    _screen_options(p, plates=2, days=2.0, every_h=4.0)
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("simulate", help="write a simulated screen as plate folders (default: into the inbox)")
+    _screen_options(p, plates=2, days=3.0, every_h=2.0)
+    p.add_argument("--out", help="folder for the plate folders (default: the inbox)")
+    p.add_argument("--preview", metavar="PNG", help="write a contact sheet of each response type over time instead")
+    p.add_argument("--real", metavar="IMAGE", help="a real frame to show beside the contact sheet")
+    p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("ingest", help="ingest one plate folder now, without the daemon (same code path)")
     p.add_argument("plate_dir")

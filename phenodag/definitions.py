@@ -7,6 +7,7 @@ from phenodag.defs.ingestion import ingest_job, ingest_plate_assets
 from phenodag.defs.resources import InboxResource, LakeResource, MlflowResource, TorchResource
 from phenodag.defs.schedules import inbox_sweep
 from phenodag.defs.sensors import inbox_sensor
+from phenodag.defs.simulation import sim_truth
 from phenodag.defs.sql_models import load_sql_assets
 
 
@@ -14,7 +15,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """Build the Definitions for one phenodag home (from the environment by default)."""
     s = settings or Settings.from_env()
     return dg.Definitions(
-        assets=[ingest_plate_assets, *load_sql_assets()],
+        assets=[ingest_plate_assets, sim_truth, *load_sql_assets()],
         jobs=[ingest_job],
         sensors=[inbox_sensor],
         schedules=[inbox_sweep],

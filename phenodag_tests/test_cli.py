@@ -9,7 +9,7 @@ import pytest
 from phenodag.cli import main
 from phenodag.core import lake
 from phenodag.core.settings import Settings
-from phenodag.core.toy_plate import write_toy_plate
+from phenodag_tests.toy_plate import write_toy_plate
 
 
 @pytest.fixture(autouse=True)
@@ -40,12 +40,63 @@ def test_ingest_command_fails_on_rejected_plate(tmp_path: Path) -> None:
     assert main(["ingest", str(tmp_path / "nope"), "--home", str(tmp_path / "home")]) == 2
 
 
-def test_demo_materialises_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_simulates_and_materialises_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     home = tmp_path / "home"
-    assert main(["demo", "--home", str(home), "--plates", "1", "--seed", "3"]) == 0
+    args = [
+        "demo",
+        "--home",
+        str(home),
+        "--plates",
+        "1",
+        "--compounds",
+        "2",
+        "--days",
+        "0.5",
+        "--every-h",
+        "6",
+        "--size",
+        "64",
+        "--workers",
+        "1",
+    ]
+    assert main(args) == 0
     out = capsys.readouterr().out
-    assert "plates: 1, images: 32, quarantined files: 0" in out
-    summary = lake.read_table(Settings.from_env(home).lake, "plate_summary")
-    assert summary.select("plate_id", "n_images").rows() == [("DEMO_P1", 32)]
-    course = lake.read_table(Settings.from_env(home).lake, "well_timecourse")
-    assert course.filter(pl.col("n_images") != 2).height == 0
+    # 2 compounds x 3 concentrations + 4 DMSO wells, 1 site, times -4, 2, 8 h
+    assert "plates: 1, images: 30, quarantined files: 0" in out
+    assert "cytostatic" in out  # the planted response table
+    lake_root = Settings.from_env(home).lake
+    assert lake.read_table(lake_root, "plate_summary").select("plate_id", "n_images").rows() == [
+        ("SIM_TL_HCT15_R1", 30)
+    ]
+    assert lake.read_table(lake_root, "well_timecourse").filter(pl.col("n_images") != 1).height == 0
+    assert lake.read_table(lake_root, "sim_truth").height == 2 * 3 + 1
+
+
+def test_simulate_preview_and_folders(tmp_path: Path) -> None:
+    assert main(["simulate", "--preview", str(tmp_path / "sheet.png"), "--size", "64", "--days", "1"]) == 0
+    assert (tmp_path / "sheet.png").stat().st_size > 1000
+    out = tmp_path / "screen"
+    assert (
+        main(
+            [
+                "simulate",
+                "--out",
+                str(out),
+                "--kind",
+                "endpoint",
+                "--compounds",
+                "2",
+                "--plates",
+                "1",
+                "--size",
+                "48",
+                "--layout",
+                "cv8000",
+                "--workers",
+                "1",
+            ]
+        )
+        == 0
+    )
+    (plate,) = out.iterdir()
+    assert len(list(plate.glob("*.tif"))) == (2 * 3 + 4) * 2 and (plate / "timepoints.csv").exists()

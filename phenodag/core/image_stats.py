@@ -23,11 +23,17 @@ def local_std(image: np.ndarray, window: int = 5) -> np.ndarray:
 
 
 def cell_mask(image: np.ndarray, threshold: float = 0.02, window: int = 5) -> np.ndarray:
-    """Boolean mask of pixels covered by cells (local std above ``threshold`` of full scale)."""
-    mask = local_std(image, window) > threshold
+    """Return the boolean mask of pixels covered by cells (local std above ``threshold`` of full scale).
+
+    The morphology (closing, hole filling, opening) runs on a reflect-padded mask, so
+    the field's border is not eroded.
+    """
+    pad = 4
+    mask = np.pad(local_std(image, window) > threshold, pad, mode="reflect")
     mask = ndimage.binary_closing(mask, iterations=2)
     mask = ndimage.binary_fill_holes(mask)
-    return ndimage.binary_opening(mask, iterations=1)
+    mask = ndimage.binary_opening(mask, iterations=1)
+    return mask[pad:-pad, pad:-pad]
 
 
 def confluence(image: np.ndarray, threshold: float = 0.02, window: int = 5) -> float:

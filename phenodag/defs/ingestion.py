@@ -158,7 +158,7 @@ def ingest_plate_assets(
 
 ingest_job = dg.define_asset_job(
     "ingest_plate_job",
-    selection=dg.AssetSelection.assets(ingest_plate_assets),
+    selection=dg.AssetSelection.assets(ingest_plate_assets, "sim_truth"),
     partitions_def=plates_partitions,
     description="Ingest one plate (partition) from the inbox.",
 )

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from phenodag.core.inbox import find_plate_folder, fingerprint, pending, scan_inbox
-from phenodag.core.toy_plate import write_toy_plate
+from phenodag_tests.toy_plate import write_toy_plate
 
 
 def test_only_marked_folders_count(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_definitions_load_with_assets_sensor_schedule(defs: dg.Definitions) -> None:
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
-    assert {"raw_images", "quarantine", "plates", "plate_summary", "well_timecourse"} <= keys
+    assert {"raw_images", "quarantine", "plates", "sim_truth", "plate_summary", "well_timecourse"} <= keys
     assert defs.resolve_sensor_def("inbox_sensor").default_status == dg.DefaultSensorStatus.RUNNING
     assert defs.resolve_schedule_def("inbox_sweep").default_status == dg.DefaultScheduleStatus.RUNNING
     assert defs.resolve_schedule_def("inbox_sweep").cron_schedule == "0 3 * * *"

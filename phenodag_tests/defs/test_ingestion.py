@@ -5,8 +5,8 @@ import polars as pl
 
 from phenodag.core import lake
 from phenodag.core.settings import Settings
-from phenodag.core.toy_plate import write_toy_plate
 from phenodag_tests.defs.conftest import run_ingest
+from phenodag_tests.toy_plate import write_toy_plate
 
 
 def checks(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
@@ -20,7 +20,8 @@ def test_plate_from_inbox_lands_with_passing_checks(
     result = run_ingest(defs, instance, "P1")
     assert result.success
     assert checks(result) == dict.fromkeys(
-        ["plate_accepted", "no_quarantined_files", "all_wells_mapped", "expected_timepoints"], True
+        ["plate_accepted", "no_quarantined_files", "all_wells_mapped", "expected_timepoints", "covers_every_condition"],
+        True,
     )
     raw = lake.read_table(settings.lake, "raw_images")
     assert raw.height == 16 and set(raw["plate_id"]) == {"P1"}

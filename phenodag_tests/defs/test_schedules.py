@@ -1,10 +1,10 @@
 import dagster as dg
 
 from phenodag.core.settings import Settings
-from phenodag.core.toy_plate import write_toy_plate
 from phenodag.defs.resources import InboxResource, LakeResource
 from phenodag.defs.schedules import inbox_sweep
 from phenodag_tests.defs.conftest import run_ingest
+from phenodag_tests.toy_plate import write_toy_plate
 
 
 def sweep(instance: dg.DagsterInstance, settings: Settings) -> object:

@@ -3,9 +3,9 @@ import json
 import dagster as dg
 
 from phenodag.core.settings import Settings
-from phenodag.core.toy_plate import write_toy_plate
 from phenodag.defs.resources import InboxResource
 from phenodag.defs.sensors import inbox_sensor
+from phenodag_tests.toy_plate import write_toy_plate
 
 
 def evaluate(instance: dg.DagsterInstance, settings: Settings, cursor: str | None) -> dg.SensorResult | dg.SkipReason:

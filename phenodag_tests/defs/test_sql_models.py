@@ -5,10 +5,10 @@ import pytest
 
 from phenodag.core.settings import Settings
 from phenodag.core.sql_models import SqlModelError
-from phenodag.core.toy_plate import write_toy_plate
 from phenodag.defs.ingestion import ingest_plate_assets
 from phenodag.defs.resources import InboxResource, LakeResource
 from phenodag.defs.sql_models import load_sql_assets
+from phenodag_tests.toy_plate import write_toy_plate
 
 
 def materialize(settings: Settings, sql_dir: Path, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:

@@ -10,8 +10,8 @@ import pytest
 
 from phenodag.core import lake
 from phenodag.core.settings import Settings
-from phenodag.core.toy_plate import write_toy_plate
 from phenodag_tests.e2e.conftest import stop
+from phenodag_tests.toy_plate import write_toy_plate
 
 REPO = Path(__file__).resolve().parents[2]
 DEADLINE_S = 240

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -146,9 +147,9 @@ class ScreenDesign:
         """Images the screen writes in total."""
         return len(self.cell_lines) * self.replicates * self.wells_per_plate * self.sites * len(self.times_h)
 
-    def with_(self, **changes: object) -> ScreenDesign:
+    def with_(self, **changes: Any) -> ScreenDesign:
         """Return a copy with some fields changed."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)
 
 
 def plate_shape(plate_format: int) -> tuple[int, int]:
@@ -225,7 +226,7 @@ def timelapse_design(
     days: float = 3.0,
     every_h: float = 4.0,
     seed: int = 0,
-    **kwargs: object,
+    **kwargs: Any,
 ) -> ScreenDesign:
     """Return a time-lapse screen: imaging every ``every_h`` hours from -4 h for ``days`` days, 3 doses."""
     concs = (0.1, 1.0, 10.0)
@@ -233,7 +234,7 @@ def timelapse_design(
     lines = tuple(CELL_LINES[c] for c in cell_lines)
     return ScreenDesign(
         name, "timelapse", lines, make_compounds(n_compounds, concs, times, seed), concs, times, **kwargs
-    )  # type: ignore[arg-type]
+    )
 
 
 def endpoint_design(
@@ -241,7 +242,7 @@ def endpoint_design(
     n_compounds: int = 10,
     cell_lines: tuple[str, ...] = ("HCT 15",),
     seed: int = 0,
-    **kwargs: object,
+    **kwargs: Any,
 ) -> ScreenDesign:
     """Return an end-point screen: imaging at 24 h and 72 h, three concentrations."""
     concs = (0.1, 1.0, 10.0)
@@ -249,4 +250,4 @@ def endpoint_design(
     lines = tuple(CELL_LINES[c] for c in cell_lines)
     return ScreenDesign(
         name, "endpoint", lines, make_compounds(n_compounds, concs, times, seed), concs, times, **kwargs
-    )  # type: ignore[arg-type]
+    )

@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from phenodag.core.images import decode_image
-from phenodag.core.simulate.design import ScreenDesign, timelapse_design
+from phenodag.core.simulate.design import Compound, ScreenDesign, timelapse_design
 from phenodag.core.simulate.screen import WellPlan, simulate_field
 
 LABEL_H = 14
@@ -48,13 +48,13 @@ def contact_sheet(
     """
     design = design or timelapse_design(n_compounds=5, days=4, every_h=4, seed=seed)
     top = max(design.concentrations_um)
-    rows: list[tuple[str, object]] = [("control (DMSO)", None)]
+    rows: list[tuple[str, int, Compound | None]] = [("control (DMSO)", 0, None)]
     seen = set()
     for i, c in enumerate(design.compounds):
         kind = c.response_at(top).type
         if kind not in seen:
             seen.add(kind)
-            rows.append((f"{c.name} {kind} @ {top:g} uM", (i, c)))
+            rows.append((f"{c.name} {kind} @ {top:g} uM", i + 1, c))
     times = sorted(design.times_h)
     picks = np.linspace(0, len(times) - 1, min(columns, len(times))).round().astype(int)
     real = None
@@ -65,17 +65,16 @@ def contact_sheet(
         real = _to8(arr[y0 : y0 + s, x0 : x0 + s])
     ncol = len(picks) + (real is not None)
     sheet = Image.new("L", (ncol * tile, len(rows) * (tile + LABEL_H)), 0)
-    for r, (label, item) in enumerate(rows):
-        compound = item[1] if item else None  # type: ignore[index]
-        index = item[0] + 1 if item else 0  # type: ignore[index]
-        well = WellPlan(0, index, "B02", compound, top if compound else 0.0)  # type: ignore[arg-type]
+    for r, (label, index, compound) in enumerate(rows):
+        well = WellPlan(0, index, "B02", compound, top if compound else 0.0)
         frames = simulate_field(design, design.cell_lines[0], well, 1, seed)
-        for c, ti in enumerate(picks):
-            text = f"{label} {times[ti]:+.0f}h" if c == 0 else f"{times[ti]:+.0f}h"
+        for col, ti in enumerate(picks):
+            text = f"{label} {times[ti]:+.0f}h" if col == 0 else f"{times[ti]:+.0f}h"
             shown = frames[ti] if frames[ti].dtype == np.uint8 else _to8(frames[ti])  # true grey levels
-            sheet.paste(_tile(shown, tile, text), (c * tile, r * (tile + LABEL_H)))
+            sheet.paste(_tile(shown, tile, text), (col * tile, r * (tile + LABEL_H)))
         if real is not None:
-            sheet.paste(_tile(real, tile, f"real: {real_image.name}"), (len(picks) * tile, r * (tile + LABEL_H)))  # type: ignore[union-attr]
+            name = real_image.name if real_image else ""
+            sheet.paste(_tile(real, tile, f"real: {name}"), (len(picks) * tile, r * (tile + LABEL_H)))
     out.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(out)
     return out

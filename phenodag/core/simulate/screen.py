@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from tqdm import tqdm
 
 from phenodag.core.layouts import normalize_well
 from phenodag.core.plate_writer import cv8000_name, incucyte_name, mark_complete, write_image, write_platemap
@@ -214,7 +215,7 @@ def simulate_screen(
     folders = []
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) if workers > 1 else _Serial() as pool:
-        for plan in plan_screen(design, seed):
+        for plan in tqdm(plan_screen(design, seed), desc="simulating plates", unit="plate", disable=None):
             folder = root / plan.plate_id
             folder.mkdir(parents=True, exist_ok=True)
             n = sum(pool.map(_write_well, [(design, plan, w, folder, seed) for w in plan.wells]))

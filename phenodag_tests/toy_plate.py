@@ -1,8 +1,8 @@
-"""A small synthetic time-lapse plate written as a real Incucyte export, for the demo and tests.
+"""A small synthetic time-lapse plate written as a real Incucyte export, for fast tests.
 
 It is not the screen simulator: cells are plain dark ellipses with a bright rim on a
 noisy, unevenly lit background, and treated wells simply hold fewer cells over time.
-It exists so that the demo and the tests exercise the real ingestion path on a plate
+It exists so that the tests exercise the real ingestion path on a plate
 whose content is known.
 """
 
