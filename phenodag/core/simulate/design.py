@@ -8,7 +8,7 @@ Every number that shapes an image is here, so a screen is fully described by a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -124,7 +124,7 @@ class ScreenDesign:
     bit_depth: int = 8
     layout: str = "incucyte"
     ext: str = "tif"
-    plate_format: int = field(default=96)
+    plate_format: int = 96
 
     def __post_init__(self) -> None:
         if self.layout not in ("incucyte", "cv8000"):
