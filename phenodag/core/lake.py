@@ -122,8 +122,20 @@ def write_partition(
     return _write(uri, df, opts, mode="overwrite", partition_by=list(partition), predicate=predicate)
 
 
+def delta_compatible(df: pl.DataFrame) -> pl.DataFrame:
+    """Cast fixed-size array columns to lists: Delta has no fixed-size list type.
+
+    Vectors keep their length; readers that want ``pl.Array`` cast back (see
+    :func:`phenodag.core.embedding.read_embeddings`).
+    """
+    casts: dict[str, pl.DataType] = {
+        c: pl.List(t.inner) for c, t in df.schema.items() if isinstance(t, pl.Array) and t.inner is not None
+    }
+    return df.cast(casts) if casts else df  # type: ignore[arg-type]
+
+
 def _write(uri: str, df: pl.DataFrame, opts: dict[str, str], **kwargs: Any) -> WriteInfo:
-    write_deltalake(uri, df.to_arrow(), storage_options=opts, **kwargs)
+    write_deltalake(uri, delta_compatible(df).to_arrow(), storage_options=opts, **kwargs)
     version = DeltaTable(uri, storage_options=opts).version()
     logger.info("%s: %d rows to %s (version %d)", kwargs["mode"], df.height, uri, version)
     return WriteInfo(uri=uri, version=version, rows=df.height)

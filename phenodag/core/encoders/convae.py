@@ -1,0 +1,53 @@
+"""The pheno-ml convolutional autoencoder (Dmitrenko et al., MIDL 2022), ~189k parameters.
+
+Layer layout as published, so that the published state dict loads unchanged: two
+``nn.Sequential`` blocks whose convolutions sit at indices 0, 3, 6, 8. A 1x128x128
+input gives a 4x32x32 latent (4,096 features flattened); the decoder ends in a
+sigmoid, and training minimises the binary cross-entropy of the reconstruction.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+LATENT_SHAPE = (4, 32, 32)
+INPUT_SIZE = 128
+
+
+class ConvAE(nn.Module):
+    """Encoder Conv(1→128)·ReLU·Pool·Conv(128→64)·ReLU·Pool·Conv(64→32)·ReLU·Conv(32→4); mirrored decoder."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, 128, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(128, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(64, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(32, 4, 3, padding=1),
+        )
+        self.decoder = nn.Sequential(
+            nn.ConvTranspose2d(4, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            nn.ConvTranspose2d(32, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            nn.ConvTranspose2d(64, 128, 3, padding=1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(128, 1, 3, padding=1),
+            nn.Sigmoid(),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Reconstruct ``x`` (N, 1, H, W) in [0, 1]."""
+        return self.decoder(self.encoder(x))
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the flattened latent, (N, 4·H/4·W/4)."""
+        return self.encoder(x).flatten(1)
