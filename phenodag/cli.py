@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
+import numpy as np
 import polars as pl
 
 from phenodag.core.settings import Settings
@@ -178,6 +179,44 @@ def _screen_options(p: argparse.ArgumentParser, plates: int, days: float, every_
     p.add_argument("--home", help="phenodag home (default $PHENODAG_HOME or ./.phenodag)")
 
 
+def _cmd_embed(args: argparse.Namespace) -> int:
+    from phenodag.core.embedding import iter_embeddings
+    from phenodag.core.encoders.registry import load_encoder
+    from phenodag.core.ingest import sha256_file
+
+    missing = [p for p in args.images if not Path(p).is_file()]
+    if missing:
+        logger.error("not a file: %s", ", ".join(missing))
+        return 2
+    encoder = load_encoder(args.encoder, args.weights, field=args.field, field_px=args.field_px)
+    paths: list[str] = []
+    tiles: list[int] = []
+    vectors: list[np.ndarray] = []
+    for batch, owners in iter_embeddings(encoder, args.images, batch_size=args.batch_size):
+        vectors.extend(batch)
+        paths.extend(str(Path(args.images[i]).resolve()) for i, _ in owners)
+        tiles.extend(t for _, t in owners)
+    sha = {p: sha256_file(Path(p)) for p in set(paths)}
+    df = pl.DataFrame(
+        {
+            "path": paths,
+            "sha256": [sha[p] for p in paths],
+            "tile": pl.Series(tiles, dtype=pl.Int32),
+            "encoder": encoder.name,
+            "weights_id": encoder.weights_id,
+            "preprocess": encoder.preprocess.describe(),
+            "vector": pl.Series(np.stack(vectors), dtype=pl.Array(pl.Float32, encoder.dim)),
+        }
+    )
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.write_parquet(out)
+    logger.info(
+        "wrote %d vectors of %d floats (%s, %s) to %s", df.height, encoder.dim, encoder.name, encoder.weights_id, out
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``phenodag`` command."""
     parser = argparse.ArgumentParser(prog="phenodag", description=__doc__)
@@ -194,6 +233,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preview", metavar="PNG", help="write a contact sheet of each response type over time instead")
     p.add_argument("--real", metavar="IMAGE", help="a real frame to show beside the contact sheet")
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("embed", help="embed image files with a named encoder into a parquet file")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument(
+        "--encoder", default="convae-phenoml", choices=["convae", "convae-phenoml", "resnet18", "resnet50", "vit_b_16"]
+    )
+    p.add_argument("--weights", help="weights file, MLflow model URI (convae) or 'random'")
+    p.add_argument("--out", required=True, help="output .parquet (one row per image or tile)")
+    p.add_argument("--field", choices=["whole", "center_crop", "tile"], help="field handling (default: whole)")
+    p.add_argument("--field-px", type=int, help="crop or tile side for center_crop / tile")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.set_defaults(func=_cmd_embed)
 
     p = sub.add_parser("ingest", help="ingest one plate folder now, without the daemon (same code path)")
     p.add_argument("plate_dir")

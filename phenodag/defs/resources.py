@@ -1,6 +1,7 @@
 """Resources: the lake, MLflow tracking and torch settings, all read from one phenodag home."""
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,13 @@ class MlflowResource(dg.ConfigurableResource):
     tracking_uri: str = Field(default_factory=lambda: Settings.from_env().mlflow_tracking_uri)
     artifact_root: str = Field(default_factory=lambda: str(Settings.from_env().mlflow_artifact_root))
 
+    def activate(self) -> None:
+        """Point MLflow (tracking and model registry) at this store."""
+        import mlflow
+
+        mlflow.set_tracking_uri(self.tracking_uri)
+        mlflow.set_registry_uri(self.tracking_uri)
+
     def dagster_tags(self, context: dg.OpExecutionContext | dg.AssetExecutionContext) -> dict[str, str]:
         """Tags that tie an MLflow run to the Dagster run and partition."""
         tags = {"dagster.run_id": context.run.run_id, "dagster.job": context.run.job_name}
@@ -93,7 +101,7 @@ class MlflowResource(dg.ConfigurableResource):
         """
         import mlflow  # imported here: mlflow's import costs seconds and most steps never need it
 
-        mlflow.set_tracking_uri(self.tracking_uri)
+        self.activate()
         exp = mlflow.get_experiment_by_name(experiment)
         if exp is None:
             Path(self.artifact_root).mkdir(parents=True, exist_ok=True)
@@ -112,6 +120,9 @@ class TorchResource(dg.ConfigurableResource):
     device: str = Field(default="cpu", description="'cpu', 'cuda' or 'cuda:N'.")
     threads: int = Field(default=0, description="torch intra-op threads; 0 keeps torch's default.")
     batch_size: int = Field(default=64, ge=1)
+    checkpoint_dir: str = Field(
+        default_factory=lambda: str(Settings.from_env().home / "checkpoints"), description="Training checkpoints."
+    )
 
     def configure(self) -> str:
         """Apply the thread setting and return the device, checking CUDA is there when asked for."""
@@ -122,3 +133,37 @@ class TorchResource(dg.ConfigurableResource):
         if self.device.startswith("cuda") and not torch.cuda.is_available():
             raise RuntimeError(f"TorchResource.device is {self.device!r} but CUDA is not available here")
         return self.device
+
+
+class EncodersResource(dg.ConfigurableResource):
+    """Where each encoder's weights come from; nothing is downloaded.
+
+    ``convae`` loads ``convae_model`` (an MLflow model URI or a state-dict file);
+    ``convae-phenoml`` loads ``phenoml_weights``; the torchvision encoders load
+    ``<weights_dir>/<name>.pth``. With ``allow_random`` (explicit opt-in), a missing
+    torchvision file gives an untrained network recorded as ``random:seed0``.
+    """
+
+    convae_model: str = Field(default="models:/phenodag-convae@champion")
+    phenoml_weights: str | None = Field(default_factory=lambda: os.environ.get("PHENODAG_PHENOML_WEIGHTS"))
+    weights_dir: str | None = Field(default_factory=lambda: os.environ.get("PHENODAG_WEIGHTS_DIR"))
+    allow_random: bool = Field(default=False, description="Use untrained torchvision networks when no file exists.")
+    field: str = Field(default="whole", description="whole | center_crop | tile")
+    field_px: int = Field(default=256, description="Crop or tile side for center_crop and tile.")
+
+    def weights_for(self, name: str) -> str | None:
+        """Return the weights reference of encoder ``name`` (file, URI, 'random' or None)."""
+        if name == "convae":
+            return self.convae_model
+        if name == "convae-phenoml":
+            return self.phenoml_weights
+        path = Path(self.weights_dir, f"{name}.pth") if self.weights_dir else None
+        if (path is None or not path.is_file()) and self.allow_random:
+            return "random"
+        return str(path) if path else None
+
+    def load(self, name: str, device: str = "cpu") -> Any:
+        """Load encoder ``name`` with its weights and this resource's field handling."""
+        from phenodag.core.encoders.registry import load_encoder
+
+        return load_encoder(name, self.weights_for(name), device=device, field=self.field, field_px=self.field_px)

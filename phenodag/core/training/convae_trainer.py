@@ -68,11 +68,16 @@ class EpochStats:
 
 @dataclass
 class TrainResult:
-    """The trained model and its history; ``resumed_from`` is the epoch a checkpoint resumed at (0: fresh)."""
+    """The trained model and its history.
+
+    ``resumed_from`` is the epoch a checkpoint resumed at (0: fresh); ``initial_val_loss``
+    the held-out loss of the untrained model, the baseline that training must beat.
+    """
 
     model: ConvAE
     history: list[EpochStats] = field(default_factory=list)
     resumed_from: int = 0
+    initial_val_loss: float = float("nan")
 
     @property
     def val_loss(self) -> float:
@@ -219,7 +224,7 @@ def train_convae(
     torch.manual_seed(config.seed)
     model = ConvAE()
     optim = torch.optim.Adam(model.parameters(), lr=config.lr)
-    result = TrainResult(model=model)
+    result = TrainResult(model=model, initial_val_loss=reconstruction_loss(model, val_batch))
     key = {"config": json.dumps(asdict(config), sort_keys=True), "data": data_key(images, groups)}
     if checkpoint is not None and checkpoint.exists():
         state = torch.load(checkpoint, map_location="cpu", weights_only=False)
@@ -285,3 +290,16 @@ def train_convae(
             on_epoch(stats, model, val_batch)
     model.eval()
     return result
+
+
+def reconstruction_sheet(model: ConvAE, batch: torch.Tensor, n: int = 6) -> np.ndarray:
+    """Return a uint8 image: ``n`` inputs on the top row, their reconstructions below."""
+    x = batch[:n]
+    if x.shape[0] == 0:
+        return np.zeros((2, 2), np.uint8)
+    model.eval()
+    with torch.inference_mode():
+        rec = model(x)
+    top = torch.cat(list(x[:, 0]), dim=1)
+    bottom = torch.cat(list(rec[:, 0]), dim=1)
+    return (torch.cat([top, bottom], dim=0).clamp(0, 1) * 255).round().to(torch.uint8).numpy()
