@@ -66,6 +66,29 @@ def materialize_sql(settings: Settings) -> dg.ExecuteInProcessResult:
         return resolved.execute_in_process(instance=instance, run_config=QUIET, raise_on_error=False)
 
 
+def train_and_embed(settings: Settings, plates: list[str], epochs: int, max_images: int, seed: int) -> bool:
+    """Train the ConvAE on ``plates`` (``convae_model``), then embed each plate with it and average per well."""
+    from phenodag.definitions import build_definitions
+    from phenodag.defs.embeddings import embedding_keys
+
+    defs = build_definitions(settings)
+    train_config = {"ops": {"convae_model": {"config": {"epochs": epochs, "max_images": max_images, "seed": seed}}}}
+    with _instance(settings) as instance:
+        trained = defs.resolve_job_def("train_convae_job").execute_in_process(
+            run_config={**train_config, **QUIET}, instance=instance, raise_on_error=False
+        )
+        if not trained.success:
+            return False
+        embed = defs.resolve_job_def("embed_job")
+        for key in embedding_keys("convae", plates):
+            logger.info("embedding %s", key)
+            if not embed.execute_in_process(
+                partition_key=key, run_config=QUIET, instance=instance, raise_on_error=False
+            ).success:
+                return False
+    return True
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     settings = Settings.from_env(args.home)
     plate_dir = Path(args.plate_dir)
@@ -137,7 +160,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if not materialize_sql(settings).success:
         logger.error("SQL models failed")
         return 1
+    logger.info(
+        "training a ConvAE (%d epochs, up to %d images) and embedding the plates", args.epochs, args.train_images
+    )
+    if not train_and_embed(settings, [f.name for f in folders], args.epochs, args.train_images, args.seed):
+        logger.error("training or embedding failed")
+        return 1
     summary = lake.read_table(settings.lake, "plate_summary").sort("plate_id")
+    n_vectors = lake.read_table(settings.lake, "well_embeddings", columns=["plate_id"]).height
     truth = lake.read_table(settings.lake, "sim_truth")
     planted = (
         truth.filter(~pl.col("is_control"))
@@ -158,7 +188,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"DAGSTER_HOME={settings.dagster_home} dagster dev -w workspace.yaml)\n"
         f"  MLflow UI:           mlflow ui --backend-store-uri {settings.mlflow_tracking_uri}\n"
         f"  plates: {summary.height}, images: {summary['n_images'].sum()}, "
-        f"quarantined files: {summary['n_quarantined'].sum()}"
+        f"quarantined files: {summary['n_quarantined'].sum()}, "
+        f"well x time embeddings (convae): {n_vectors}"
     )
     return 0
 
@@ -225,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="simulate a small screen into the inbox and materialise every asset in-process")
     _screen_options(p, plates=2, days=2.0, every_h=4.0)
+    p.add_argument("--epochs", type=int, default=2, help="ConvAE training epochs")
+    p.add_argument("--train-images", type=int, default=160, help="images sampled for ConvAE training")
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("simulate", help="write a simulated screen as plate folders (default: into the inbox)")

@@ -1,0 +1,29 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import phenodag
+
+
+def test_import_does_not_load_torch() -> None:
+    code = "import sys, phenodag; assert 'torch' not in sys.modules; print('ok')"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "ok\n"
+
+
+def test_embed_paths_arrays_and_single(hct15_image: Path, phenoml_weights: Path) -> None:
+    from phenodag.core.images import decode_image
+
+    one = phenodag.embed(hct15_image, weights=phenoml_weights)
+    both = phenodag.embed(
+        [str(hct15_image), decode_image(hct15_image)], encoder="convae-phenoml", weights=phenoml_weights
+    )
+    assert one.shape == (1, 4096) and both.shape == (2, 4096) and both.dtype == np.float32
+    assert np.allclose(both[0], both[1]) and np.allclose(one[0], both[0])
+    assert abs(float(one.mean()) - 0.07734) < 1e-3
+
+
+def test_embed_random_resnet() -> None:
+    out = phenodag.embed(np.zeros((48, 48), np.uint8), encoder="resnet18", weights="random")
+    assert out.shape == (1, 512)
