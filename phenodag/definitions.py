@@ -1,5 +1,7 @@
 """The single Dagster ``Definitions`` of phenodag (``workspace.yaml`` points here)."""
 
+from typing import Any
+
 import dagster as dg
 
 from phenodag.core.settings import Settings
@@ -13,8 +15,11 @@ from phenodag.defs.sql_models import load_sql_assets
 from phenodag.defs.training import convae_model
 
 
-def build_definitions(settings: Settings | None = None) -> dg.Definitions:
-    """Build the Definitions for one phenodag home (from the environment by default)."""
+def build_definitions(settings: Settings | None = None, resources: dict[str, Any] | None = None) -> dg.Definitions:
+    """Build the Definitions for one phenodag home (from the environment by default).
+
+    ``resources`` replaces resources by key (e.g. ``{"encoders": EncodersResource(...)}``).
+    """
     s = settings or Settings.from_env()
     return dg.Definitions(
         assets=[ingest_plate_assets, sim_truth, convae_model, embeddings, well_embeddings, *load_sql_assets()],
@@ -27,6 +32,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             "mlflow": MlflowResource(tracking_uri=s.mlflow_tracking_uri, artifact_root=str(s.mlflow_artifact_root)),
             "torch": TorchResource(checkpoint_dir=str(s.home / "checkpoints")),
             "encoders": EncodersResource(),
+            **(resources or {}),
         },
     )
 

@@ -70,6 +70,8 @@ def test_demo_simulates_and_materialises_tables(tmp_path: Path, capsys: pytest.C
     ]
     assert lake.read_table(lake_root, "well_timecourse").filter(pl.col("n_images") != 1).height == 0
     assert lake.read_table(lake_root, "sim_truth").height == 2 * 3 + 1
+    assert lake.read_table(lake_root, "embeddings").height == 30  # the trained ConvAE embedded every image
+    assert "well x time embeddings (convae): 30" in out
 
 
 def test_simulate_preview_and_folders(tmp_path: Path) -> None:
@@ -100,3 +102,37 @@ def test_simulate_preview_and_folders(tmp_path: Path) -> None:
     )
     (plate,) = out.iterdir()
     assert len(list(plate.glob("*.tif"))) == (2 * 3 + 4) * 2 and (plate / "timepoints.csv").exists()
+
+
+def test_embed_command_writes_parquet(tmp_path: Path) -> None:
+    import numpy as np
+    import torch
+
+    from phenodag.core.encoders.convae import ConvAE
+    from phenodag.core.plate_writer import write_image
+
+    torch.save(ConvAE().state_dict(), tmp_path / "ae.pt")
+    imgs = [str(write_image(tmp_path / f"i{k}.png", np.full((64, 64), 40 * k, np.uint8))) for k in range(3)]
+    out = tmp_path / "vectors.parquet"
+    assert (
+        main(
+            [
+                "embed",
+                *imgs,
+                "--encoder",
+                "convae",
+                "--weights",
+                str(tmp_path / "ae.pt"),
+                "--out",
+                str(out),
+                "--batch-size",
+                "2",
+            ]
+        )
+        == 0
+    )
+    df = pl.read_parquet(out)
+    assert df.columns == ["path", "sha256", "tile", "encoder", "weights_id", "preprocess", "vector"]
+    assert df.height == 3 and df.schema["vector"] == pl.Array(pl.Float32, 4096)
+    assert df["path"].to_list() == [str(Path(p).resolve()) for p in imgs]
+    assert main(["embed", str(tmp_path / "nope.tif"), "--out", str(out)]) == 2

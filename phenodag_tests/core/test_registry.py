@@ -23,7 +23,7 @@ def test_missing_weights_say_how_to_provide_them(tmp_path: Path, monkeypatch: py
     with pytest.raises(FileNotFoundError, match="PHENODAG_PHENOML_WEIGHTS"):
         load_encoder("convae-phenoml")
     monkeypatch.setenv("PHENODAG_WEIGHTS_DIR", str(tmp_path))
-    with pytest.raises(FileNotFoundError, match="resnet50.pth"):
+    with pytest.raises(FileNotFoundError, match=r"resnet50\.pth"):
         load_encoder("resnet50")
 
 

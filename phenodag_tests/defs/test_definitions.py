@@ -10,11 +10,21 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_definitions_load_with_assets_sensor_schedule(defs: dg.Definitions) -> None:
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
-    assert {"raw_images", "quarantine", "plates", "sim_truth", "plate_summary", "well_timecourse"} <= keys
+    assert {
+        "raw_images",
+        "quarantine",
+        "plates",
+        "sim_truth",
+        "plate_summary",
+        "well_timecourse",
+        "convae_model",
+        "embeddings",
+        "well_embeddings",
+    } <= keys
     assert defs.resolve_sensor_def("inbox_sensor").default_status == dg.DefaultSensorStatus.RUNNING
     assert defs.resolve_schedule_def("inbox_sweep").default_status == dg.DefaultScheduleStatus.RUNNING
     assert defs.resolve_schedule_def("inbox_sweep").cron_schedule == "0 3 * * *"
-    assert set(defs.resources or {}) >= {"lake", "inbox", "mlflow", "torch"}
+    assert set(defs.resources or {}) >= {"lake", "inbox", "mlflow", "torch", "encoders"}
 
 
 def test_module_level_definitions_validate() -> None:
@@ -42,3 +52,10 @@ def test_raw_images_is_partitioned_by_plate_with_checks(defs: dg.Definitions) ->
     assert isinstance(node.partitions_def, dg.DynamicPartitionsDefinition) and node.partitions_def.name == "plates"
     checks = {c.name for c in graph.get_check_keys_for_assets({dg.AssetKey("raw_images")})}
     assert checks == {"plate_accepted", "no_quarantined_files", "all_wells_mapped", "expected_timepoints"}
+
+
+def test_embeddings_are_partitioned_by_encoder_and_plate(defs: dg.Definitions) -> None:
+    node = defs.resolve_asset_graph().get(dg.AssetKey("embeddings"))
+    assert isinstance(node.partitions_def, dg.MultiPartitionsDefinition)
+    assert {d.name for d in node.partitions_def.partitions_defs} == {"encoder", "plate"}
+    assert {p.to_user_string() for p in node.parent_keys} == {"raw_images", "convae_model"}
