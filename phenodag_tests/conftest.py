@@ -12,6 +12,13 @@ T98G_FRAMES = SHARED / "data" / "usiigaci-t98g-phase-contrast" / "frames"
 PHENOML = SHARED / "reference" / "pheno-ml"
 
 
+def shared_file(path: Path, what: str) -> Path:
+    """Return ``path`` if it exists, else skip: a user's fresh clone has no ../shared."""
+    if not path.exists():
+        pytest.skip(f"{what} not found at {path} (../shared is absent in a fresh clone)")
+    return path
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings of a fresh phenodag home below the test's tmp_path."""
@@ -20,26 +27,17 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def t98g_frames() -> list[Path]:
-    """The real T98G 16-bit frames, or skip when ../shared is absent (a user's fresh clone)."""
-    frames = sorted(T98G_FRAMES.glob("*.tif"))
-    if not frames:
-        pytest.skip(f"real T98G frames not found at {T98G_FRAMES} (../shared is absent in a fresh clone)")
-    return frames
+    """The real T98G 16-bit frames."""
+    return sorted(shared_file(T98G_FRAMES, "real T98G frames").glob("*.tif"))
 
 
 @pytest.fixture
 def phenoml_weights() -> Path:
-    """The published pheno-ml ConvAE state dict, or skip when ../shared is absent."""
-    path = PHENOML / "convae_trained_model.torch"
-    if not path.is_file():
-        pytest.skip(f"published pheno-ml weights not found at {path} (../shared is absent in a fresh clone)")
-    return path
+    """The published pheno-ml ConvAE state dict."""
+    return shared_file(PHENOML / "convae_trained_model.torch", "published pheno-ml weights")
 
 
 @pytest.fixture
 def hct15_image() -> Path:
-    """The real HCT15 Incucyte example image, or skip when ../shared is absent."""
-    path = PHENOML / "HCT15_example.jpg"
-    if not path.is_file():
-        pytest.skip(f"HCT15 example not found at {path} (../shared is absent in a fresh clone)")
-    return path
+    """The real HCT15 Incucyte example image."""
+    return shared_file(PHENOML / "HCT15_example.jpg", "HCT15 example")

@@ -6,8 +6,6 @@ import pytest
 from phenodag.core.image_stats import confluence, local_std
 from phenodag.core.images import decode_image
 
-HCT15 = Path(__file__).resolve().parents[3] / "shared" / "reference" / "pheno-ml" / "HCT15_example.jpg"
-
 
 def test_flat_noisy_background_is_empty_and_texture_is_full() -> None:
     rng = np.random.default_rng(0)
@@ -31,8 +29,6 @@ def test_bit_depth_does_not_change_the_answer() -> None:
     assert np.allclose(local_std(img8), local_std(img16), atol=1e-6)
 
 
-def test_real_hct15_example() -> None:
-    if not HCT15.exists():
-        pytest.skip(f"{HCT15} absent (../shared is not part of a fresh clone)")
+def test_real_hct15_example(hct15_image: Path) -> None:
     # the example shows colonies on the upper and lower edges and an empty middle
-    assert 0.25 < confluence(decode_image(HCT15)) < 0.6
+    assert 0.25 < confluence(decode_image(hct15_image)) < 0.6
