@@ -1,0 +1,65 @@
+"""Figures of the temporal analysis as PNG bytes (matplotlib, Agg backend)."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import polars as pl
+
+
+def _png(fig: matplotlib.figure.Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def cluster_plot(
+    grid: np.ndarray, x: np.ndarray, labels: np.ndarray, barycenters: np.ndarray, cluster_types: list[str]
+) -> bytes:
+    """One panel per cluster: member trajectories (thin) and the DTW barycenter (thick), titled with its type."""
+    k = barycenters.shape[0]
+    fig, axes = plt.subplots(1, k, figsize=(3.2 * k, 2.6), sharey=True, squeeze=False)
+    for c, ax in enumerate(axes[0]):
+        members = x[labels == c]
+        for row in members:
+            ax.plot(grid, row, color="0.6", lw=0.6)
+        ax.plot(grid, barycenters[c], color="C3", lw=2.2)
+        ax.set_title(f"cluster {c}: {cluster_types[c]} (n={len(members)})", fontsize=9)
+        ax.set_xlabel("time since treatment (h)", fontsize=8)
+    axes[0][0].set_ylabel("normalised distance to control", fontsize=8)
+    return _png(fig)
+
+
+def dose_time_heatmaps(traj: pl.DataFrame, max_compounds: int = 12) -> bytes:
+    """Per compound, a concentration x time heat-map of the raw distance to control."""
+    compounds = traj["compound"].unique().sort().to_list()[:max_compounds]
+    cols = min(4, len(compounds)) or 1
+    rows = -(-len(compounds) // cols) or 1
+    vmax = float(traj["distance"].max() or 1.0)  # type: ignore[arg-type]
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 1.8 * rows), squeeze=False)
+    for ax in axes.ravel()[len(compounds) :]:
+        ax.axis("off")
+    for ax, compound in zip(axes.ravel(), compounds, strict=False):
+        sub = traj.filter(pl.col("compound") == compound)
+        pivot = sub.pivot(on="time_h", index="concentration_um", values="distance", aggregate_function="mean").sort(
+            "concentration_um"
+        )
+        times = [c for c in pivot.columns if c != "concentration_um"]
+        ax.imshow(pivot.select(times).to_numpy(), aspect="auto", cmap="magma", vmin=0, vmax=vmax)
+        ax.set_yticks(range(pivot.height), [f"{c:g}" for c in pivot["concentration_um"]], fontsize=7)
+        step = max(1, len(times) // 6)
+        ax.set_xticks(range(0, len(times), step), [f"{float(t):g}" for t in times[::step]], fontsize=7)
+        ax.set_title(compound, fontsize=9)
+    return _png(fig)
+
+
+def markdown_image(png: bytes, alt: str) -> str:
+    """Embed a PNG in markdown (for Dagster metadata) as a data URI."""
+    return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"
