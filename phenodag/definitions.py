@@ -12,6 +12,7 @@ from phenodag.defs.schedules import inbox_sweep
 from phenodag.defs.sensors import inbox_sensor
 from phenodag.defs.simulation import sim_truth
 from phenodag.defs.sql_models import load_sql_assets
+from phenodag.defs.temporal import temporal_clustering, temporal_job, temporal_trajectories
 from phenodag.defs.training import convae_model
 
 
@@ -22,8 +23,17 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
     """
     s = settings or Settings.from_env()
     return dg.Definitions(
-        assets=[ingest_plate_assets, sim_truth, convae_model, embeddings, well_embeddings, *load_sql_assets()],
-        jobs=[ingest_job, train_job, embed_job],
+        assets=[
+            ingest_plate_assets,
+            sim_truth,
+            convae_model,
+            embeddings,
+            well_embeddings,
+            temporal_trajectories,
+            temporal_clustering,
+            *load_sql_assets(),
+        ],
+        jobs=[ingest_job, train_job, embed_job, temporal_job],
         sensors=[inbox_sensor],
         schedules=[inbox_sweep],
         resources={

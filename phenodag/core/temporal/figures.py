@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
+from PIL import Image
 
 
 def _png(fig: matplotlib.figure.Figure) -> bytes:
@@ -63,3 +64,8 @@ def dose_time_heatmaps(traj: pl.DataFrame, max_compounds: int = 12) -> bytes:
 def markdown_image(png: bytes, alt: str) -> str:
     """Embed a PNG in markdown (for Dagster metadata) as a data URI."""
     return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"
+
+
+def png_image(png: bytes) -> Image.Image:
+    """Open PNG bytes as a PIL image (for ``mlflow.log_image``)."""
+    return Image.open(io.BytesIO(png)).convert("RGB")

@@ -1,0 +1,164 @@
+"""Temporal analysis per encoder: trajectories, DTW clusters with response types, concentration switches."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+import polars as pl
+from pydantic import Field
+
+from phenodag.core.tables import RAW_IMAGES_SCHEMA
+from phenodag.defs.embeddings import encoder_partitions
+from phenodag.defs.metadata import markdown_table, write_metadata
+from phenodag.defs.resources import LakeResource, MlflowResource
+
+GROUP = "temporal"
+EXPERIMENT = "phenodag-temporal"
+WELL_COLUMNS = ["plate_id", "well", "cell_line", "compound", "concentration_um", "is_control"]
+
+
+class TrajectoryConfig(dg.Config):
+    """How trajectories are built."""
+
+    metric: str = Field(default="euclidean", description="euclidean | cosine | correlation | braycurtis")
+    tolerance_h: float = Field(default=1.0, description="Largest drug-to-control time difference matched.")
+    time_bin_h: float = Field(default=0.5, description="Times this close are one time point across plates.")
+
+
+class ClusterConfig(dg.Config):
+    """How trajectories are clustered and annotated."""
+
+    normalisation: str = Field(default="zscore", description="zscore | minmax per trajectory")
+    k_min: int = 2
+    k_max: int = 6
+    min_effect: float = Field(default=1.5, description="Raw effect size below which a condition is no_effect.")
+    seed: int = 0
+
+
+@dg.asset(
+    partitions_def=encoder_partitions,
+    deps=[
+        dg.AssetDep("well_embeddings", partition_mapping=dg.MultiToSingleDimensionPartitionMapping("encoder")),
+        "raw_images",
+    ],
+    group_name=GROUP,
+    kinds={"polars", "delta"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            "every_condition_with_controls",
+            asset="temporal_trajectories",
+            description="Every treated condition whose cell line has controls has a trajectory.",
+        )
+    ],
+)
+def temporal_trajectories(
+    context: dg.AssetExecutionContext, config: TrajectoryConfig, lake: LakeResource
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Distance of every cell line x compound x concentration to its controls at each time point."""
+    from phenodag.core.temporal.trajectories import CONDITION, trajectories
+
+    encoder = context.partition_key
+    wells = lake.read("well_embeddings", {"encoder": encoder})
+    meta = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA).select(WELL_COLUMNS).unique()
+    wells = wells.join(meta, on=["plate_id", "well"], how="inner")
+    traj, stats = trajectories(wells, encoder, config.metric, config.tolerance_h, config.time_bin_h)
+    info = lake.write_partition("temporal_trajectories", traj, {"encoder": encoder})
+    yield dg.MaterializeResult(
+        metadata={
+            **write_metadata(info, traj),
+            "conditions": traj.select(CONDITION).n_unique(),
+            "unmatched_points": stats.unmatched_points,
+            "conditions_without_controls": len(stats.conditions_without_controls),
+        }
+    )
+    with_controls = wells.filter(~pl.col("is_control")).filter(
+        pl.col("cell_line").is_in(wells.filter(pl.col("is_control"))["cell_line"].unique().to_list())
+    )
+    missing = with_controls.select(CONDITION).unique().join(traj.select(CONDITION).unique(), on=CONDITION, how="anti")
+    yield dg.AssetCheckResult(
+        passed=missing.height == 0,
+        description=f"{missing.height} condition(s) with controls but no trajectory",
+        metadata={"missing": dg.MetadataValue.md(markdown_table(missing))},
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "temporal_clusters",
+            deps=["temporal_trajectories"],
+            group_name=GROUP,
+            kinds={"tslearn", "delta"},
+            description="DTW k-means cluster and response type of every condition.",
+        ),
+        dg.AssetSpec(
+            "temporal_k_scan",
+            deps=["temporal_trajectories"],
+            group_name=GROUP,
+            kinds={"delta"},
+            description="Inertia and DTW silhouette per k; the chosen k.",
+        ),
+        dg.AssetSpec(
+            "temporal_switches",
+            deps=["temporal_trajectories"],
+            group_name=GROUP,
+            kinds={"delta"},
+            description="Compounds whose response type changes with concentration.",
+        ),
+    ],
+    partitions_def=encoder_partitions,
+    name="temporal_clustering",
+)
+def temporal_clustering(
+    context: dg.AssetExecutionContext, config: ClusterConfig, lake: LakeResource, mlflow: MlflowResource
+) -> Iterator[dg.MaterializeResult]:
+    """Cluster one encoder's trajectories, annotate response types, find concentration switches."""
+    import mlflow as mlf
+
+    from phenodag.core.temporal.figures import cluster_plot, dose_time_heatmaps, markdown_image, png_image
+    from phenodag.core.temporal.pipeline import cluster_trajectories
+
+    encoder = context.partition_key
+    traj = lake.read("temporal_trajectories", {"encoder": encoder})
+    result = cluster_trajectories(
+        traj, encoder, config.normalisation, config.k_min, config.k_max, config.min_effect, config.seed
+    )
+    plot = cluster_plot(
+        result.series.grid,
+        result.normalised,
+        result.clustering.labels,
+        result.clustering.barycenters,
+        result.cluster_types,
+    )
+    heat = dose_time_heatmaps(traj)
+    with mlflow.start_run(context, EXPERIMENT, run_name=f"dtw-kmeans-{encoder}"):
+        mlf.log_params({**config.model_dump(), "encoder": encoder, "n_trajectories": result.clusters.height})
+        for row in result.scan.iter_rows(named=True):
+            mlf.log_metrics({"inertia": row["inertia"], "silhouette": row["silhouette"]}, step=row["k"])
+        mlf.log_metric("chosen_k", result.clustering.k)
+        mlf.log_image(png_image(plot), "clusters.png")
+        mlf.log_image(png_image(heat), "dose_time_heatmaps.png")
+    part = {"encoder": encoder}
+    counts = result.clusters.group_by("response_type").agg(conditions=pl.len()).sort("response_type")
+    info = lake.write_partition("temporal_clusters", result.clusters, part)
+    yield dg.MaterializeResult(
+        asset_key="temporal_clusters",
+        metadata={
+            **write_metadata(info, result.clusters),
+            "k": result.clustering.k,
+            "response_types": dg.MetadataValue.md(markdown_table(counts)),
+            "clusters_plot": dg.MetadataValue.md(markdown_image(plot, "clusters")),
+            "dose_time": dg.MetadataValue.md(markdown_image(heat, "dose x time distance to control")),
+        },
+    )
+    info = lake.write_partition("temporal_k_scan", result.scan, part)
+    yield dg.MaterializeResult(asset_key="temporal_k_scan", metadata=write_metadata(info, result.scan))
+    info = lake.write_partition("temporal_switches", result.switches, part)
+    yield dg.MaterializeResult(asset_key="temporal_switches", metadata=write_metadata(info, result.switches))
+
+
+temporal_job = dg.define_asset_job(
+    "temporal_job",
+    selection=dg.AssetSelection.assets(temporal_trajectories, temporal_clustering),
+    partitions_def=encoder_partitions,
+    description="Trajectories and clusters of one encoder.",
+)
