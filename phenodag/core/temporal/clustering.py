@@ -61,7 +61,8 @@ def to_series(traj: pl.DataFrame) -> Series:
     else:
         start = max(g["time_h"].min() for g in per.values())  # type: ignore[type-var]
         end = min(g["time_h"].max() for g in per.values())  # type: ignore[type-var]
-        step = float(np.median(np.concatenate([np.diff(g["time_h"].to_numpy()) for g in per.values()])))
+        steps = np.concatenate([np.diff(g["time_h"].to_numpy()) for g in per.values()])
+        step = float(np.median(steps)) if steps.size else 0.0
         grid = np.arange(float(start), float(end) + 1e-9, step) if step > 0 else np.array([start])  # type: ignore[arg-type]
     if grid.size < 2:
         raise ValueError(f"trajectories share {grid.size} time point(s); clustering needs at least two")
