@@ -1,0 +1,51 @@
+"""Trajectories and clusters through Dagster on a tiny simulated screen."""
+
+from pathlib import Path
+
+import dagster as dg
+import mlflow
+import polars as pl
+import torch
+
+from phenodag.core import lake
+from phenodag.core.encoders.convae import ConvAE
+from phenodag.core.settings import Settings
+from phenodag.core.simulate import simulate_screen, timelapse_design
+from phenodag.definitions import build_definitions
+from phenodag.defs.embeddings import embedding_keys
+from phenodag.defs.resources import EncodersResource
+from phenodag_tests.defs.conftest import run_ingest
+
+
+def test_temporal_assets_end_to_end(settings: Settings, instance: dg.DagsterInstance, tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    weights = tmp_path / "ae.pt"
+    torch.save(ConvAE().state_dict(), weights)
+    defs = build_definitions(settings, {"encoders": EncodersResource(convae_model=str(weights))})
+    design = timelapse_design(n_compounds=2, days=0.5, every_h=4, image_size=48, replicates=2, control_wells=2)
+    plates = [f.name for f in simulate_screen(design, settings.inbox, seed=0)]
+    embed = defs.resolve_job_def("embed_job")
+    for plate in plates:
+        assert run_ingest(defs, instance, plate).success
+        for key in embedding_keys("convae", [plate]):
+            assert embed.execute_in_process(partition_key=key, instance=instance).success
+    result = defs.resolve_job_def("temporal_job").execute_in_process(partition_key="convae", instance=instance)
+    assert result.success
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    traj = lake.read_table(settings.lake, "temporal_trajectories")
+    assert traj.select("compound", "concentration_um").n_unique() == 2 * 3  # every treated condition
+    assert traj.group_by("compound", "concentration_um").len()["len"].to_list() == [len(design.times_h)] * 6
+    assert set(traj["n_wells"]) == {2}  # the two replicate plates averaged
+    clusters = lake.read_table(settings.lake, "temporal_clusters")
+    assert clusters.height == 6 and set(clusters["response_type"]) <= {"no_effect", "cytostatic", "cytotoxic", "mixed"}
+    scan = lake.read_table(settings.lake, "temporal_k_scan")
+    assert scan.filter(pl.col("chosen")).height == 1
+    meta = {
+        e.materialization.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
+    assert meta["temporal_clusters"]["clusters_plot"].value.startswith("![clusters](data:image/png;base64,")
+    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    (run,) = mlflow.search_runs(experiment_names=["phenodag-temporal"], output_format="list")
+    assert run.data.metrics["chosen_k"] == float(scan.filter(pl.col("chosen"))["k"][0])
+    assert run.data.tags["dagster.partition"] == "convae"
