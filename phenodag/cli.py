@@ -67,7 +67,7 @@ def materialize_sql(settings: Settings) -> dg.ExecuteInProcessResult:
 
 
 def train_and_embed(settings: Settings, plates: list[str], epochs: int, max_images: int, seed: int) -> bool:
-    """Train the ConvAE on ``plates`` (``convae_model``), then embed each plate with it and average per well."""
+    """Train the ConvAE on ``plates``, embed each plate with it, average per well, cluster the trajectories."""
     from phenodag.definitions import build_definitions
     from phenodag.defs.embeddings import embedding_keys
 
@@ -86,7 +86,11 @@ def train_and_embed(settings: Settings, plates: list[str], epochs: int, max_imag
                 partition_key=key, run_config=QUIET, instance=instance, raise_on_error=False
             ).success:
                 return False
-    return True
+        logger.info("temporal trajectories and DTW clusters (encoder convae)")
+        temporal = defs.resolve_job_def("temporal_job")
+        return temporal.execute_in_process(
+            partition_key="convae", run_config=QUIET, instance=instance, raise_on_error=False
+        ).success
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -176,10 +180,24 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         .agg(conditions=pl.len())
         .sort("response_type")
     )
-    with pl.Config(tbl_cols=-1, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
+    responses = (
+        lake.read_table(settings.lake, "temporal_clusters")
+        .join(
+            truth.unique(["cell_line", "compound", "concentration_um"]).select(
+                "cell_line", "compound", "concentration_um", pl.col("response_type").alias("planted")
+            ),
+            on=["cell_line", "compound", "concentration_um"],
+            how="left",
+        )
+        .select("compound", "concentration_um", "cluster", "response_type", "planted", "effect_size")
+        .sort("compound", "concentration_um")
+    )
+    with pl.Config(tbl_cols=-1, tbl_rows=-1, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
         print(summary)
         print("planted responses (treated cell line x compound x concentration conditions):")
         print(planted)
+        print("temporal response types (encoder convae) next to the planted ones:")
+        print(responses)
     print(
         f"\nphenodag demo finished in {time.perf_counter() - start:.0f} s\n"
         f"  lake (Delta tables): {settings.lake}\n"

@@ -72,6 +72,9 @@ def test_demo_simulates_and_materialises_tables(tmp_path: Path, capsys: pytest.C
     assert lake.read_table(lake_root, "sim_truth").height == 2 * 3 + 1
     assert lake.read_table(lake_root, "embeddings").height == 30  # the trained ConvAE embedded every image
     assert "well x time embeddings (convae): 30" in out
+    assert "temporal response types (encoder convae)" in out
+    clusters = lake.read_table(lake_root, "temporal_clusters")
+    assert clusters.height == 2 * 3 and set(clusters["encoder"]) == {"convae"}
 
 
 def test_simulate_preview_and_folders(tmp_path: Path) -> None:
