@@ -38,7 +38,7 @@ class ClusterConfig(dg.Config):
     partitions_def=encoder_partitions,
     deps=[
         dg.AssetDep("well_embeddings", partition_mapping=dg.MultiToSingleDimensionPartitionMapping("encoder")),
-        "raw_images",
+        dg.AssetDep("raw_images", partition_mapping=dg.AllPartitionMapping()),  # metadata of every plate
     ],
     group_name=GROUP,
     kinds={"polars", "delta"},
