@@ -5,14 +5,14 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from phenodag.core.encoders.registry import ENCODERS
+from phenodag.core.encoders import ENCODER_NAMES
 from phenodag.core.tables import RAW_IMAGES_SCHEMA
 from phenodag.defs.metadata import write_metadata
 from phenodag.defs.partitions import plates_partitions
 from phenodag.defs.resources import EncodersResource, LakeResource, MlflowResource, TorchResource
 
 GROUP = "embeddings"
-encoder_partitions = dg.StaticPartitionsDefinition(list(ENCODERS))
+encoder_partitions = dg.StaticPartitionsDefinition(list(ENCODER_NAMES))
 embedding_partitions = dg.MultiPartitionsDefinition({"encoder": encoder_partitions, "plate": plates_partitions})
 
 
@@ -51,7 +51,7 @@ def embeddings(
     mlflow.activate()
     encoder = encoders.load(encoder_name, device=torch.configure())
     start = time.perf_counter()
-    df = embed_rows(rows, encoder, batch_size=torch.batch_size, threads=max(1, torch.threads or 2))
+    df = embed_rows(rows, encoder, batch_size=torch.batch_size, threads=torch.loader_threads)
     seconds = time.perf_counter() - start
     info = lake.write_partition("embeddings", df, {"encoder": encoder_name, "plate_id": plate})
     yield dg.MaterializeResult(

@@ -115,11 +115,12 @@ class MlflowResource(dg.ConfigurableResource):
 
 
 class TorchResource(dg.ConfigurableResource):
-    """Where and how torch runs: device, CPU threads, batch size."""
+    """Where and how torch runs: device, CPU threads, batch size, decode threads, checkpoints."""
 
     device: str = Field(default="cpu", description="'cpu', 'cuda' or 'cuda:N'.")
     threads: int = Field(default=0, description="torch intra-op threads; 0 keeps torch's default.")
     batch_size: int = Field(default=64, ge=1)
+    loader_threads: int = Field(default=2, ge=1, description="Threads that decode images ahead of the model.")
     checkpoint_dir: str = Field(
         default_factory=lambda: str(Settings.from_env().home / "checkpoints"), description="Training checkpoints."
     )

@@ -65,3 +65,9 @@ def test_convae_state_dict_file_and_missing_registry(tmp_path: Path, monkeypatch
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(FileNotFoundError, match="not in the MLflow registry"):
         load_encoder("convae", "models:/phenodag-convae@champion")
+
+
+def test_registry_serves_every_named_encoder() -> None:
+    from phenodag.core.encoders import ENCODER_NAMES
+
+    assert tuple(ENCODERS) == ENCODER_NAMES

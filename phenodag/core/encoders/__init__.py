@@ -1,6 +1,10 @@
 """Encoders: the pheno-ml ConvAE and torchvision networks behind one registry.
 
-Importing this package first makes torchvision importable (:mod:`phenodag.core.torch_compat`).
+This package's ``__init__`` stays free of torch, so that code which only needs the
+encoder names (the Dagster partitions) loads fast; :mod:`.registry` imports torch and
+makes torchvision importable (:mod:`phenodag.core.torch_compat`).
 """
 
-import phenodag.core.torch_compat  # noqa: F401  (must run before any torchvision import)
+ENCODER_NAMES = ("convae", "convae-phenoml", "resnet18", "resnet50", "vit_b_16")
+
+__all__ = ["ENCODER_NAMES"]

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
+import phenodag.core.torch_compat  # noqa: F401  (torchvision is imported lazily below, after this)
 from phenodag.core.encoders.convae import ConvAE
 from phenodag.core.encoders.preprocess import IMAGENET_MEAN, IMAGENET_STD, Preprocess
 
