@@ -6,6 +6,7 @@ import dagster as dg
 
 from phenodag.core.settings import Settings
 from phenodag.defs.embeddings import embed_job, embeddings, train_job, well_embeddings
+from phenodag.defs.groups import group_cv, group_cv_job, groups_job, image_groups
 from phenodag.defs.ingestion import ingest_job, ingest_plate_assets
 from phenodag.defs.resources import EncodersResource, InboxResource, LakeResource, MlflowResource, TorchResource
 from phenodag.defs.schedules import inbox_sweep
@@ -31,9 +32,11 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
             well_embeddings,
             temporal_trajectories,
             temporal_clustering,
+            image_groups,
+            group_cv,
             *load_sql_assets(),
         ],
-        jobs=[ingest_job, train_job, embed_job, temporal_job],
+        jobs=[ingest_job, train_job, embed_job, temporal_job, groups_job, group_cv_job],
         sensors=[inbox_sensor],
         schedules=[inbox_sweep],
         resources={

@@ -28,6 +28,17 @@ VAL_LOSS_TAG = "val_loss"
 _URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
 
 
+def log_torch_model(model: torch.nn.Module, registered_name: str | None = None, name: str = "model") -> Any:
+    """Log a torch model to the active run (pickle format, torch pinned; module docstring); returns MLflow's info."""
+    return mlflow.pytorch.log_model(
+        model,
+        name=name,
+        serialization_format="pickle",
+        pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"],
+        registered_model_name=registered_name,
+    )
+
+
 def log_convae(model: ConvAE, val_loss: float, registered_name: str = MODEL_NAME) -> str:
     """Log ``model`` to the active run, register it, and tag the version with its held-out loss.
 
@@ -36,13 +47,7 @@ def log_convae(model: ConvAE, val_loss: float, registered_name: str = MODEL_NAME
     str
         The new model version.
     """
-    info = mlflow.pytorch.log_model(
-        model,
-        name="model",
-        serialization_format="pickle",
-        pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"],
-        registered_model_name=registered_name,
-    )
+    info = log_torch_model(model, registered_name)
     version = str(info.registered_model_version)
     MlflowClient().set_model_version_tag(registered_name, version, VAL_LOSS_TAG, repr(float(val_loss)))
     return version

@@ -30,7 +30,8 @@ class ClusterConfig(dg.Config):
     normalisation: str = Field(default="zscore", description="zscore | minmax per trajectory")
     k_min: int = 2
     k_max: int = 6
-    min_effect: float = Field(default=1.5, description="Raw effect size below which a condition is no_effect.")
+    min_effect: float = Field(default=0.5, description="Effect size (peak over noise floor) below which: no_effect.")
+    value: str = Field(default="excess", description="excess (distance above the noise floor) | distance")
     seed: int = 0
 
 
@@ -120,7 +121,14 @@ def temporal_clustering(
     encoder = context.partition_key
     traj = lake.read("temporal_trajectories", {"encoder": encoder})
     result = cluster_trajectories(
-        traj, encoder, config.normalisation, config.k_min, config.k_max, config.min_effect, config.seed
+        traj,
+        encoder,
+        normalisation=config.normalisation,
+        k_min=config.k_min,
+        k_max=config.k_max,
+        min_effect=config.min_effect,
+        value=config.value,
+        seed=config.seed,
     )
     plot = cluster_plot(
         result.series.grid,

@@ -60,3 +60,10 @@ def test_designs_and_validation() -> None:
         timelapse_design(n_compounds=40)
     with pytest.raises(ValueError, match="response type"):
         ResponseSpec("toxic")
+
+
+def test_timelapse_plants_no_signatures_unless_asked() -> None:
+    plain, signed = timelapse_design(n_compounds=5), timelapse_design(n_compounds=5, signatures=True)
+    assert all(c.signature is None for c in plain.compounds)
+    assert any(c.signature is not None for c in signed.compounds)
+    assert [c.responses for c in plain.compounds] == [c.responses for c in signed.compounds]

@@ -25,11 +25,12 @@ def test_cytotoxic_death_grows_with_time() -> None:
     assert modifiers(spec, 72).growth == pytest.approx(0.0)
 
 
-def test_mixed_arrests_first_then_partial_death() -> None:
+def test_mixed_arrests_recovers_then_partial_death() -> None:
     spec = ResponseSpec("mixed", onset_h=0, strength=1.0, duration_h=40)
-    early, late = modifiers(spec, 12), modifiers(spec, 60)
+    early, between, late = modifiers(spec, 12), modifiers(spec, 54), modifiers(spec, 90)
     assert early.growth < 0.1 and early.death == 0.0 and early.flatten > 0.5
-    assert late.death > 0.0 and late.death < modifiers(ResponseSpec("cytotoxic", 0, 1.0), 60).death
+    assert between.growth == pytest.approx(1.0) and between.death == 0.0 and between.flatten == 0.0
+    assert late.death > 0.0 and late.death < modifiers(ResponseSpec("cytotoxic", 0, 1.0), 80).death
 
 
 def test_ramp() -> None:

@@ -170,7 +170,7 @@ CELL_LINES = {
 
 
 def make_compounds(
-    n: int, concentrations_um: tuple[float, ...], times_h: tuple[float, ...], seed: int
+    n: int, concentrations_um: tuple[float, ...], times_h: tuple[float, ...], seed: int, signatures: bool = True
 ) -> tuple[Compound, ...]:
     """Return ``n`` compounds whose profiles cycle through :data:`PROFILES`.
 
@@ -179,7 +179,8 @@ def make_compounds(
     cytostatic in the middle and cytotoxic at the top, like the seed paper's
     Cladribine). ``inactive`` compounds have no response and no signature, so they
     are indistinguishable from control. Onsets, strengths and signatures are drawn
-    from ``seed``.
+    from ``seed``; ``signatures=False`` plants none (the draws still happen, so the
+    responses are the same either way).
     """
     rng = np.random.default_rng(seed)
     concs = sorted(concentrations_um)
@@ -215,7 +216,7 @@ def make_compounds(
                 window_h=(start, t_hi + 24.0),
                 angle=float(rng.uniform(0, math.pi)),
             )
-        compounds.append(Compound(f"CPD{i + 1:03d}", profile, responses, signature))
+        compounds.append(Compound(f"CPD{i + 1:03d}", profile, responses, signature if signatures else None))
     return tuple(compounds)
 
 
@@ -226,14 +227,22 @@ def timelapse_design(
     days: float = 3.0,
     every_h: float = 4.0,
     seed: int = 0,
+    signatures: bool = False,
     **kwargs: Any,
 ) -> ScreenDesign:
-    """Return a time-lapse screen: imaging every ``every_h`` hours from -4 h for ``days`` days, 3 doses."""
+    """Return a time-lapse screen: imaging every ``every_h`` hours from -4 h for ``days`` days, 3 doses.
+
+    Compound signatures are off by default here: the truth of a time-lapse screen is
+    the response type, defined by the shape of the distance to control, and a
+    signature that appears at a dose without a response (or persists after a
+    cytostatic recovery) changes that shape without being part of the truth.
+    End-point screens, whose truth is the compound itself, keep them.
+    """
     concs = (0.1, 1.0, 10.0)
     times = tuple(float(t) for t in np.arange(-4.0, days * 24.0 + 1e-9, every_h))
     lines = tuple(CELL_LINES[c] for c in cell_lines)
     return ScreenDesign(
-        name, "timelapse", lines, make_compounds(n_compounds, concs, times, seed), concs, times, **kwargs
+        name, "timelapse", lines, make_compounds(n_compounds, concs, times, seed, signatures), concs, times, **kwargs
     )
 
 

@@ -1,4 +1,10 @@
-"""A field's cell population over time: logistic growth, mitosis, death, motion, debris.
+"""A field's cell population over time: density-limited growth, mitosis, death, motion, debris.
+
+Growth is Richards-type: the division rate is scaled by ``1 - (c / c_max) ** GROWTH_SHAPE``
+for confluence ``c``. With ``GROWTH_SHAPE = 4`` cells divide near their full rate until
+the field is crowded and then stop quickly, so untreated wells reach a plateau within
+two to three days, as real monolayers do; the plain logistic (shape 1) slows growth
+from the first hour and leaves controls far from confluence after four days.
 
 State is a struct of arrays (one entry per cell), updated in whole-array steps. The
 field is periodic (a torus), so density stays uniform as cells move. Cells go
@@ -22,6 +28,7 @@ N_GRANULES = 12
 MITOSIS_H = 1.5
 BASAL_DEATH_PER_H = 0.001
 DEBRIS_LOSS_PER_H = 0.01
+GROWTH_SHAPE = 4.0
 
 
 @dataclass
@@ -133,7 +140,8 @@ def repel(pop: Population, size: int, enlarge: float = 1.0, overlap: float = 0.8
 
 def step(pop: Population, rng: np.random.Generator, line: CellLine, mods: Modifiers, size: int, dt: float) -> None:
     """Advance the population by ``dt`` hours under the response ``mods`` (in place)."""
-    logistic = max(0.0, 1.0 - confluence(pop, size, mods.enlarge) / line.max_confluence)
+    crowding = confluence(pop, size, mods.enlarge) / line.max_confluence
+    logistic = max(0.0, 1.0 - min(crowding, 1.0) ** GROWTH_SHAPE)
     p_div = math.log(2) / line.doubling_h * dt * logistic * max(mods.growth, 0.0)
     p_die = 1.0 - math.exp(-(mods.death + BASAL_DEATH_PER_H) * dt)
     u = rng.uniform(size=pop.n)

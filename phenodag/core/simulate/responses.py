@@ -10,8 +10,9 @@ Each response type maps time since treatment to four modifiers:
 ``no_effect`` leaves all at their neutral values. ``cytostatic``: arrest with
 enlarged, flattened cells from the onset for ``duration_h``, then recovery.
 ``cytotoxic``: arrest and a death rate growing with time (rounding, blebbing,
-detachment, debris). ``mixed``: arrest first, then partial death that starts when
-the arrest has lasted 60 % of its duration.
+detachment, debris). ``mixed``: the cytostatic arrest, recovery for
+``MIXED_RECOVERY_H``, then partial death (half the cytotoxic rate), so the distance to
+control rises, partly returns and rises again.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from phenodag.core.simulate.design import ResponseSpec
 
 MAX_DEATH_PER_H = 0.06
+MIXED_RECOVERY_H = 18.0
 
 
 @dataclass(frozen=True)
@@ -51,11 +53,11 @@ def modifiers(spec: ResponseSpec, t_h: float) -> Modifiers:
         on = ramp(t_h, spec.onset_h, 12.0)
         grow = min(max((t_h - spec.onset_h) / 48.0, 0.0), 1.0)
         return Modifiers(growth=1.0 - s * on, death=MAX_DEATH_PER_H * s * on * (0.4 + 0.6 * grow))
-    # mixed: arrest, then partial death
-    late = ramp(t_h, spec.onset_h + 0.6 * spec.duration_h, 12.0)
+    # mixed: arrest as cytostatic, recovery, then partial death
+    late = ramp(t_h, spec.onset_h + spec.duration_h + MIXED_RECOVERY_H, 12.0)
     return Modifiers(
         growth=1.0 - s * max(arrest, late),
-        death=0.4 * MAX_DEATH_PER_H * s * late,
-        enlarge=1.0 + 0.08 * s * arrest * (1 - late),
+        death=0.5 * MAX_DEATH_PER_H * s * late,
+        enlarge=1.0 + 0.1 * s * arrest * (1 - late),
         flatten=s * arrest * (1 - late),
     )

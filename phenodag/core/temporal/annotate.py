@@ -12,11 +12,14 @@ grid) with range ``r = max(b) - min(b)``; peaks are found with
   Spearman ρ ≥ 0.6;
 - ``no_effect`` (flat or decaying): anything else.
 
-Raw amplitude counts too, because z-scoring inflates noise: a trajectory whose largest
-raw distance after treatment is below ``min_effect`` x its baseline is ``no_effect``
-whatever its cluster. The baseline is the trajectory's mean distance before treatment
-(t ≤ 0), where drug and control wells are still alike; without pre-treatment points
-it is the median, over all trajectories, of their smallest distance.
+Raw amplitude counts too, because z-scoring inflates noise: a trajectory whose effect
+size is below ``min_effect`` is ``no_effect`` whatever its cluster. The effect size is
+the largest value after treatment (t > 0) over the trajectory's noise level: the
+median noise floor after treatment where floors are known (see
+:mod:`.trajectories`; values are then ``excess`` distances, so a control-like
+condition scores 0.2-0.4 and ``min_effect`` defaults to 0.5), otherwise its mean
+before treatment (t ≤ 0), where drug and control wells are still alike, or without
+pre-treatment points the median over all trajectories of their smallest value.
 """
 
 from __future__ import annotations
@@ -55,17 +58,26 @@ def shape_type(b: np.ndarray) -> str:
     return "no_effect"
 
 
-def effect_size(grid: np.ndarray, raw: np.ndarray) -> np.ndarray:
-    """Largest raw distance after treatment divided by each trajectory's baseline (module docstring)."""
+def effect_size(grid: np.ndarray, raw: np.ndarray, floor: np.ndarray | None = None) -> np.ndarray:
+    """Largest value after treatment over each trajectory's noise level (module docstring)."""
     pre, post = grid <= 0, grid > 0
     if not post.any():
         post = np.ones_like(grid, dtype=bool)
     baseline = raw[:, pre].mean(axis=1) if pre.any() else np.full(raw.shape[0], np.median(raw.min(axis=1)))
+    if floor is not None:
+        known = np.isfinite(floor[:, post]).all(axis=1)
+        if known.any():
+            baseline = np.where(known, np.median(np.nan_to_num(floor[:, post]), axis=1), baseline)
     return raw[:, post].max(axis=1) / np.maximum(baseline, 1e-12)
 
 
 def annotate(
-    labels: np.ndarray, barycenters: np.ndarray, grid: np.ndarray, raw: np.ndarray, min_effect: float = 1.5
+    labels: np.ndarray,
+    barycenters: np.ndarray,
+    grid: np.ndarray,
+    raw: np.ndarray,
+    min_effect: float = 0.5,
+    floor: np.ndarray | None = None,
 ) -> tuple[list[str], np.ndarray]:
     """Response type of each trajectory: its cluster's shape type, or no_effect below ``min_effect``.
 
@@ -75,7 +87,7 @@ def annotate(
         One response type per trajectory, and the effect sizes used.
     """
     cluster_type = [shape_type(b) for b in barycenters]
-    effect = effect_size(grid, raw)
+    effect = effect_size(grid, raw, floor)
     types = [cluster_type[c] if effect[i] >= min_effect else "no_effect" for i, c in enumerate(labels)]
     return types, effect
 

@@ -1,6 +1,7 @@
 """Clustering trajectories with DTW k-means (tslearn), k chosen by a k scan.
 
-- Series: one per condition, on a common time grid. When every condition has the same
+- Series: one per condition, on a common time grid, of ``excess`` (the distance above
+  the noise floor, see :mod:`.trajectories`) by default, or of ``distance``. When every condition has the same
   time points they are the grid; otherwise the grid spans the times all conditions
   share, at the median step, and each series is linearly interpolated onto it.
 - Normalisation per trajectory: ``zscore`` (default) or ``minmax``; a constant
@@ -27,11 +28,12 @@ NORMALISATIONS = ("zscore", "minmax")
 
 @dataclass(frozen=True)
 class Series:
-    """Trajectories on a common grid: raw (n, T) and the condition of each row."""
+    """Trajectories on a common grid: raw values (n, T), noise floors (n, T; NaN unknown), conditions."""
 
     keys: pl.DataFrame
     grid: np.ndarray
     raw: np.ndarray
+    floor: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,8 @@ class Clustering:
     scan: pl.DataFrame
 
 
-def to_series(traj: pl.DataFrame) -> Series:
-    """Put every condition's distances on a common time grid (see module docstring).
+def to_series(traj: pl.DataFrame, value: str = "excess") -> Series:
+    """Put every condition's ``value`` (``excess`` or ``distance``) on a common time grid (module docstring).
 
     Raises
     ------
@@ -66,10 +68,17 @@ def to_series(traj: pl.DataFrame) -> Series:
         grid = np.arange(float(start), float(end) + 1e-9, step) if step > 0 else np.array([start])  # type: ignore[arg-type]
     if grid.size < 2:
         raise ValueError(f"trajectories share {grid.size} time point(s); clustering needs at least two")
-    raw = np.stack(
-        [np.interp(grid, per[k]["time_h"].to_numpy(), per[k]["distance"].to_numpy()) for k in keys.iter_rows()]
-    )
-    return Series(keys=keys, grid=grid, raw=raw)
+
+    def on_grid(column: str) -> np.ndarray:
+        return np.stack(
+            [
+                np.interp(grid, per[k]["time_h"].to_numpy(), per[k][column].fill_null(np.nan).to_numpy())
+                for k in keys.iter_rows()
+            ]
+        )
+
+    floor = on_grid("noise_floor") if "noise_floor" in traj.columns else np.full((keys.height, grid.size), np.nan)
+    return Series(keys=keys, grid=grid, raw=on_grid(value), floor=floor)
 
 
 def normalise(raw: np.ndarray, method: str = "zscore") -> np.ndarray:

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import io
-
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
-from PIL import Image
 
+from phenodag.core.figures import markdown_image, png_bytes, png_image
 
-def _png(fig: matplotlib.figure.Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+__all__ = ["cluster_plot", "dose_time_heatmaps", "markdown_image", "png_image"]
 
 
 def cluster_plot(
@@ -35,7 +25,7 @@ def cluster_plot(
         ax.set_title(f"cluster {c}: {cluster_types[c]} (n={len(members)})", fontsize=9)
         ax.set_xlabel("time since treatment (h)", fontsize=8)
     axes[0][0].set_ylabel("normalised distance to control", fontsize=8)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def dose_time_heatmaps(traj: pl.DataFrame, max_compounds: int = 12) -> bytes:
@@ -58,14 +48,4 @@ def dose_time_heatmaps(traj: pl.DataFrame, max_compounds: int = 12) -> bytes:
         step = max(1, len(times) // 6)
         ax.set_xticks(range(0, len(times), step), [f"{float(t):g}" for t in times[::step]], fontsize=7)
         ax.set_title(compound, fontsize=9)
-    return _png(fig)
-
-
-def markdown_image(png: bytes, alt: str) -> str:
-    """Embed a PNG in markdown (for Dagster metadata) as a data URI."""
-    return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"
-
-
-def png_image(png: bytes) -> Image.Image:
-    """Open PNG bytes as a PIL image (for ``mlflow.log_image``)."""
-    return Image.open(io.BytesIO(png)).convert("RGB")
+    return png_bytes(fig)

@@ -42,7 +42,8 @@ def cluster_trajectories(
     normalisation: str = "zscore",
     k_min: int = 2,
     k_max: int = 6,
-    min_effect: float = 1.5,
+    min_effect: float = 0.5,
+    value: str = "excess",
     seed: int = 0,
 ) -> TemporalResult:
     """Cluster one encoder's trajectories and annotate every condition with a response type.
@@ -56,14 +57,19 @@ def cluster_trajectories(
     k_min, k_max
         The k scan (inclusive).
     min_effect
-        Raw effect size below which a condition is ``no_effect`` (see :mod:`.annotate`).
+        Effect size below which a condition is ``no_effect`` (see :mod:`.annotate`).
+    value
+        ``excess`` (distance above the noise floor; ``distance`` where the table has
+        no such column) or ``distance``.
     seed
         Seed of the k-means initialisations.
     """
-    series = to_series(traj)
+    series = to_series(traj, value if value in traj.columns else "distance")
     x = normalise(series.raw, normalisation)
     clustering = dtw_kmeans(x, range(k_min, k_max + 1), seed)
-    types, effect = annotate(clustering.labels, clustering.barycenters, series.grid, series.raw, min_effect)
+    types, effect = annotate(
+        clustering.labels, clustering.barycenters, series.grid, series.raw, min_effect, series.floor
+    )
     cluster_types = [shape_type(b) for b in clustering.barycenters]
     clusters = (
         series.keys.with_columns(

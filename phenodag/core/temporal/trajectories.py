@@ -9,11 +9,26 @@ Each drug time point is then matched to the **nearest** control time point of it
 cell line within ``tolerance_h`` (default 1 h; the published code always took the
 earlier one); points without a control that close are dropped and counted, as are
 conditions whose cell line has no controls at all.
+
+**Noise floor.** A distance between two averages of a few wells is never zero, and
+it grows as the variation between wells grows (denser fields look more different
+from field to field). Reading that growth as a drug effect makes every trajectory
+rise. So each point also gets ``noise_floor``: the root-mean-square distance, in the
+same metric, between the mean of ``n_wells`` control wells and the mean of the
+other controls at that time, over every split of the controls (at most 64, seeded
+draws beyond), i.e. the distance the condition would have if it were a control.
+``excess = sqrt(max(distance² - noise_floor², 0))`` is what the clustering uses: for
+the euclidean metric the bias of a squared distance between means is additive, so
+``excess`` estimates the distance between the true means; for the other metrics it
+is an approximation (as is the rescaling). The floor is null, with
+``excess = distance``, where there are no more control wells than drug wells to split.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,7 +48,10 @@ TRAJECTORY_SCHEMA = {
     "n_wells": pl.UInt32,
     "n_control_wells": pl.UInt32,
     "control_time_h": pl.Float64,
+    "noise_floor": pl.Float64,
+    "excess": pl.Float64,
 }
+MAX_SPLITS = 64
 
 
 @dataclass
@@ -85,6 +103,43 @@ def snap_times(times: pl.Series, window_h: float) -> pl.Series:
     return times.replace_strict(value, return_dtype=pl.Float64)
 
 
+def _snapped(wells: pl.DataFrame, time_bin_h: float) -> pl.DataFrame:
+    dim = len(wells["vector"][0])
+    return wells.with_columns(
+        snap_times(wells["time_h"], time_bin_h).alias("time_h"),
+        pl.col("vector").cast(pl.Array(pl.Float64, dim)),
+    )
+
+
+def noise_floor(controls: np.ndarray, n_wells: int, metric: str = "euclidean", seed: int = 0) -> float | None:
+    """RMS distance between the mean of ``n_wells`` control wells and the mean of the rest (module docstring).
+
+    Parameters
+    ----------
+    controls
+        Control well vectors at one time (n_c, d).
+    n_wells
+        Wells averaged on the drug side.
+
+    Returns
+    -------
+    float or None
+        None where ``n_c <= n_wells`` (nothing left to compare with).
+    """
+    n_c = controls.shape[0]
+    if n_c <= n_wells or n_wells < 1:
+        return None
+    if math.comb(n_c, n_wells) <= MAX_SPLITS:
+        splits = [np.array(c) for c in itertools.combinations(range(n_c), n_wells)]
+    else:
+        rng = np.random.default_rng(seed)
+        splits = [rng.choice(n_c, n_wells, replace=False) for _ in range(MAX_SPLITS)]
+    a = np.stack([controls[idx].mean(axis=0) for idx in splits])
+    rest = np.stack([np.delete(controls, idx, axis=0).mean(axis=0) for idx in splits])
+    scale = math.sqrt((1 / n_wells + 1 / n_c) / (1 / n_wells + 1 / (n_c - n_wells)))
+    return scale * float(np.sqrt(np.mean(row_distance(a, rest, metric) ** 2)))
+
+
 def condition_means(wells: pl.DataFrame, time_bin_h: float = 0.5) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Average well vectors per condition and time bin; controls per cell line and time bin.
 
@@ -102,11 +157,7 @@ def condition_means(wells: pl.DataFrame, time_bin_h: float = 0.5) -> tuple[pl.Da
         ``drugs``: cell_line, compound, concentration_um, time_h, n_wells, vector;
         ``controls``: cell_line, time_h, n_control_wells, vector.
     """
-    dim = len(wells["vector"][0])
-    wells = wells.with_columns(
-        snap_times(wells["time_h"], time_bin_h).alias("time_h"),
-        pl.col("vector").cast(pl.Array(pl.Float64, dim)),
-    )
+    wells = _snapped(wells, time_bin_h)
     drugs = _mean_vectors(wells.filter(~pl.col("is_control")), [*CONDITION, "time_h"], "n_wells")
     controls = _mean_vectors(wells.filter(pl.col("is_control")), ["cell_line", "time_h"], "n_control_wells")
     return drugs.sort([*CONDITION, "time_h"]), controls.sort("cell_line", "time_h")
@@ -164,7 +215,27 @@ def trajectories(
         if matched.height
         else np.zeros(0)
     )
+    snapped = _snapped(wells.filter(pl.col("is_control")), time_bin_h)
+    control_wells = {
+        (line, t): np.asarray(g["vector"].to_numpy(), dtype=float)
+        for (line, t), g in snapped.group_by(["cell_line", "time_h"], maintain_order=True)
+    }
+    floors = {
+        key: noise_floor(control_wells[key[:2]], key[2], metric)
+        for key in set(zip(matched["cell_line"], matched["control_time_h"], matched["n_wells"], strict=True))
+    }
+    floor = np.array(
+        [
+            floors[k] if floors[k] is not None else np.nan
+            for k in zip(matched["cell_line"], matched["control_time_h"], matched["n_wells"], strict=True)
+        ],
+        dtype=float,
+    )
+    excess = np.where(np.isnan(floor), dist, np.sqrt(np.clip(dist**2 - np.nan_to_num(floor) ** 2, 0.0, None)))
     out = matched.select(*CONDITION, "time_h", "n_wells", "n_control_wells", "control_time_h").with_columns(
-        encoder=pl.lit(encoder), distance=pl.Series(dist, dtype=pl.Float64)
+        encoder=pl.lit(encoder),
+        distance=pl.Series(dist, dtype=pl.Float64),
+        noise_floor=pl.Series(floor, dtype=pl.Float64, nan_to_null=True),
+        excess=pl.Series(excess, dtype=pl.Float64),
     )
     return out.select(list(TRAJECTORY_SCHEMA)).cast(pl.Schema(TRAJECTORY_SCHEMA)).sort([*CONDITION, "time_h"]), stats

@@ -1,0 +1,1 @@
+"""Group-based compound classification (Baručić et al.): groups, models, training, cross-validation."""

@@ -1,0 +1,172 @@
+"""Image groups: one image per configuration (concentration x exposure time) of one compound.
+
+A group is what the group-based classifier sees at once: the images of one compound
+in one biological replicate (plate), exactly one image per configuration. Rules:
+
+- Configurations are the screen's concentration x time pairs of treated wells, per
+  cell line; a configuration is written ``"<conc>uM@<time>h"`` (``"1uM@24h"``).
+- Fields give several groups per replicate: the images of site ``s`` of every
+  configuration form one group. Where a plate holds several wells of a compound at one
+  concentration, the k-th well (in well-name order) of each concentration goes to the
+  k-th group, so no image is used twice.
+- A group missing any configuration (an image quarantined or never acquired) is
+  **dropped and counted**, never padded.
+- Controls (DMSO) form their own class only with ``include_controls=True``; their
+  "configurations" are then the times crossed with the screen's concentrations, and
+  the k-th control well stands in at the k-th concentration.
+- Folds: stratified k-fold over groups by compound (scikit-learn
+  ``StratifiedKFold(shuffle=True, random_state=seed)``); a compound with fewer groups
+  than folds is dropped from the cross-validation and counted.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+from sklearn.model_selection import StratifiedKFold
+
+logger = logging.getLogger("phenodag.groups")
+
+CONTROL_CLASS = "DMSO"
+IMAGE_GROUPS_SCHEMA: dict[str, Any] = {
+    "group_id": pl.String,
+    "cell_line": pl.String,
+    "compound": pl.String,
+    "replicate": pl.Int32,
+    "plate_id": pl.String,
+    "site": pl.Int32,
+    "slot": pl.Int32,
+    "configurations": pl.List(pl.String),
+    "image_ids": pl.List(pl.String),
+    "paths": pl.List(pl.String),
+    "fold": pl.Int32,
+}
+
+
+@dataclass
+class GroupStats:
+    """What grouping dropped, and why."""
+
+    incomplete_groups: int = 0
+    compounds_too_few_groups: list[str] = field(default_factory=list)
+
+
+def configuration_label(concentration_um: float, time_h: float) -> str:
+    """Return the configuration's name, e.g. ``1uM@24h``."""
+    return f"{concentration_um:g}uM@{time_h:g}h"
+
+
+def _with_slots(images: pl.DataFrame) -> pl.DataFrame:
+    """Add ``slot``: wells of one compound, concentration and plate numbered 0, 1, ... in well order."""
+    wells = (
+        images.select("plate_id", "compound", "concentration_um", "well")
+        .unique()
+        .sort("plate_id", "compound", "concentration_um", "well")
+        .with_columns(
+            slot=pl.col("well").cum_count().over("plate_id", "compound", "concentration_um").cast(pl.Int32) - 1
+        )
+    )
+    return images.join(wells, on=["plate_id", "compound", "concentration_um", "well"])
+
+
+def _controls_as_configurations(images: pl.DataFrame, concentrations: list[float]) -> pl.DataFrame:
+    """Give the k-th control well of a plate the k-th concentration, so controls group like compounds."""
+    ctrl = images.filter(pl.col("is_control"))
+    wells = ctrl.select("plate_id", "well").unique().sort("plate_id", "well")
+    n = len(concentrations)
+    wells = wells.with_columns(rank=pl.col("well").cum_count().over("plate_id") - 1).with_columns(
+        concentration_um=pl.col("rank").mod(n).map_elements(lambda i: concentrations[i], return_dtype=pl.Float64),
+        slot=(pl.col("rank") // n).cast(pl.Int32),
+    )
+    return (
+        ctrl.drop("concentration_um")
+        .join(wells.drop("rank"), on=["plate_id", "well"])
+        .with_columns(compound=pl.lit(CONTROL_CLASS))
+    )
+
+
+def build_groups(
+    raw_images: pl.DataFrame, n_folds: int = 6, seed: int = 0, include_controls: bool = False
+) -> tuple[pl.DataFrame, GroupStats]:
+    """Build the ``image_groups`` rows from ``raw_images`` (module docstring has the rules).
+
+    Parameters
+    ----------
+    raw_images
+        Rows of ``raw_images`` (any plates); only ``status == "ok"`` rows are used.
+    n_folds
+        Folds of the stratified k-fold.
+    seed
+        Seed of the fold assignment.
+    include_controls
+        Make DMSO a class of its own.
+
+    Returns
+    -------
+    groups, stats
+        One row per complete group (schema :data:`IMAGE_GROUPS_SCHEMA`), and the counts
+        of what was dropped.
+    """
+    if n_folds < 2:
+        raise ValueError(f"n_folds={n_folds}; need at least 2")
+    ok = raw_images.filter(pl.col("status") == "ok") if "status" in raw_images.columns else raw_images
+    stats = GroupStats()
+    treated = _with_slots(ok.filter(~pl.col("is_control")))
+    parts = [treated]
+    if include_controls:
+        concs = sorted(treated["concentration_um"].unique().to_list())
+        if concs:
+            parts.append(_controls_as_configurations(ok, concs).select(treated.columns))
+    images = pl.concat(parts).with_columns(
+        configuration=pl.struct("concentration_um", "time_h").map_elements(
+            lambda s: configuration_label(s["concentration_um"], s["time_h"]), return_dtype=pl.String
+        ),
+        image_id=pl.format("{}/{}/{}/{}", "plate_id", "well", "site", "time_h"),
+    )
+    expected = images.group_by("cell_line").agg(pl.col("configuration").unique().sort().alias("expected"))
+    keys = ["cell_line", "compound", "replicate", "plate_id", "site", "slot"]
+    grouped = (
+        images.sort("concentration_um", "time_h")
+        .unique([*keys, "configuration"], keep="first", maintain_order=True)
+        .group_by(keys, maintain_order=True)
+        .agg(
+            pl.col("configuration").alias("configurations"),
+            pl.col("image_id").alias("image_ids"),
+            pl.col("path").alias("paths"),
+        )
+        .join(expected, on="cell_line")
+    )
+    complete = grouped.filter(pl.col("configurations").list.len() == pl.col("expected").list.len()).drop("expected")
+    stats.incomplete_groups = grouped.height - complete.height
+    if stats.incomplete_groups:
+        logger.warning("dropped %d incomplete group(s)", stats.incomplete_groups)
+    counts = complete.group_by("compound").len()
+    too_few = sorted(counts.filter(pl.col("len") < n_folds)["compound"].to_list())
+    stats.compounds_too_few_groups = too_few
+    complete = complete.filter(~pl.col("compound").is_in(too_few)).sort(keys)
+    complete = complete.with_columns(
+        group_id=pl.format("{}|{}|s{}|k{}", "plate_id", "compound", "site", "slot"),
+        fold=pl.Series(assign_folds(complete["compound"].to_numpy(), n_folds, seed), dtype=pl.Int32),
+    )
+    return complete.select(list(IMAGE_GROUPS_SCHEMA)).cast(pl.Schema(IMAGE_GROUPS_SCHEMA)), stats
+
+
+def assign_folds(labels: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
+    """Fold of each item by stratified k-fold over ``labels`` (every label needs ≥ ``n_folds`` items)."""
+    folds = np.full(len(labels), -1, dtype=np.int32)
+    if len(labels) == 0:
+        return folds
+    skf = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    for k, (_, test) in enumerate(skf.split(np.zeros(len(labels)), labels)):
+        folds[test] = k
+    return folds
+
+
+def parse_configuration(label: str) -> tuple[float, float]:
+    """Inverse of :func:`configuration_label`: ``"1uM@24h"`` → (1.0, 24.0)."""
+    conc, time = label.split("@")
+    return float(conc.removesuffix("uM")), float(time.removesuffix("h"))

@@ -1,0 +1,163 @@
+"""One method's cross-validation as the platform runs it: variants, MLflow runs, summary tables.
+
+The caller opens the method's parent MLflow run; here every fold gets a nested run
+(parameters, held-out metrics and, with ``log_models``, the model in pickle format, see
+:mod:`phenodag.core.tracking`), and the parent gets the mean and sd over folds of
+every variant, the comparison table and the figures. ``baseline`` additionally runs
+one variant per concentration (variant ``<c>uM``, shown as ``baseline@<c>uM``: trained and tested on the
+configurations of that concentration only) unless ``restricted_baselines`` is off.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+
+import mlflow
+import numpy as np
+import polars as pl
+
+from phenodag.core.groups.augment import Augment
+from phenodag.core.groups.cv import CVResult, cross_validate, restrict_groups
+from phenodag.core.groups.grouping import parse_configuration
+from phenodag.core.groups.metrics import per_class_f1, top_k_curve
+from phenodag.core.groups.models import GroupClassifier
+from phenodag.core.groups.summary import (
+    METRIC_COLUMNS,
+    comparison_table,
+    configuration_f1_table,
+    probability_matrix,
+    subset_accuracy_table,
+)
+from phenodag.core.groups.train import GroupTrainConfig
+from phenodag.core.tracking import log_torch_model
+
+logger = logging.getLogger("phenodag.groups")
+
+
+@dataclass(frozen=True)
+class GroupCVSettings:
+    """Everything a method's cross-validation needs besides the groups (see ``GroupCVConfig`` in defs)."""
+
+    epochs: int = 20
+    image_size: int = 64
+    batch_groups: int = 8
+    lr: float = 1e-4
+    weight_decay: float = 1e-4
+    restart_epochs: int = 0
+    augment: bool = True
+    weights: str | None = None
+    folds: list[int] | None = None
+    restricted_baselines: bool = True
+    log_models: bool = True
+    seed: int = 0
+
+    def train_config(self, device: str = "cpu") -> GroupTrainConfig:
+        """Return the per-fold training settings."""
+        return GroupTrainConfig(
+            epochs=self.epochs,
+            batch_groups=self.batch_groups,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            restart_epochs=self.restart_epochs,
+            augment=Augment(enabled=self.augment),
+            weights=self.weights,
+            seed=self.seed,
+            device=device,
+        )
+
+
+def concentrations(groups: pl.DataFrame) -> list[float]:
+    """Concentrations present in the groups' configurations, ascending."""
+    labels = groups["configurations"].explode().unique().to_list()
+    return sorted({parse_configuration(c)[0] for c in labels})
+
+
+def run_method_cv(
+    groups: pl.DataFrame, method: str, settings: GroupCVSettings, device: str = "cpu", threads: int = 2
+) -> CVResult:
+    """Cross-validate ``method`` (and, for ``baseline``, its per-concentration variants) inside an MLflow run."""
+    variants: list[tuple[float | None, str]] = [(None, "all")]
+    if method == "baseline" and settings.restricted_baselines:
+        variants += [(c, f"{c:g}uM") for c in concentrations(groups)]
+    cfg = settings.train_config(device)
+    results = []
+    for conc, variant in variants:
+        subset = groups if conc is None else restrict_groups(groups, conc)
+
+        def on_fold(fold: int, model: GroupClassifier, metrics: dict[str, float], variant: str = variant) -> None:
+            parent = mlflow.active_run()
+            exp = parent.info.experiment_id if parent else None
+            with mlflow.start_run(run_name=f"{method}-{variant}-fold{fold}", nested=True, experiment_id=exp):
+                mlflow.log_params({**asdict(settings), "method": method, "variant": variant, "fold": fold})
+                mlflow.log_metrics(metrics)
+                if settings.log_models:
+                    log_torch_model(model)
+
+        results.append(
+            cross_validate(subset, method, cfg, settings.image_size, settings.folds, variant, threads, on_fold)
+        )
+    combined = CVResult(
+        pl.concat([r.predictions for r in results]),
+        pl.concat([r.metrics for r in results]),
+        pl.concat([r.image_predictions for r in results]),
+        results[0].classes,
+    )
+    for row in comparison_table(combined.metrics).iter_rows(named=True):
+        name = row["method"].replace("@", ":")  # MLflow metric names allow no "@"
+        for col in METRIC_COLUMNS:
+            mlflow.log_metric(f"{name}.{col}_mean", row[f"{col}_mean"])
+            if row[f"{col}_sd"] is not None:
+                mlflow.log_metric(f"{name}.{col}_sd", row[f"{col}_sd"])
+    return combined
+
+
+def class_subsets(sim_truth: pl.DataFrame) -> dict[str, str]:
+    """Compound → planted response type at its highest concentration (the simulated class attribute)."""
+    top = (
+        sim_truth.filter(~pl.col("is_control"))
+        .sort("concentration_um")
+        .group_by("compound")
+        .agg(pl.col("response_type").last())
+    )
+    return dict(zip(top["compound"], top["response_type"], strict=True))
+
+
+def summaries(result: CVResult, subsets: dict[str, str]) -> dict[str, pl.DataFrame]:
+    """Return the five ``group_cv_*`` tables of one method's result."""
+    return {
+        "group_cv_predictions": result.predictions,
+        "group_cv_metrics": result.metrics,
+        "group_cv_images": result.image_predictions,
+        "group_cv_configurations": configuration_f1_table(result.image_predictions),
+        "group_cv_subsets": subset_accuracy_table(result.predictions, subsets),
+    }
+
+
+def pooled_curves(predictions: pl.DataFrame) -> dict[str, np.ndarray]:
+    """Top-k curve of each method (all configurations) over all its folds' held-out groups."""
+    curves = {}
+    for (method,), g in predictions.filter(pl.col("variant") == "all").group_by(["method"], maintain_order=True):
+        classes = sorted(set(g["true_class"].to_list()) | set(g["predicted_classes"].explode().to_list()))
+        index = {c: i for i, c in enumerate(classes)}
+        y = np.array([index[c] for c in g["true_class"]])
+        curves[str(method)] = top_k_curve(y, probability_matrix(g, classes))
+    return curves
+
+
+def pooled_class_f1(predictions: pl.DataFrame) -> np.ndarray:
+    """Per-class F1 of top-1 predictions over all folds of one method's rows."""
+    classes = sorted(set(predictions["true_class"].to_list()) | set(predictions["predicted_classes"].explode()))
+    index = {c: i for i, c in enumerate(classes)}
+    y = np.array([index[c] for c in predictions["true_class"]])
+    pred = np.array([index[p[0]] for p in predictions["predicted_classes"]])
+    return per_class_f1(y, pred, len(classes))
+
+
+def log_summary(comparison: pl.DataFrame, figures: dict[str, bytes]) -> None:
+    """Log the comparison table and the figures to the active MLflow run."""
+    from phenodag.core.figures import png_image
+
+    mlflow.log_table(comparison.to_pandas(), "comparison.json")
+    for name, png in figures.items():
+        mlflow.log_image(png_image(png), f"{name}.png")

@@ -1,0 +1,51 @@
+"""Image groups and group cross-validation through Dagster on a tiny simulated end-point screen."""
+
+import dagster as dg
+import mlflow
+import polars as pl
+
+from phenodag.core import lake
+from phenodag.core.settings import Settings
+from phenodag.core.simulate import endpoint_design, simulate_screen
+from phenodag_tests.defs.conftest import run_ingest
+
+CV_CONFIG = {"epochs": 1, "image_size": 32, "batch_groups": 4, "log_models": False}
+
+
+def test_groups_and_cv_end_to_end(settings: Settings, defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
+    design = endpoint_design(n_compounds=3, image_size=48, replicates=2, sites=2, control_wells=2)
+    for folder in simulate_screen(design, settings.inbox, seed=0):
+        assert run_ingest(defs, instance, folder.name).success
+    groups_run = defs.resolve_job_def("groups_job").execute_in_process(
+        instance=instance, run_config={"ops": {"image_groups": {"config": {"n_folds": 2}}}}
+    )
+    assert groups_run.success and all(c.passed for c in groups_run.get_asset_check_evaluations())
+    groups = lake.read_table(settings.lake, "image_groups")
+    assert groups.height == 3 * 2 * 2  # compounds x replicates x sites
+    assert set(groups["configurations"].list.len()) == {6}  # 3 concentrations x 2 times, one image each
+    assert groups.group_by("compound", "fold").len()["len"].to_list() == [2] * 6
+
+    cv = defs.resolve_job_def("group_cv_job")
+    for method in ("product", "baseline"):
+        config = {**CV_CONFIG, "restricted_baselines": method == "baseline"}
+        result = cv.execute_in_process(
+            partition_key=method, instance=instance, run_config={"ops": {"group_cv": {"config": config}}}
+        )
+        assert result.success
+    metrics = lake.read_table(settings.lake, "group_cv_metrics")
+    assert set(metrics["method"]) == {"product", "baseline"}
+    assert set(metrics.filter(pl.col("method") == "baseline")["variant"]) == {"all", "0.1uM", "1uM", "10uM"}
+    assert metrics.filter(pl.col("variant") == "all")["n_groups"].sum() == 2 * groups.height  # held out once each
+    preds = lake.read_table(settings.lake, "group_cv_predictions").filter(pl.col("variant") == "all")
+    held = preds.join(groups.select("group_id", "fold"), on="group_id")
+    assert (held["fold"] == held["fold_right"]).all() if "fold_right" in held.columns else True
+    assert set(preds["predicted_classes"].list.len()) == {3}
+    images = lake.read_table(settings.lake, "group_cv_images")
+    assert images.filter(pl.col("variant") == "all").height == 2 * groups.height * 6
+    subsets = lake.read_table(settings.lake, "group_cv_subsets")
+    assert subsets.height > 0 and subsets["accuracy"].is_between(0, 1).all()
+    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    runs = mlflow.search_runs(experiment_names=["phenodag-group-cv"], output_format="list")
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert sorted(r.info.run_name for r in parents) == ["group-cv-baseline", "group-cv-product"]
+    assert len(runs) - len(parents) == 2 + 2 * 4  # product: 2 folds; baseline: 4 variants x 2 folds
