@@ -1,8 +1,8 @@
 """Temporal accuracy against planted truth: ARI and confusion matrix of response types.
 
 Usage:
-  python benchmarks/temporal_accuracy.py [--home DIR] [--compounds 10] [--plates 3] [--sites 2]
-      [--days 4] [--every-h 4] [--epochs 10] [--train-images 600] [--phenoml FILE]
+  python benchmarks/temporal_accuracy.py [--home DIR] [--compounds 10] [--plates 2] [--sites 2]
+      [--days 5] [--every-h 4] [--epochs 10] [--train-images 600] [--phenoml FILE]
 
 Runs the platform end to end on a simulated time-lapse screen: simulate → ingest →
 train the ConvAE (``convae_model``) → embed → ``temporal_trajectories`` →
@@ -51,9 +51,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--home", default="/tmp/phenodag-temporal-bench")
     p.add_argument("--compounds", type=int, default=10)
-    p.add_argument("--plates", type=int, default=3)
+    p.add_argument("--plates", type=int, default=2)
     p.add_argument("--sites", type=int, default=2)
-    p.add_argument("--days", type=float, default=4)
+    p.add_argument("--days", type=float, default=5)
     p.add_argument("--every-h", type=float, default=4)
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--train-images", type=int, default=600)

@@ -52,7 +52,8 @@ def _batches(n: int, size: int, rng: np.random.Generator) -> list[np.ndarray]:
     order = rng.permutation(n)
     out = [order[i : i + size] for i in range(0, n, size)]
     if len(out) > 1 and len(out[-1]) < 2:
-        out[-2] = np.concatenate([out[-2], out.pop()])
+        last = out.pop()
+        out[-1] = np.concatenate([out[-1], last])
     return out
 
 

@@ -79,7 +79,7 @@ def annotate(
     min_effect: float = 0.5,
     floor: np.ndarray | None = None,
 ) -> tuple[list[str], np.ndarray]:
-    """Response type of each trajectory: its cluster's shape type, or no_effect below ``min_effect``.
+    """Response type of each trajectory: its cluster's shape type, or no_effect below ``min_effect`` or unclustered (-1).
 
     Returns
     -------
@@ -88,7 +88,7 @@ def annotate(
     """
     cluster_type = [shape_type(b) for b in barycenters]
     effect = effect_size(grid, raw, floor)
-    types = [cluster_type[c] if effect[i] >= min_effect else "no_effect" for i, c in enumerate(labels)]
+    types = [cluster_type[c] if c >= 0 and effect[i] >= min_effect else "no_effect" for i, c in enumerate(labels)]
     return types, effect
 
 

@@ -1,4 +1,11 @@
-"""The clustering stage end to end: trajectories → series → DTW k-means → response types → switches."""
+"""The clustering stage end to end: trajectories → series → DTW k-means → response types → switches.
+
+Only responders are clustered: a condition whose effect size (see :mod:`.annotate`)
+is below ``min_effect`` is ``no_effect`` with ``cluster = -1`` and no centroid
+distance. Z-scoring would blow a control-like trajectory's noise up into a shape, and
+such shapes would pull the barycenters of the real response clusters towards noise.
+With fewer responders than ``max(k_min, 2) + 1``, each responder is its own cluster.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from phenodag.core.temporal.annotate import annotate, concentration_switches, shape_type
-from phenodag.core.temporal.clustering import Clustering, Series, dtw_kmeans, normalise, to_series
+from phenodag.core.temporal.annotate import annotate, concentration_switches, effect_size, shape_type
+from phenodag.core.temporal.clustering import SCAN_SCHEMA, Clustering, Series, dtw_kmeans, normalise, to_series
 
+NOT_CLUSTERED = -1
 CLUSTERS_SCHEMA = {
     "cell_line": pl.String,
     "compound": pl.String,
@@ -25,7 +33,10 @@ CLUSTERS_SCHEMA = {
 
 @dataclass(frozen=True)
 class TemporalResult:
-    """Rows of ``temporal_clusters``, the k scan, the switches, and what the figures need."""
+    """Rows of ``temporal_clusters``, the k scan, the switches, and what the figures need.
+
+    ``normalised`` and ``clustering`` cover the responders only (rows with cluster ≥ 0).
+    """
 
     clusters: pl.DataFrame
     scan: pl.DataFrame
@@ -45,6 +56,8 @@ def cluster_trajectories(
     min_effect: float = 0.5,
     value: str = "excess",
     seed: int = 0,
+    k_rule: str = "coverage",
+    band: float = 0.1,
 ) -> TemporalResult:
     """Cluster one encoder's trajectories and annotate every condition with a response type.
 
@@ -63,21 +76,31 @@ def cluster_trajectories(
         no such column) or ``distance``.
     seed
         Seed of the k-means initialisations.
+    k_rule, band
+        How k is chosen and the DTW band (see :func:`.clustering.dtw_kmeans`).
     """
     series = to_series(traj, value if value in traj.columns else "distance")
-    x = normalise(series.raw, normalisation)
-    clustering = dtw_kmeans(x, range(k_min, k_max + 1), seed)
-    types, effect = annotate(
-        clustering.labels, clustering.barycenters, series.grid, series.raw, min_effect, series.floor
-    )
+    effect = effect_size(series.grid, series.raw, series.floor)
+    responders = effect >= min_effect
+    x = normalise(series.raw[responders], normalisation)
+    if responders.sum() > max(k_min, 2):
+        clustering = dtw_kmeans(x, range(k_min, k_max + 1), seed, k_rule, band, shape_type)
+    else:  # too few responders to cluster: each is its own cluster
+        n = int(responders.sum())
+        clustering = Clustering(np.arange(n), x, np.zeros(n), n, pl.DataFrame(schema=SCAN_SCHEMA))
     cluster_types = [shape_type(b) for b in clustering.barycenters]
+    labels = np.full(series.raw.shape[0], NOT_CLUSTERED)
+    labels[responders] = clustering.labels
+    to_centroid = np.full(series.raw.shape[0], np.nan)
+    to_centroid[responders] = clustering.distance_to_centroid
+    types, _ = annotate(labels, clustering.barycenters, series.grid, series.raw, min_effect, series.floor)
     clusters = (
         series.keys.with_columns(
             encoder=pl.lit(encoder),
-            cluster=pl.Series(clustering.labels, dtype=pl.Int32),
+            cluster=pl.Series(labels, dtype=pl.Int32),
             response_type=pl.Series(types),
-            cluster_type=pl.Series([cluster_types[c] for c in clustering.labels]),
-            distance_to_centroid=pl.Series(clustering.distance_to_centroid),
+            cluster_type=pl.Series([cluster_types[c] if c >= 0 else "no_effect" for c in labels]),
+            distance_to_centroid=pl.Series(to_centroid, nan_to_null=True),
             effect_size=pl.Series(effect),
         )
         .select(list(CLUSTERS_SCHEMA))

@@ -1,0 +1,58 @@
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from PIL import Image
+
+from phenodag.core.groups.augment import Augment
+from phenodag.core.groups.cv import cross_validate, restrict_groups
+from phenodag.core.groups.train import GroupTrainConfig
+
+
+def groups_on_disk(tmp_path: Path) -> pl.DataFrame:
+    rng = np.random.default_rng(0)
+    confs = ["0.1uM@24h", "1uM@24h"]
+    rows = []
+    for c in ("A", "B"):
+        for g in range(4):
+            paths = []
+            for conf in confs:
+                p = tmp_path / f"{c}{g}_{conf.replace('@', '_')}.png"
+                Image.fromarray(rng.integers(0, 255, (20, 20), dtype=np.uint8)).save(p)
+                paths.append(str(p))
+            rows.append(
+                {
+                    "group_id": f"{c}{g}",
+                    "compound": c,
+                    "configurations": confs,
+                    "image_ids": [f"{c}{g}/{k}" for k in confs],
+                    "paths": paths,
+                    "fold": g % 2,
+                }
+            )
+    return pl.DataFrame(rows)
+
+
+def test_every_group_is_predicted_once_in_its_own_fold(tmp_path: Path) -> None:
+    groups = groups_on_disk(tmp_path)
+    cfg = GroupTrainConfig(epochs=1, batch_groups=2, augment=Augment(enabled=False))
+    seen = []
+    res = cross_validate(groups, "mi_net", cfg, image_size=16, on_fold=lambda f, m, s: seen.append(f))
+    assert seen == [0, 1]
+    assert sorted(res.predictions["group_id"]) == sorted(groups["group_id"])
+    joined = res.predictions.join(groups.select("group_id", pl.col("fold").alias("own")), on="group_id")
+    assert (joined["fold"] == joined["own"]).all()
+    assert res.metrics["n_groups"].to_list() == [4, 4] and res.metrics["top1_accuracy"].is_between(0, 1).all()
+    assert res.image_predictions.height == 8 * 2 and set(res.image_predictions["configuration"]) == {
+        "0.1uM@24h",
+        "1uM@24h",
+    }
+
+
+def test_restrict_groups_keeps_one_concentration(tmp_path: Path) -> None:
+    groups = groups_on_disk(tmp_path)
+    one = restrict_groups(groups, 1.0)
+    assert one["configurations"].to_list() == [["1uM@24h"]] * 8 and one["paths"].list.len().to_list() == [1] * 8
+    with pytest.raises(ValueError, match="no configuration at 5"):
+        restrict_groups(groups, 5.0)

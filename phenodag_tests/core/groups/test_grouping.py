@@ -1,0 +1,98 @@
+import numpy as np
+import polars as pl
+import pytest
+
+from phenodag.core.groups.grouping import assign_folds, build_groups, configuration_label, parse_configuration
+
+
+def raw(compounds: int = 3, plates: int = 2, sites: int = 2, drop: int | None = None) -> pl.DataFrame:
+    rows = []
+    for p in range(plates):
+        w = 0
+        for c in range(compounds):
+            for conc in (0.1, 1.0):
+                w += 1
+                for s in range(1, sites + 1):
+                    for t in (24.0, 72.0):
+                        rows.append(
+                            {
+                                "plate_id": f"P{p}",
+                                "well": f"A{w:02d}",
+                                "site": s,
+                                "cell_line": "HCT 15",
+                                "compound": f"C{c}",
+                                "concentration_um": conc,
+                                "is_control": False,
+                                "replicate": p + 1,
+                                "time_h": t,
+                                "path": f"/x/P{p}/A{w:02d}_{s}_{t}.tif",
+                                "status": "ok",
+                            }
+                        )
+        for k in range(2):
+            for s in range(1, sites + 1):
+                for t in (24.0, 72.0):
+                    rows.append(
+                        {
+                            "plate_id": f"P{p}",
+                            "well": f"H{k + 1:02d}",
+                            "site": s,
+                            "cell_line": "HCT 15",
+                            "compound": "DMSO",
+                            "concentration_um": 0.0,
+                            "is_control": True,
+                            "replicate": p + 1,
+                            "time_h": t,
+                            "path": f"/x/P{p}/H{k}_{s}_{t}.tif",
+                            "status": "ok",
+                        }
+                    )
+    df = pl.DataFrame(rows)
+    return df if drop is None else df.filter(pl.arange(0, df.height) != drop)
+
+
+def test_one_image_per_configuration_in_order() -> None:
+    groups, stats = build_groups(raw(), n_folds=2)
+    assert groups.height == 3 * 2 * 2 and stats.incomplete_groups == 0
+    assert groups["configurations"].to_list()[0] == ["0.1uM@24h", "0.1uM@72h", "1uM@24h", "1uM@72h"]
+    assert all(len(set(ids)) == 4 for ids in groups["image_ids"])
+    used = groups["paths"].explode()
+    assert used.n_unique() == used.len()  # no image in two groups
+
+
+def test_incomplete_group_is_dropped_and_counted() -> None:
+    groups, stats = build_groups(raw(drop=0), n_folds=2)
+    assert stats.incomplete_groups == 1 and groups.height == 11
+
+
+def test_quarantined_rows_do_not_count() -> None:
+    df = raw().with_columns(status=pl.when(pl.arange(0, pl.len()) == 0).then(pl.lit("bad")).otherwise(pl.col("status")))
+    assert build_groups(df, n_folds=2)[1].incomplete_groups == 1
+
+
+def test_controls_as_a_class() -> None:
+    groups, _ = build_groups(raw(), n_folds=2, include_controls=True)
+    ctrl = groups.filter(pl.col("compound") == "DMSO")
+    assert ctrl.height == 2 * 2  # 2 control wells stand in for the 2 concentrations: 1 group per plate and site
+    assert set(ctrl["configurations"].list.len()) == {4}
+
+
+def test_stratified_folds_keep_proportions_and_are_disjoint() -> None:
+    labels = np.repeat(["a", "b", "c"], [12, 6, 18])
+    folds = assign_folds(labels, 6, seed=3)
+    assert set(folds) == set(range(6))
+    for f in range(6):
+        counts = {c: int(np.sum((folds == f) & (labels == c))) for c in "abc"}
+        assert counts == {"a": 2, "b": 1, "c": 3}
+    assert np.array_equal(folds, assign_folds(labels, 6, seed=3))
+
+
+def test_compound_with_too_few_groups_is_dropped() -> None:
+    groups, stats = build_groups(raw(plates=1, sites=2), n_folds=3)
+    assert groups.height == 0 and stats.compounds_too_few_groups == ["C0", "C1", "C2"]
+
+
+def test_configuration_labels_round_trip() -> None:
+    assert parse_configuration(configuration_label(0.1, 24.0)) == (0.1, 24.0)
+    with pytest.raises(ValueError):
+        build_groups(raw(), n_folds=1)

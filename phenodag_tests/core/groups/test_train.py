@@ -1,0 +1,37 @@
+import numpy as np
+import torch
+
+from phenodag.core.groups.augment import Augment
+from phenodag.core.groups.train import GroupTrainConfig, _batches, predict_groups, predict_images, train_group_model
+
+
+def data() -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
+    x = torch.randn(8, 3, 1, 16, 16, generator=torch.Generator().manual_seed(0))
+    mask = torch.ones(8, 3, dtype=torch.bool)
+    mask[0, 2] = False
+    return x, mask, np.arange(8) % 2
+
+
+def test_training_is_repeatable_and_predictions_are_distributions() -> None:
+    x, mask, y = data()
+    cfg = GroupTrainConfig(epochs=1, batch_groups=4, augment=Augment(enabled=False))
+    a = predict_groups(train_group_model("product", x, mask, y, 2, cfg), x, mask)
+    b = predict_groups(train_group_model("product", x, mask, y, 2, cfg), x, mask)
+    assert a.shape == (8, 2) and np.allclose(a.sum(axis=1), 1) and np.allclose(a, b)
+
+
+def test_baseline_trains_on_single_images_and_predicts_images() -> None:
+    x, mask, y = data()
+    model = train_group_model("baseline", x, mask, y, 2, GroupTrainConfig(epochs=1, batch_groups=2))
+    img = predict_images(model, x, mask)
+    assert img.shape == (8, 3, 2) and np.isnan(img[0, 2]).all() and np.allclose(img[1].sum(axis=1), 1)
+
+
+def test_batches_never_leave_a_single_item() -> None:
+    batches = _batches(9, 4, np.random.default_rng(0))
+    assert sorted(np.concatenate(batches).tolist()) == list(range(9)) and min(map(len, batches)) >= 2
+
+
+def test_restart_period_defaults_to_a_seventh() -> None:
+    assert GroupTrainConfig(epochs=350).first_period == 50
+    assert GroupTrainConfig(epochs=3).first_period == 1
