@@ -104,3 +104,41 @@ def test_pipeline_and_switches() -> None:
     switches = concentration_switches(result.clusters)
     assert switches.select("compound", "switch").rows() == [("C1", "cytostatic→cytotoxic")]
     assert result.scan["chosen"].sum() == 1
+
+
+def test_coverage_rule_takes_the_smallest_k_that_shows_every_shape() -> None:
+    rng = np.random.default_rng(1)
+    x = np.stack(
+        [
+            normalise((SHAPES[s] + rng.normal(0, 0.02, T.size))[None])[0]
+            for s in ("cytotoxic", "cytostatic", "mixed")
+            for _ in range(4)
+        ]
+    )
+    result = dtw_kmeans(x, range(2, 6), seed=0, rule="coverage", shape_of=shape_type)
+    assert result.k == 3 and result.scan.filter(pl.col("k") == 3)["shapes"][0] == 3
+    assert result.scan["shapes"].max() == 3
+    with pytest.raises(ValueError, match="rule"):
+        dtw_kmeans(x, range(2, 4), rule="elbow", shape_of=shape_type)
+
+
+def test_only_responders_are_clustered() -> None:
+    grid = np.arange(-4.0, 48.0, 4.0)
+    t = (grid + 4) / 52
+    rows = []
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        values = np.interp(t, T, SHAPES["cytotoxic"]) * 10
+        rows += [("A", f"T{i}", 1.0, g, v, 4.0) for g, v in zip(grid, values, strict=True)]
+        noise = np.abs(rng.normal(0, 0.5, grid.size))  # below its floor of 4: control-like
+        rows += [("A", f"N{i}", 1.0, g, v, 4.0) for g, v in zip(grid, noise, strict=True)]
+    traj = pl.DataFrame(
+        rows, schema=["cell_line", "compound", "concentration_um", "time_h", "excess", "noise_floor"], orient="row"
+    ).with_columns(distance=pl.col("excess"))
+    result = cluster_trajectories(traj, "enc", k_min=2, k_max=3)
+    quiet = result.clusters.filter(pl.col("compound").str.starts_with("N"))
+    assert (quiet["cluster"] == -1).all() and (quiet["response_type"] == "no_effect").all()
+    assert quiet["distance_to_centroid"].null_count() == 4
+    loud = result.clusters.filter(pl.col("compound").str.starts_with("T"))
+    assert (loud["cluster"] >= 0).all() and (loud["response_type"] == "cytotoxic").all()
+    assert result.normalised.shape[0] == 4

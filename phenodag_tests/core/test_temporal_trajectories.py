@@ -88,3 +88,26 @@ def test_snap_times_groups_replicate_plates() -> None:
     )
     assert drugs["n_wells"].to_list() == [2] and drugs["vector"].to_list() == [[2.0]]
     assert controls["n_control_wells"].to_list() == [1]
+
+
+def test_noise_floor_of_two_control_averages() -> None:
+    from phenodag.core.temporal.trajectories import noise_floor
+
+    controls = np.array([[0.0], [2.0], [4.0]])
+    # splits of 1 vs 2: |0-3|, |2-2|, |4-1| → RMS sqrt((9+0+9)/3) = sqrt(6), rescaled to 3 controls
+    scale = np.sqrt((1 + 1 / 3) / (1 + 1 / 2))
+    assert noise_floor(controls, 1) == pytest.approx(np.sqrt(6) * scale)
+    assert noise_floor(controls, 3) is None  # nothing left to compare with
+
+
+def test_excess_removes_the_noise_floor() -> None:
+    rng = np.random.default_rng(0)
+    rows = [("A", "DMSO", 0.0, True, t, list(rng.normal(0, 1, 8))) for t in (0.0, 24.0) for _ in range(6)]
+    rows += [("A", "same", 1.0, False, t, list(rng.normal(0, 1, 8))) for t in (0.0, 24.0) for _ in range(2)]
+    rows += [("A", "far", 1.0, False, t, list(rng.normal(5 if t else 0, 1, 8))) for t in (0.0, 24.0) for _ in range(2)]
+    traj, _ = trajectories(wells(rows), "enc")
+    late = traj.filter(pl.col("time_h") == 24.0).sort("compound")
+    far, same = late.row(0, named=True), late.row(1, named=True)
+    assert same["noise_floor"] > 0 and same["excess"] < 0.6 * same["distance"]
+    assert far["excess"] == pytest.approx(np.sqrt(far["distance"] ** 2 - far["noise_floor"] ** 2))
+    assert far["excess"] == pytest.approx(5 * np.sqrt(8), rel=0.25)  # the true distance between the means

@@ -39,7 +39,7 @@ def test_temporal_assets_end_to_end(settings: Settings, instance: dg.DagsterInst
     clusters = lake.read_table(settings.lake, "temporal_clusters")
     assert clusters.height == 6 and set(clusters["response_type"]) <= {"no_effect", "cytostatic", "cytotoxic", "mixed"}
     scan = lake.read_table(settings.lake, "temporal_k_scan")
-    assert scan.filter(pl.col("chosen")).height == 1
+    assert scan.filter(pl.col("chosen")).height == (1 if scan.height else 0)  # no scan with < 3 responders
     meta = {
         e.materialization.asset_key.to_user_string(): e.materialization.metadata
         for e in result.get_asset_materialization_events()
@@ -47,5 +47,5 @@ def test_temporal_assets_end_to_end(settings: Settings, instance: dg.DagsterInst
     assert meta["temporal_clusters"]["clusters_plot"].value.startswith("![clusters](data:image/png;base64,")
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
     (run,) = mlflow.search_runs(experiment_names=["phenodag-temporal"], output_format="list")
-    assert run.data.metrics["chosen_k"] == float(scan.filter(pl.col("chosen"))["k"][0])
+    assert run.data.metrics["chosen_k"] == clusters.filter(pl.col("cluster") >= 0)["cluster"].n_unique()
     assert run.data.tags["dagster.partition"] == "convae"

@@ -58,11 +58,14 @@ class Clustering:
 def to_series(traj: pl.DataFrame, value: str = "excess") -> Series:
     """Put every condition's ``value`` (``excess`` or ``distance``) on a common time grid (module docstring).
 
+    A table without the ``value`` column (e.g. without noise floors) uses ``distance``.
+
     Raises
     ------
     ValueError
         If fewer than two time points are shared by all conditions.
     """
+    value = value if value in traj.columns else "distance"
     keys = traj.select(CONDITION).unique(maintain_order=True).sort(CONDITION)
     per = {k: g.sort("time_h") for k, g in traj.group_by(CONDITION, maintain_order=True)}
     time_sets = {tuple(g["time_h"].to_list()) for g in per.values()}
@@ -154,7 +157,9 @@ def dtw_kmeans(
         fits[k] = km
     scan = pl.DataFrame(rows, schema=SCAN_SCHEMA)
     if rule == "coverage" and shape_of is not None:
-        ranked = scan.filter(pl.col("shapes") == pl.col("shapes").max()).sort(["k", "silhouette"], descending=[False, True])
+        ranked = scan.filter(pl.col("shapes") == pl.col("shapes").max()).sort(
+            ["k", "silhouette"], descending=[False, True]
+        )
     elif rule in ("silhouette", "coverage"):
         ranked = scan.sort(["silhouette", "k"], descending=[True, False])
     else:

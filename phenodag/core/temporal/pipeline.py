@@ -79,7 +79,7 @@ def cluster_trajectories(
     k_rule, band
         How k is chosen and the DTW band (see :func:`.clustering.dtw_kmeans`).
     """
-    series = to_series(traj, value if value in traj.columns else "distance")
+    series = to_series(traj, value)
     effect = effect_size(series.grid, series.raw, series.floor)
     responders = effect >= min_effect
     x = normalise(series.raw[responders], normalisation)

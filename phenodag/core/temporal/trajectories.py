@@ -215,7 +215,7 @@ def trajectories(
         if matched.height
         else np.zeros(0)
     )
-    snapped = _snapped(wells.filter(pl.col("is_control")), time_bin_h)
+    snapped = _snapped(wells, time_bin_h).filter(pl.col("is_control"))  # the times condition_means matched
     control_wells = {
         (line, t): np.asarray(g["vector"].to_numpy(), dtype=float)
         for (line, t), g in snapped.group_by(["cell_line", "time_h"], maintain_order=True)

@@ -79,8 +79,9 @@ def test_resnet_has_one_channel_stem_and_512_features() -> None:
 
 
 def test_resnet_weights_file_three_channel_stem_is_summed(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import phenodag.core.torch_compat  # noqa: F401
     from torchvision.models import resnet18
+
+    import phenodag.core.torch_compat  # noqa: F401
 
     src = resnet18(weights=None)
     path = tmp_path / "r18.pth"
