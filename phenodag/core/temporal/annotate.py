@@ -79,7 +79,7 @@ def annotate(
     min_effect: float = 0.5,
     floor: np.ndarray | None = None,
 ) -> tuple[list[str], np.ndarray]:
-    """Response type of each trajectory: its cluster's shape type, or no_effect below ``min_effect`` or unclustered (-1).
+    """Response type of each trajectory: its cluster's shape type, or no_effect (below ``min_effect``, or -1).
 
     Returns
     -------
