@@ -5,48 +5,29 @@ import pytest
 from phenodag.core.groups.grouping import assign_folds, build_groups, configuration_label, parse_configuration
 
 
+def image(plate: int, well: str, site: int, compound: str, conc: float, time: float) -> dict[str, object]:
+    return {
+        "plate_id": f"P{plate}",
+        "well": well,
+        "site": site,
+        "cell_line": "HCT 15",
+        "compound": compound,
+        "concentration_um": conc,
+        "is_control": compound == "DMSO",
+        "replicate": plate + 1,
+        "time_h": time,
+        "path": f"/x/P{plate}/{well}_{site}_{time}.tif",
+        "status": "ok",
+    }
+
+
 def raw(compounds: int = 3, plates: int = 2, sites: int = 2, drop: int | None = None) -> pl.DataFrame:
     rows = []
     for p in range(plates):
-        w = 0
-        for c in range(compounds):
-            for conc in (0.1, 1.0):
-                w += 1
-                for s in range(1, sites + 1):
-                    for t in (24.0, 72.0):
-                        rows.append(
-                            {
-                                "plate_id": f"P{p}",
-                                "well": f"A{w:02d}",
-                                "site": s,
-                                "cell_line": "HCT 15",
-                                "compound": f"C{c}",
-                                "concentration_um": conc,
-                                "is_control": False,
-                                "replicate": p + 1,
-                                "time_h": t,
-                                "path": f"/x/P{p}/A{w:02d}_{s}_{t}.tif",
-                                "status": "ok",
-                            }
-                        )
-        for k in range(2):
+        wells = [(f"C{c}", conc) for c in range(compounds) for conc in (0.1, 1.0)] + [("DMSO", 0.0)] * 2
+        for w, (compound, conc) in enumerate(wells, start=1):
             for s in range(1, sites + 1):
-                for t in (24.0, 72.0):
-                    rows.append(
-                        {
-                            "plate_id": f"P{p}",
-                            "well": f"H{k + 1:02d}",
-                            "site": s,
-                            "cell_line": "HCT 15",
-                            "compound": "DMSO",
-                            "concentration_um": 0.0,
-                            "is_control": True,
-                            "replicate": p + 1,
-                            "time_h": t,
-                            "path": f"/x/P{p}/H{k}_{s}_{t}.tif",
-                            "status": "ok",
-                        }
-                    )
+                rows += [image(p, f"A{w:02d}", s, compound, conc, t) for t in (24.0, 72.0)]
     df = pl.DataFrame(rows)
     return df if drop is None else df.filter(pl.arange(0, df.height) != drop)
 
