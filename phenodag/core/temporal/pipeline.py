@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from phenodag.core.temporal.annotate import annotate, concentration_switches, effect_size, shape_type
+from phenodag.core.temporal.annotate import concentration_switches, effect_size, shape_type
 from phenodag.core.temporal.clustering import SCAN_SCHEMA, Clustering, Series, dtw_kmeans, normalise, to_series
 
 NOT_CLUSTERED = -1
@@ -93,13 +93,13 @@ def cluster_trajectories(
     labels[responders] = clustering.labels
     to_centroid = np.full(series.raw.shape[0], np.nan)
     to_centroid[responders] = clustering.distance_to_centroid
-    types, _ = annotate(labels, clustering.barycenters, series.grid, series.raw, min_effect, series.floor)
+    types = [cluster_types[c] if c >= 0 else "no_effect" for c in labels]  # responders only have c ≥ 0
     clusters = (
         series.keys.with_columns(
             encoder=pl.lit(encoder),
             cluster=pl.Series(labels, dtype=pl.Int32),
             response_type=pl.Series(types),
-            cluster_type=pl.Series([cluster_types[c] if c >= 0 else "no_effect" for c in labels]),
+            cluster_type=pl.Series(types),
             distance_to_centroid=pl.Series(to_centroid, nan_to_null=True),
             effect_size=pl.Series(effect),
         )
