@@ -33,8 +33,13 @@ class GroupCVConfig(dg.Config):
     batch_groups: int = Field(default=8, ge=2, description="Groups per batch (baseline: as many images).")
     lr: float = 1e-4
     weight_decay: float = 1e-4
-    restart_epochs: int = Field(default=0, description="First cosine period; 0: epochs / 7 (the paper's 50 of 350).")
+    restart_epochs: int = Field(
+        default=0, description="First cosine period in epochs; 0: 1/7 of the run's steps (the paper's 50 of 350)."
+    )
     augment: bool = True
+    precise_bn: bool = Field(
+        default=True, description="Re-estimate BatchNorm statistics on un-augmented training images after training."
+    )
     weights: str | None = Field(default=None, description="Local ResNet-18 state-dict file; none: random init.")
     folds: list[int] | None = Field(default=None, description="Folds to run; none: all.")
     restricted_baselines: bool = Field(

@@ -46,6 +46,7 @@ class GroupCVSettings:
     weight_decay: float = 1e-4
     restart_epochs: int = 0
     augment: bool = True
+    precise_bn: bool = True
     weights: str | None = None
     folds: list[int] | None = None
     restricted_baselines: bool = True
@@ -61,6 +62,7 @@ class GroupCVSettings:
             weight_decay=self.weight_decay,
             restart_epochs=self.restart_epochs,
             augment=Augment(enabled=self.augment),
+            precise_bn=self.precise_bn,
             weights=self.weights,
             seed=self.seed,
             device=device,

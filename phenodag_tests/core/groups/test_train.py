@@ -32,6 +32,20 @@ def test_batches_never_leave_a_single_item() -> None:
     assert sorted(np.concatenate(batches).tolist()) == list(range(9)) and min(map(len, batches)) >= 2
 
 
-def test_restart_period_defaults_to_a_seventh() -> None:
-    assert GroupTrainConfig(epochs=350).first_period == 50
-    assert GroupTrainConfig(epochs=3).first_period == 1
+def test_restart_period_defaults_to_a_seventh_and_the_run_ends_with_a_cycle() -> None:
+    assert GroupTrainConfig(epochs=350).first_period(1) == 50
+    assert GroupTrainConfig(epochs=3, restart_epochs=2).first_period(5) == 10
+    for epochs, steps in [(30, 9), (3, 1), (20, 4), (7, 3)]:
+        t0 = GroupTrainConfig(epochs=epochs).first_period(steps)
+        assert epochs * steps <= 7 * t0 < epochs * steps + 7  # 1 + 2 + 4 periods cover the run, just
+
+
+def test_batchnorm_statistics_are_re_estimated_on_unaugmented_training_images() -> None:
+    x, mask, y = data()
+    mask[:] = True  # equal batches: the cumulative average of batch means is the mean
+    model = train_group_model("product", x, mask, y, 2, GroupTrainConfig(epochs=2, batch_groups=4))
+    with torch.no_grad():
+        act = model.encoder.conv1(x.reshape(-1, 1, 16, 16))
+    assert torch.allclose(model.encoder.bn1.running_mean, act.mean(dim=(0, 2, 3)), atol=1e-5)
+    stale = train_group_model("product", x, mask, y, 2, GroupTrainConfig(epochs=2, batch_groups=4, precise_bn=False))
+    assert not torch.allclose(stale.encoder.bn1.running_mean, act.mean(dim=(0, 2, 3)), atol=1e-3)
