@@ -27,10 +27,12 @@ import argparse
 import dataclasses
 import time
 
+import numpy as np
 import polars as pl
 
 from phenodag.cli import _instance, ingest
 from phenodag.core import lake
+from phenodag.core.groups.run import pooled_class_f1, pooled_curves
 from phenodag.core.groups.summary import comparison_table, mean_sd
 from phenodag.core.settings import Settings
 from phenodag.core.simulate import endpoint_design, simulate_screen
@@ -116,6 +118,13 @@ def main() -> None:
             .agg(pl.col("macro_f1").mean().round(3))
             .pivot(on="configuration", index="method", values="macro_f1")
         )
+    predictions = lake.read_table(settings.lake, "group_cv_predictions").filter(pl.col("variant") == "all")
+    classes = sorted(predictions["true_class"].unique().to_list())
+    print(f"\npooled over folds: top-k accuracy (k = 1..{len(classes)}) and per-class F1 ({', '.join(classes)})")
+    curves = pooled_curves(predictions)
+    for method, rows in predictions.group_by("method", maintain_order=True):
+        f1 = pooled_class_f1(rows)
+        print(f"{method[0]:>12}  top-k {np.round(curves[str(method[0])], 3)}  F1 {np.round(f1, 2)}")
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
 
 
