@@ -22,14 +22,16 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from phenodag.core.shared.vocab import ENCODER_NAMES
+
 
 def child(encoder_name: str, folder: Path) -> dict[str, float]:
     import torch
 
-    from phenodag.core import lake
-    from phenodag.core.embedding import embed_rows
-    from phenodag.core.encoders.registry import load_encoder
-    from phenodag.core.images import decode_image
+    from phenodag.core.embed.pipeline import embed_rows
+    from phenodag.core.embed.registry import load_encoder
+    from phenodag.core.shared import lake
+    from phenodag.core.shared.images import decode_image
 
     paths = sorted(str(p) for p in folder.glob("*.tif"))
     rows = pl.DataFrame(
@@ -64,7 +66,7 @@ def child(encoder_name: str, folder: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--images", type=int, default=512)
-    parser.add_argument("--encoders", nargs="+", default=["convae", "resnet18", "resnet50", "vit_b_16"])
+    parser.add_argument("--encoders", nargs="+", default=[n for n in ENCODER_NAMES if n != "convae-phenoml"])
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -30,16 +30,16 @@ import time
 import numpy as np
 import polars as pl
 
-from phenodag.cli import _instance, ingest
-from phenodag.core import lake
 from phenodag.core.groups.run import pooled_class_f1, pooled_curves
 from phenodag.core.groups.summary import comparison_table, mean_sd
-from phenodag.core.settings import Settings
+from phenodag.core.shared import lake
+from phenodag.core.shared.settings import Settings
+from phenodag.core.shared.vocab import GROUP_METHODS
 from phenodag.core.simulate import endpoint_design, simulate_screen
 from phenodag.core.simulate.design import ScreenDesign
-from phenodag.definitions import build_definitions
+from phenodag.runner import open_runner
 
-METHODS = "product,amil,mi_net,mi_net_inst,baseline"
+METHODS = ",".join(GROUP_METHODS)
 
 
 def signal_everywhere(design: ScreenDesign) -> ScreenDesign:
@@ -83,15 +83,11 @@ def main() -> None:
         sig = c.signature
         where = f"{sig.kind} from {sig.min_conc_um:g} µM, {sig.window_h[0]:.0f} h" if sig else "none"
         print(f"{c.name} {c.profile:>10}: signature {where}")
-    for folder in simulate_screen(design, settings.inbox, seed=args.seed, workers=2):
-        ingest(settings, folder)
-    print(f"simulated and ingested {design.n_images} images in {time.perf_counter() - start:.0f} s")
-    defs = build_definitions(settings)
-    with _instance(settings) as instance:
-        defs.resolve_job_def("groups_job").execute_in_process(
-            instance=instance, run_config={"ops": {"image_groups": {"config": {"n_folds": args.folds}}}}
-        )
-        cv = defs.resolve_job_def("group_cv_job")
+    with open_runner(settings) as runner:
+        for folder in simulate_screen(design, settings.inbox, seed=args.seed, workers=2):
+            runner.ingest(folder)
+        print(f"simulated and ingested {design.n_images} images in {time.perf_counter() - start:.0f} s")
+        runner.run("groups_job", config={"ops": {"image_groups": {"config": {"n_folds": args.folds}}}})
         for method in args.methods.split(","):
             t = time.perf_counter()
             config = {
@@ -102,9 +98,7 @@ def main() -> None:
                 "log_models": False,
                 "seed": args.seed,
             }
-            cv.execute_in_process(
-                partition_key=method, instance=instance, run_config={"ops": {"group_cv": {"config": config}}}
-            )
+            runner.run("group_cv_job", method, {"ops": {"group_cv": {"config": config}}})
             print(f"{method}: {time.perf_counter() - t:.0f} s")
     groups = lake.read_table(settings.lake, "image_groups")
     print(f"\n{groups.height} groups of {groups['configurations'].list.len()[0]} images, {args.folds} folds")

@@ -15,35 +15,25 @@ limits. Not a test: it takes minutes to hours depending on the options.
 import argparse
 import time
 
-import polars as pl
 from sklearn.metrics import adjusted_rand_score, confusion_matrix
 
-from phenodag.cli import _instance, ingest
-from phenodag.core import lake
-from phenodag.core.settings import Settings
+from phenodag.core.shared import lake
+from phenodag.core.shared.settings import Settings
+from phenodag.core.shared.vocab import RESPONSE_TYPES
 from phenodag.core.simulate import simulate_screen, timelapse_design
-from phenodag.definitions import build_definitions
-from phenodag.defs.embeddings import embedding_keys
-from phenodag.defs.resources import EncodersResource
-
-TYPES = ["no_effect", "cytostatic", "cytotoxic", "mixed"]
+from phenodag.core.temporal.evaluate import planted_vs_assigned
+from phenodag.defs.shared.resources import EncodersResource
+from phenodag.runner import open_runner
 
 
 def score(settings: Settings, encoder: str) -> None:
     clusters = lake.read_table(settings.lake, "temporal_clusters", filters={"encoder": encoder})
-    truth = (
-        lake.read_table(settings.lake, "sim_truth")
-        .filter(~pl.col("is_control"))
-        .unique(["cell_line", "compound", "concentration_um"])
-    )
-    j = clusters.join(
-        truth.select("cell_line", "compound", "concentration_um", pl.col("response_type").alias("true")),
-        on=["cell_line", "compound", "concentration_um"],
-    )
-    ari = adjusted_rand_score(j["true"], j["response_type"])
+    j = planted_vs_assigned(clusters, lake.read_table(settings.lake, "sim_truth")).drop_nulls("planted")
+    ari = adjusted_rand_score(j["planted"], j["response_type"])
     print(f"\nencoder {encoder}: {j.height} conditions, ARI = {ari:.3f}")
-    print("confusion matrix (rows planted, columns assigned):", TYPES)
-    for name, row in zip(TYPES, confusion_matrix(j["true"], j["response_type"], labels=TYPES), strict=True):
+    print("confusion matrix (rows planted, columns assigned):", RESPONSE_TYPES)
+    matrix = confusion_matrix(j["planted"], j["response_type"], labels=list(RESPONSE_TYPES))
+    for name, row in zip(RESPONSE_TYPES, matrix, strict=True):
         print(f"  {name:>10}: {row.tolist()}")
 
 
@@ -72,13 +62,12 @@ def main() -> None:
         seed=args.seed,
     )
     folders = simulate_screen(design, settings.inbox, seed=args.seed, workers=2)
-    for f in folders:
-        ingest(settings, f)
-    print(f"simulated and ingested {design.n_images} images in {time.perf_counter() - start:.0f} s")
     resources = {"encoders": EncodersResource(phenoml_weights=args.phenoml)} if args.phenoml else None
-    defs = build_definitions(settings, resources)
     encoders = ["convae", *(["convae-phenoml"] if args.phenoml else [])]
-    with _instance(settings) as instance:
+    with open_runner(settings, resources) as runner:
+        for f in folders:
+            runner.ingest(f)
+        print(f"simulated and ingested {design.n_images} images in {time.perf_counter() - start:.0f} s")
         cfg = {
             "ops": {
                 "convae_model": {
@@ -92,12 +81,11 @@ def main() -> None:
             }
         }
         t = time.perf_counter()
-        defs.resolve_job_def("train_convae_job").execute_in_process(run_config=cfg, instance=instance)
+        runner.run("train_convae_job", config=cfg)
         print(f"trained the ConvAE in {time.perf_counter() - t:.0f} s")
         for enc in encoders:
-            for key in embedding_keys(enc, [f.name for f in folders]):
-                defs.resolve_job_def("embed_job").execute_in_process(partition_key=key, instance=instance)
-            defs.resolve_job_def("temporal_job").execute_in_process(partition_key=enc, instance=instance)
+            runner.embed(enc, [f.name for f in folders])
+            runner.run("temporal_job", enc)
     for enc in encoders:
         score(settings, enc)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")

@@ -27,7 +27,7 @@ def embed(
         ``convae``, ``convae-phenoml``, ``resnet18``, ``resnet50`` or ``vit_b_16``.
     weights
         Weights file, MLflow model URI (``convae``), or ``"random"``; see
-        :func:`phenodag.core.encoders.registry.load_encoder` for the defaults.
+        :func:`phenodag.core.embed.registry.load_encoder` for the defaults.
     device
         Torch device.
     batch_size
@@ -45,8 +45,8 @@ def embed(
     --------
     >>> vectors = phenodag.embed(["a.tif", "b.tif"], encoder="convae-phenoml", weights="trained_model.torch")
     """
-    from phenodag.core.embedding import embed_images
-    from phenodag.core.encoders.registry import load_encoder
+    from phenodag.core.embed.pipeline import embed_images
+    from phenodag.core.embed.registry import load_encoder
 
     items: list[str | Path | np.ndarray]
     if isinstance(images, str | Path) or (isinstance(images, np.ndarray) and images.ndim == 2):

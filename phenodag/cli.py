@@ -1,4 +1,4 @@
-"""The ``phenodag`` command: demo, ingest, built on the same Dagster definitions as the UI."""
+"""The ``phenodag`` command: parses arguments and calls core or the in-process runner (:mod:`phenodag.runner`)."""
 
 import argparse
 import logging
@@ -8,102 +8,39 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import dagster as dg
-import numpy as np
 import polars as pl
 
-from phenodag.core.settings import Settings
+from phenodag.core.shared.settings import Settings
+from phenodag.core.shared.vocab import ENCODER_NAMES, FIELD_MODES
 
 if TYPE_CHECKING:
     from phenodag.core.simulate import ScreenDesign
+    from phenodag.runner import Runner
 
-logger = logging.getLogger("phenodag.cli")
-QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}  # Dagster's step events, without DEBUG noise
-
-
-def _instance(settings: Settings) -> dg.DagsterInstance:
-    """Open the persistent Dagster instance of the phenodag home, so runs show up in ``dagster dev``."""
-    settings.ensure()
-    return dg.DagsterInstance.from_config(str(settings.dagster_home))
-
-
-def ingest(settings: Settings, plate_dir: Path, plate_id: str | None = None) -> dg.ExecuteInProcessResult:
-    """Ingest one plate folder through the ``ingest_plate`` assets (the sensor's code path).
-
-    Parameters
-    ----------
-    settings
-        The phenodag home.
-    plate_dir
-        The plate folder (anywhere; it is read in place).
-    plate_id
-        Partition key; the folder's ``plate.yaml`` id or name by default.
-    """
-    from phenodag.core.platemap import PlateError, read_plate_config
-    from phenodag.definitions import build_definitions
-
-    defs = build_definitions(settings)
-    try:
-        key = read_plate_config(plate_dir, plate_id).plate_id
-    except PlateError:
-        key = plate_id or plate_dir.name  # the run itself files the rejection in quarantine
-    config = {"ops": {"ingest_plate": {"config": {"plate_dir": str(plate_dir.resolve())}}}, **QUIET}
-    with _instance(settings) as instance:  # resolve inside: definitions read state through the current instance
-        job = defs.resolve_job_def("ingest_plate_job")
-        instance.add_dynamic_partitions("plates", [key])
-        return job.execute_in_process(run_config=config, partition_key=key, instance=instance, raise_on_error=False)
-
-
-def materialize_sql(settings: Settings) -> dg.ExecuteInProcessResult:
-    """Materialise every SQL model asset over the current lake."""
-    from phenodag.definitions import build_definitions
-    from phenodag.defs.sql_models import GROUP
-
-    defs = build_definitions(settings)
-    job = dg.define_asset_job("sql_models_job", selection=dg.AssetSelection.groups(GROUP))
-    with _instance(settings) as instance:
-        resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def("sql_models_job")
-        return resolved.execute_in_process(instance=instance, run_config=QUIET, raise_on_error=False)
-
-
-def train_and_embed(settings: Settings, plates: list[str], epochs: int, max_images: int, seed: int) -> bool:
-    """Train the ConvAE on ``plates``, embed each plate with it, average per well, cluster the trajectories."""
-    from phenodag.definitions import build_definitions
-    from phenodag.defs.embeddings import embedding_keys
-
-    defs = build_definitions(settings)
-    train_config = {"ops": {"convae_model": {"config": {"epochs": epochs, "max_images": max_images, "seed": seed}}}}
-    with _instance(settings) as instance:
-        trained = defs.resolve_job_def("train_convae_job").execute_in_process(
-            run_config={**train_config, **QUIET}, instance=instance, raise_on_error=False
-        )
-        if not trained.success:
-            return False
-        embed = defs.resolve_job_def("embed_job")
-        for key in embedding_keys("convae", plates):
-            logger.info("embedding %s", key)
-            if not embed.execute_in_process(
-                partition_key=key, run_config=QUIET, instance=instance, raise_on_error=False
-            ).success:
-                return False
-        logger.info("temporal trajectories and DTW clusters (encoder convae)")
-        temporal = defs.resolve_job_def("temporal_job")
-        return temporal.execute_in_process(
-            partition_key="convae", run_config=QUIET, instance=instance, raise_on_error=False
-        ).success
+logger = logging.getLogger(__name__)
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    settings = Settings.from_env(args.home)
+    from phenodag.runner import open_runner
+
     plate_dir = Path(args.plate_dir)
     if not plate_dir.is_dir():
         logger.error("%s is not a folder", plate_dir)
         return 2
-    result = ingest(settings, plate_dir, args.plate_id)
+    with open_runner(Settings.from_env(args.home)) as runner:
+        result = runner.ingest(plate_dir, args.plate_id)
     checks = result.get_asset_check_evaluations()
     for c in checks:
         logger.info("check %s: %s", c.check_name, "passed" if c.passed else f"FAILED ({c.severity.value})")
     return 0 if result.success and all(c.passed or c.severity.value == "WARN" for c in checks) else 1
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from phenodag.runner import ensure_instance
+
+    settings = Settings.from_env(args.home)
+    logger.info("phenodag home %s, Dagster instance config %s", settings.home, ensure_instance(settings))
+    return 0
 
 
 def _design(args: argparse.Namespace) -> "ScreenDesign":
@@ -147,59 +84,39 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from phenodag.core import lake
-    from phenodag.core.simulate import simulate_screen
-
-    start = time.perf_counter()
-    settings = Settings.from_env(args.home).ensure()
-    design = _design(args)
-    logger.info("simulating %d plates (%d images) into %s", args.plates, design.n_images, settings.inbox)
-    folders = simulate_screen(design, settings.inbox, seed=args.seed, workers=args.workers)
-    for folder in folders:
-        logger.info("ingesting %s", folder.name)
-        if not ingest(settings, folder).success:
-            logger.error("ingestion of %s failed", folder)
-            return 1
-    if not materialize_sql(settings).success:
+def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) -> bool:
+    """Run every stage of the demo after ingestion: SQL models, training, embedding, temporal."""
+    if not runner.run("sql_models_job").success:
         logger.error("SQL models failed")
-        return 1
-    logger.info(
-        "training a ConvAE (%d epochs, up to %d images) and embedding the plates", args.epochs, args.train_images
-    )
-    if not train_and_embed(settings, [f.name for f in folders], args.epochs, args.train_images, args.seed):
-        logger.error("training or embedding failed")
-        return 1
+        return False
+    logger.info("training a ConvAE (%d epochs, up to %d images)", args.epochs, args.train_images)
+    train = {"epochs": args.epochs, "max_images": args.train_images, "seed": args.seed}
+    if not runner.run("train_convae_job", config={"ops": {"convae_model": {"config": train}}}).success:
+        logger.error("training failed")
+        return False
+    if not runner.embed("convae", plates):
+        logger.error("embedding failed")
+        return False
+    logger.info("temporal trajectories and DTW clusters (encoder convae)")
+    return runner.run("temporal_job", "convae").success
+
+
+def _print_demo(settings: Settings, seconds: float) -> None:
+    from phenodag.core.shared import lake
+    from phenodag.core.temporal.evaluate import planted_counts, planted_vs_assigned
+
     summary = lake.read_table(settings.lake, "plate_summary").sort("plate_id")
     n_vectors = lake.read_table(settings.lake, "well_embeddings", columns=["plate_id"]).height
     truth = lake.read_table(settings.lake, "sim_truth")
-    planted = (
-        truth.filter(~pl.col("is_control"))
-        .unique(["cell_line", "compound", "concentration_um"])
-        .group_by("response_type")
-        .agg(conditions=pl.len())
-        .sort("response_type")
-    )
-    responses = (
-        lake.read_table(settings.lake, "temporal_clusters")
-        .join(
-            truth.unique(["cell_line", "compound", "concentration_um"]).select(
-                "cell_line", "compound", "concentration_um", pl.col("response_type").alias("planted")
-            ),
-            on=["cell_line", "compound", "concentration_um"],
-            how="left",
-        )
-        .select("compound", "concentration_um", "cluster", "response_type", "planted", "effect_size")
-        .sort("compound", "concentration_um")
-    )
+    clusters = lake.read_table(settings.lake, "temporal_clusters")
     with pl.Config(tbl_cols=-1, tbl_rows=-1, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
         print(summary)
         print("planted responses (treated cell line x compound x concentration conditions):")
-        print(planted)
+        print(planted_counts(truth))
         print("temporal response types (encoder convae) next to the planted ones:")
-        print(responses)
+        print(planted_vs_assigned(clusters, truth))
     print(
-        f"\nphenodag demo finished in {time.perf_counter() - start:.0f} s\n"
+        f"\nphenodag demo finished in {seconds:.0f} s\n"
         f"  lake (Delta tables): {settings.lake}\n"
         f"  inbox:               {settings.inbox}\n"
         f"  Dagster UI:          make dev   (or: PHENODAG_HOME={settings.home} "
@@ -209,6 +126,26 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"quarantined files: {summary['n_quarantined'].sum()}, "
         f"well x time embeddings (convae): {n_vectors}"
     )
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from phenodag.core.simulate import simulate_screen
+    from phenodag.runner import open_runner
+
+    start = time.perf_counter()
+    settings = Settings.from_env(args.home).ensure()
+    design = _design(args)
+    logger.info("simulating %d plates (%d images) into %s", args.plates, design.n_images, settings.inbox)
+    folders = simulate_screen(design, settings.inbox, seed=args.seed, workers=args.workers)
+    with open_runner(settings) as runner:
+        for folder in folders:
+            logger.info("ingesting %s", folder.name)
+            if not runner.ingest(folder).success:
+                logger.error("ingestion of %s failed", folder)
+                return 1
+        if not _demo_stages(runner, [f.name for f in folders], args):
+            return 1
+    _print_demo(settings, time.perf_counter() - start)
     return 0
 
 
@@ -229,34 +166,15 @@ def _screen_options(p: argparse.ArgumentParser, plates: int, days: float, every_
 
 
 def _cmd_embed(args: argparse.Namespace) -> int:
-    from phenodag.core.embedding import iter_embeddings
-    from phenodag.core.encoders.registry import load_encoder
-    from phenodag.core.ingest import sha256_file
+    from phenodag.core.embed.pipeline import embed_files
+    from phenodag.core.embed.registry import load_encoder
 
     missing = [p for p in args.images if not Path(p).is_file()]
     if missing:
         logger.error("not a file: %s", ", ".join(missing))
         return 2
     encoder = load_encoder(args.encoder, args.weights, field=args.field, field_px=args.field_px)
-    paths: list[str] = []
-    tiles: list[int] = []
-    vectors: list[np.ndarray] = []
-    for batch, owners in iter_embeddings(encoder, args.images, batch_size=args.batch_size):
-        vectors.extend(batch)
-        paths.extend(str(Path(args.images[i]).resolve()) for i, _ in owners)
-        tiles.extend(t for _, t in owners)
-    sha = {p: sha256_file(Path(p)) for p in set(paths)}
-    df = pl.DataFrame(
-        {
-            "path": paths,
-            "sha256": [sha[p] for p in paths],
-            "tile": pl.Series(tiles, dtype=pl.Int32),
-            "encoder": encoder.name,
-            "weights_id": encoder.weights_id,
-            "preprocess": encoder.preprocess.describe(),
-            "vector": pl.Series(np.stack(vectors), dtype=pl.Array(pl.Float32, encoder.dim)),
-        }
-    )
+    df = embed_files(args.images, encoder, batch_size=args.batch_size)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     df.write_parquet(out)
@@ -287,12 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("embed", help="embed image files with a named encoder into a parquet file")
     p.add_argument("images", nargs="+", metavar="IMAGE")
-    p.add_argument(
-        "--encoder", default="convae-phenoml", choices=["convae", "convae-phenoml", "resnet18", "resnet50", "vit_b_16"]
-    )
+    p.add_argument("--encoder", default="convae-phenoml", choices=ENCODER_NAMES)
     p.add_argument("--weights", help="weights file, MLflow model URI (convae) or 'random'")
     p.add_argument("--out", required=True, help="output .parquet (one row per image or tile)")
-    p.add_argument("--field", choices=["whole", "center_crop", "tile"], help="field handling (default: whole)")
+    p.add_argument("--field", choices=FIELD_MODES, help="field handling (default: whole)")
     p.add_argument("--field-px", type=int, help="crop or tile side for center_crop / tile")
     p.add_argument("--batch-size", type=int, default=64)
     p.set_defaults(func=_cmd_embed)
@@ -302,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plate-id", help="partition key (default: plate.yaml plate_id or the folder name)")
     p.add_argument("--home", help="phenodag home (default $PHENODAG_HOME or ./.phenodag)")
     p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("init", help="create the home's folders and its Dagster instance config (make dev runs this)")
+    p.add_argument("--home", help="phenodag home (default $PHENODAG_HOME or ./.phenodag)")
+    p.set_defaults(func=_cmd_init)
     return parser
 
 

@@ -1,50 +1,63 @@
-"""The single Dagster ``Definitions`` of phenodag (``workspace.yaml`` points here)."""
+"""The single Dagster ``Definitions`` of phenodag (``workspace.yaml`` points here).
+
+One module per stage in :mod:`phenodag.defs` (``ingest``, ``simulate``, ``embed``,
+``temporal``, ``groups``, ``sql``) contributes its assets, checks, jobs, sensors and
+schedules; the resources are filled from one :class:`Settings`.
+"""
 
 from typing import Any
 
 import dagster as dg
 
-from phenodag.core.settings import Settings
-from phenodag.defs.embeddings import embed_job, embeddings, train_job, well_embeddings
-from phenodag.defs.groups import group_cv, group_cv_job, groups_job, image_groups
-from phenodag.defs.ingestion import ingest_job, ingest_plate_assets
-from phenodag.defs.resources import EncodersResource, InboxResource, LakeResource, MlflowResource, TorchResource
-from phenodag.defs.schedules import inbox_sweep
-from phenodag.defs.sensors import inbox_sensor
-from phenodag.defs.simulation import sim_truth
-from phenodag.defs.sql_models import load_sql_assets
-from phenodag.defs.temporal import temporal_clustering, temporal_job, temporal_trajectories
-from phenodag.defs.training import convae_model
+from phenodag.core.shared.settings import Settings
+from phenodag.defs import embed, groups, ingest, simulate, sql, temporal
+from phenodag.defs.shared.resources import EncodersResource, InboxResource, LakeResource, MlflowResource, TorchResource
 
 
 def build_definitions(settings: Settings | None = None, resources: dict[str, Any] | None = None) -> dg.Definitions:
     """Build the Definitions for one phenodag home (from the environment by default).
 
-    ``resources`` replaces resources by key (e.g. ``{"encoders": EncodersResource(...)}``).
+    Parameters
+    ----------
+    settings
+        The home; ``Settings.from_env()`` when None.
+    resources
+        Replace resources by key (e.g. ``{"encoders": EncodersResource(...)}``).
     """
     s = settings or Settings.from_env()
     return dg.Definitions(
         assets=[
-            ingest_plate_assets,
-            sim_truth,
-            convae_model,
-            embeddings,
-            well_embeddings,
-            temporal_trajectories,
-            temporal_clustering,
-            image_groups,
-            group_cv,
-            *load_sql_assets(),
+            ingest.ingest_plate_assets,
+            simulate.sim_truth,
+            embed.convae_model,
+            embed.embeddings,
+            embed.well_embeddings,
+            temporal.temporal_trajectories,
+            temporal.temporal_clustering,
+            groups.image_groups,
+            groups.group_cv,
+            *sql.load_sql_assets(s.sql_dir),
         ],
-        jobs=[ingest_job, train_job, embed_job, temporal_job, groups_job, group_cv_job],
-        sensors=[inbox_sensor],
-        schedules=[inbox_sweep],
+        jobs=[
+            ingest.ingest_job,
+            sql.sql_job,
+            embed.train_job,
+            embed.embed_job,
+            temporal.temporal_job,
+            groups.groups_job,
+            groups.group_cv_job,
+        ],
+        sensors=[ingest.build_inbox_sensor(s.sensor_interval_s)],
+        schedules=[ingest.inbox_sweep],
         resources={
             "lake": LakeResource(root=s.lake),
             "inbox": InboxResource(path=str(s.inbox), marker=s.marker),
             "mlflow": MlflowResource(tracking_uri=s.mlflow_tracking_uri, artifact_root=str(s.mlflow_artifact_root)),
-            "torch": TorchResource(checkpoint_dir=str(s.home / "checkpoints")),
-            "encoders": EncodersResource(),
+            "torch": TorchResource(checkpoint_dir=str(s.checkpoint_dir)),
+            "encoders": EncodersResource(
+                phenoml_weights=str(s.phenoml_weights) if s.phenoml_weights else None,
+                weights_dir=str(s.weights_dir) if s.weights_dir else None,
+            ),
             **(resources or {}),
         },
     )

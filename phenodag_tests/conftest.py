@@ -1,10 +1,13 @@
-"""Shared fixtures: a throw-away phenodag home, and the real data of ../shared when present."""
+"""Shared fixtures: a throw-away phenodag home, its definitions, an ephemeral instance, ../shared data."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
-from phenodag.core.settings import Settings
+from phenodag.core.shared.settings import Settings
+from phenodag.definitions import build_definitions
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -23,6 +26,19 @@ def shared_file(path: Path, what: str) -> Path:
 def settings(tmp_path: Path) -> Settings:
     """Settings of a fresh phenodag home below the test's tmp_path."""
     return Settings.from_env(tmp_path / "home").ensure()
+
+
+@pytest.fixture
+def defs(settings: Settings) -> dg.Definitions:
+    """The Definitions bound to the throw-away home."""
+    return build_definitions(settings)
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    """An ephemeral Dagster instance."""
+    with dg.instance_for_test() as inst:
+        yield inst
 
 
 @pytest.fixture

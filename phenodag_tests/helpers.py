@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from phenodag.core.plate_writer import mark_complete, write_image, write_platemap
+from phenodag.core.simulate.plate_writer import mark_complete, write_image, write_platemap
 
 
 def noise(seed: int, shape: tuple[int, int] = (32, 32), dtype: type = np.uint8) -> np.ndarray:

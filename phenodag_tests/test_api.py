@@ -13,7 +13,7 @@ def test_import_does_not_load_torch() -> None:
 
 
 def test_embed_paths_arrays_and_single(hct15_image: Path, phenoml_weights: Path) -> None:
-    from phenodag.core.images import decode_image
+    from phenodag.core.shared.images import decode_image
 
     one = phenodag.embed(hct15_image, weights=phenoml_weights)
     both = phenodag.embed(

@@ -7,8 +7,8 @@ import polars as pl
 import pytest
 
 from phenodag.cli import main
-from phenodag.core import lake
-from phenodag.core.settings import Settings
+from phenodag.core.shared import lake
+from phenodag.core.shared.settings import Settings
 from phenodag_tests.toy_plate import write_toy_plate
 
 
@@ -111,8 +111,8 @@ def test_embed_command_writes_parquet(tmp_path: Path) -> None:
     import numpy as np
     import torch
 
-    from phenodag.core.encoders.convae import ConvAE
-    from phenodag.core.plate_writer import write_image
+    from phenodag.core.embed.convae import ConvAE
+    from phenodag.core.simulate.plate_writer import write_image
 
     torch.save(ConvAE().state_dict(), tmp_path / "ae.pt")
     imgs = [str(write_image(tmp_path / f"i{k}.png", np.full((64, 64), 40 * k, np.uint8))) for k in range(3)]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from phenodag.core.plate_writer import incucyte_name, mark_complete, write_image, write_platemap
+from phenodag.core.simulate.plate_writer import incucyte_name, mark_complete, write_image, write_platemap
 
 TREATMENT = datetime(2024, 1, 1, 12, 0)
 

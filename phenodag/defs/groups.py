@@ -5,48 +5,24 @@ from typing import Any
 
 import dagster as dg
 import polars as pl
-from pydantic import Field
 
-from phenodag.core.tables import RAW_IMAGES_SCHEMA
-from phenodag.defs.metadata import markdown_table, write_metadata
-from phenodag.defs.resources import LakeResource, MlflowResource, TorchResource
+from phenodag.core.groups.config import GroupCVConfig as CoreGroupCVConfig
+from phenodag.core.groups.config import GroupingConfig
+from phenodag.core.shared.tables import RAW_IMAGES_SCHEMA
+from phenodag.core.shared.vocab import EXPERIMENT_GROUP_CV
+from phenodag.defs.shared.metadata import markdown_table, write_metadata
+from phenodag.defs.shared.partitions import method_partitions
+from phenodag.defs.shared.resources import LakeResource, MlflowResource, TorchResource
 
 GROUP = "groups"
-EXPERIMENT = "phenodag-group-cv"
-METHOD_KEYS = ["product", "amil", "mi_net", "mi_net_inst", "baseline"]  # = core.groups.models.METHODS
-method_partitions = dg.StaticPartitionsDefinition(METHOD_KEYS)
 
 
-class GroupsConfig(dg.Config):
+class GroupsConfig(dg.Config, GroupingConfig):
     """How images become groups and folds."""
 
-    n_folds: int = Field(default=6, ge=2, description="Stratified k-fold over groups.")
-    seed: int = Field(default=0, description="Seed of the fold assignment.")
-    include_controls: bool = Field(default=False, description="Make DMSO a class of its own.")
 
-
-class GroupCVConfig(dg.Config):
+class GroupCVConfig(dg.Config, CoreGroupCVConfig):
     """How each fold's model is trained (CPU-sized defaults)."""
-
-    epochs: int = Field(default=20, ge=1)
-    image_size: int = Field(default=64, ge=16, description="Images are resized to this square side.")
-    batch_groups: int = Field(default=8, ge=2, description="Groups per batch (baseline: as many images).")
-    lr: float = 1e-4
-    weight_decay: float = 1e-4
-    restart_epochs: int = Field(
-        default=0, description="First cosine period in epochs; 0: 1/7 of the run's steps (the paper's 50 of 350)."
-    )
-    augment: bool = True
-    precise_bn: bool = Field(
-        default=True, description="Re-estimate BatchNorm statistics on un-augmented training images after training."
-    )
-    weights: str | None = Field(default=None, description="Local ResNet-18 state-dict file; none: random init.")
-    folds: list[int] | None = Field(default=None, description="Folds to run; none: all.")
-    restricted_baselines: bool = Field(
-        default=True, description="baseline only: also one run per concentration (the paper's Table 1 bottom rows)."
-    )
-    log_models: bool = Field(default=True, description="Log each fold's model to MLflow.")
-    seed: int = 0
 
 
 @dg.asset(
@@ -68,7 +44,7 @@ def image_groups(
     from phenodag.core.groups.grouping import build_groups
 
     raw = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA)
-    groups, stats = build_groups(raw, config.n_folds, config.seed, config.include_controls)
+    groups, stats = build_groups(raw, config)
     info = lake.write_table("image_groups", groups)
     per_class = groups.group_by("compound").agg(groups=pl.len()).sort("compound")
     yield dg.MaterializeResult(
@@ -114,10 +90,8 @@ def group_cv(
     torch: TorchResource,
 ) -> Iterator[dg.MaterializeResult]:
     """Cross-validate one method (the partition) over ``image_groups``; compare with the methods stored so far."""
-    from phenodag.core.figures import markdown_image
     from phenodag.core.groups.figures import f1_histogram, top_k_curves
     from phenodag.core.groups.run import (
-        GroupCVSettings,
         class_subsets,
         log_summary,
         pooled_class_f1,
@@ -126,13 +100,14 @@ def group_cv(
         summaries,
     )
     from phenodag.core.groups.summary import comparison_table, mean_sd
+    from phenodag.core.shared.figures import markdown_image
 
     method = context.partition_key
     device = torch.configure()
     groups = lake.read("image_groups")
     subsets = class_subsets(lake.read("sim_truth")) if lake.exists("sim_truth") else {}
-    with mlflow.start_run(context, EXPERIMENT, run_name=f"group-cv-{method}"):
-        result = run_method_cv(groups, method, GroupCVSettings(**config.model_dump()), device, torch.loader_threads)
+    with mlflow.start_run(context, EXPERIMENT_GROUP_CV, run_name=f"group-cv-{method}"):
+        result = run_method_cv(groups, method, config, device, torch.loader_threads)
         tables = summaries(result, subsets)
         infos = {name: lake.write_partition(name, df, {"method": method}) for name, df in tables.items()}
         comparison = mean_sd(comparison_table(lake.read("group_cv_metrics")))

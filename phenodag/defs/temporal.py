@@ -4,35 +4,24 @@ from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
-from pydantic import Field
 
-from phenodag.core.tables import RAW_IMAGES_SCHEMA
-from phenodag.defs.embeddings import encoder_partitions
-from phenodag.defs.metadata import markdown_table, write_metadata
-from phenodag.defs.resources import LakeResource, MlflowResource
+from phenodag.core.shared.tables import CONDITION, RAW_IMAGES_SCHEMA
+from phenodag.core.shared.vocab import EXPERIMENT_TEMPORAL
+from phenodag.core.temporal import config as core_config
+from phenodag.defs.shared.metadata import markdown_table, write_metadata
+from phenodag.defs.shared.partitions import encoder_partitions
+from phenodag.defs.shared.resources import LakeResource, MlflowResource
 
 GROUP = "temporal"
-EXPERIMENT = "phenodag-temporal"
 WELL_COLUMNS = ["plate_id", "well", "cell_line", "compound", "concentration_um", "is_control"]
 
 
-class TrajectoryConfig(dg.Config):
+class TrajectoryConfig(dg.Config, core_config.TrajectoryConfig):
     """How trajectories are built."""
 
-    metric: str = Field(default="euclidean", description="euclidean | cosine | correlation | braycurtis")
-    tolerance_h: float = Field(default=1.0, description="Largest drug-to-control time difference matched.")
-    time_bin_h: float = Field(default=0.5, description="Times this close are one time point across plates.")
 
-
-class ClusterConfig(dg.Config):
+class ClusterConfig(dg.Config, core_config.ClusterConfig):
     """How trajectories are clustered and annotated."""
-
-    normalisation: str = Field(default="zscore", description="zscore | minmax per trajectory")
-    k_min: int = 2
-    k_max: int = 6
-    min_effect: float = Field(default=0.5, description="Effect size (peak over noise floor) below which: no_effect.")
-    value: str = Field(default="excess", description="excess (distance above the noise floor) | distance")
-    seed: int = 0
 
 
 @dg.asset(
@@ -55,13 +44,13 @@ def temporal_trajectories(
     context: dg.AssetExecutionContext, config: TrajectoryConfig, lake: LakeResource
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """Distance of every cell line x compound x concentration to its controls at each time point."""
-    from phenodag.core.temporal.trajectories import CONDITION, trajectories
+    from phenodag.core.temporal.trajectories import trajectories
 
     encoder = context.partition_key
     wells = lake.read("well_embeddings", {"encoder": encoder})
     meta = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA).select(WELL_COLUMNS).unique()
     wells = wells.join(meta, on=["plate_id", "well"], how="inner")
-    traj, stats = trajectories(wells, encoder, config.metric, config.tolerance_h, config.time_bin_h)
+    traj, stats = trajectories(wells, encoder, config)
     info = lake.write_partition("temporal_trajectories", traj, {"encoder": encoder})
     yield dg.MaterializeResult(
         metadata={
@@ -120,16 +109,7 @@ def temporal_clustering(
 
     encoder = context.partition_key
     traj = lake.read("temporal_trajectories", {"encoder": encoder})
-    result = cluster_trajectories(
-        traj,
-        encoder,
-        normalisation=config.normalisation,
-        k_min=config.k_min,
-        k_max=config.k_max,
-        min_effect=config.min_effect,
-        value=config.value,
-        seed=config.seed,
-    )
+    result = cluster_trajectories(traj, encoder, config)
     plot = cluster_plot(
         result.series.grid,
         result.normalised,
@@ -138,7 +118,7 @@ def temporal_clustering(
         result.cluster_types,
     )
     heat = dose_time_heatmaps(traj)
-    with mlflow.start_run(context, EXPERIMENT, run_name=f"dtw-kmeans-{encoder}"):
+    with mlflow.start_run(context, EXPERIMENT_TEMPORAL, run_name=f"dtw-kmeans-{encoder}"):
         mlf.log_params({**config.model_dump(), "encoder": encoder, "n_trajectories": result.clusters.height})
         for row in result.scan.iter_rows(named=True):
             mlf.log_metrics({"inertia": row["inertia"], "silhouette": row["silhouette"]}, step=row["k"])

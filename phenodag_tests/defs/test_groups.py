@@ -4,8 +4,8 @@ import dagster as dg
 import mlflow
 import polars as pl
 
-from phenodag.core import lake
-from phenodag.core.settings import Settings
+from phenodag.core.shared import lake
+from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import endpoint_design, simulate_screen
 from phenodag_tests.defs.conftest import run_ingest
 

@@ -7,13 +7,13 @@ import mlflow
 import polars as pl
 import torch
 
-from phenodag.core import lake
-from phenodag.core.encoders.convae import ConvAE
-from phenodag.core.settings import Settings
+from phenodag.core.embed.convae import ConvAE
+from phenodag.core.shared import lake
+from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
 from phenodag.definitions import build_definitions
-from phenodag.defs.embeddings import embedding_keys
-from phenodag.defs.resources import EncodersResource
+from phenodag.defs.shared.partitions import embedding_key
+from phenodag.defs.shared.resources import EncodersResource
 from phenodag_tests.defs.conftest import run_ingest
 
 
@@ -27,8 +27,7 @@ def test_temporal_assets_end_to_end(settings: Settings, instance: dg.DagsterInst
     embed = defs.resolve_job_def("embed_job")
     for plate in plates:
         assert run_ingest(defs, instance, plate).success
-        for key in embedding_keys("convae", [plate]):
-            assert embed.execute_in_process(partition_key=key, instance=instance).success
+        assert embed.execute_in_process(partition_key=embedding_key("convae", plate), instance=instance).success
     result = defs.resolve_job_def("temporal_job").execute_in_process(partition_key="convae", instance=instance)
     assert result.success
     assert all(c.passed for c in result.get_asset_check_evaluations())

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from phenodag.core import lake
-from phenodag.core.settings import Settings
+from phenodag.core.shared import lake
+from phenodag.core.shared.settings import Settings
 from phenodag_tests.e2e.conftest import stop
 from phenodag_tests.toy_plate import write_toy_plate
 

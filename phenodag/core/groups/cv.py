@@ -18,51 +18,21 @@ are made.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import polars as pl
 import torch
 
+from phenodag.core.groups.config import GroupCVConfig
 from phenodag.core.groups.data import group_tensor
 from phenodag.core.groups.metrics import macro_f1, top_k, top_k_accuracy
 from phenodag.core.groups.models import GroupClassifier
-from phenodag.core.groups.train import GroupTrainConfig, predict_groups, predict_images, train_group_model
+from phenodag.core.groups.train import predict_groups, predict_images, train_group_model
+from phenodag.core.shared.tables import IMAGE_PREDICTIONS_SCHEMA, METRICS_SCHEMA, PREDICTIONS_SCHEMA
 
-logger = logging.getLogger("phenodag.groups")
-
-PREDICTIONS_SCHEMA: dict[str, Any] = {
-    "method": pl.String,
-    "variant": pl.String,
-    "fold": pl.Int32,
-    "group_id": pl.String,
-    "true_class": pl.String,
-    "predicted_classes": pl.List(pl.String),
-    "probabilities": pl.List(pl.Float64),
-}
-METRICS_SCHEMA: dict[str, Any] = {
-    "method": pl.String,
-    "variant": pl.String,
-    "fold": pl.Int32,
-    "n_groups": pl.Int32,
-    "top1_accuracy": pl.Float64,
-    "top5_accuracy": pl.Float64,
-    "top10_accuracy": pl.Float64,
-    "macro_f1": pl.Float64,
-}
-IMAGE_PREDICTIONS_SCHEMA: dict[str, Any] = {
-    "method": pl.String,
-    "variant": pl.String,
-    "fold": pl.Int32,
-    "group_id": pl.String,
-    "image_id": pl.String,
-    "configuration": pl.String,
-    "true_class": pl.String,
-    "predicted_class": pl.String,
-    "probability": pl.Float64,
-}
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -102,9 +72,8 @@ def fold_metrics(y: np.ndarray, probs: np.ndarray, n_classes: int) -> dict[str, 
 def cross_validate(
     groups: pl.DataFrame,
     method: str,
-    config: GroupTrainConfig,
-    image_size: int = 64,
-    folds: Sequence[int] | None = None,
+    config: GroupCVConfig,
+    device: str = "cpu",
     variant: str = "all",
     threads: int = 2,
     on_fold: Callable[[int, GroupClassifier, dict[str, float]], None] | None = None,
@@ -116,13 +85,11 @@ def cross_validate(
     groups
         ``image_groups`` rows with ``fold`` assigned.
     method
-        One of :data:`phenodag.core.groups.models.METHODS`.
+        One of :data:`phenodag.core.shared.vocab.GROUP_METHODS`.
     config
-        Training settings.
-    image_size
-        Side the images are resized to.
-    folds
-        The folds to run (default all).
+        Training settings, the image side and the folds to run (default all).
+    device
+        Torch device.
     variant
         Stored in the ``variant`` column: ``all`` configurations, or e.g. ``1uM`` for
         groups restricted to one concentration.
@@ -132,15 +99,15 @@ def cross_validate(
     classes = sorted(groups["compound"].unique().to_list())
     index = {c: i for i, c in enumerate(classes)}
     y = np.array([index[c] for c in groups["compound"]])
-    x, mask = group_tensor(groups["paths"].to_list(), image_size, threads)
+    x, mask = group_tensor(groups["paths"].to_list(), config.image_size, threads)
     fold_of = groups["fold"].to_numpy()
     preds, metrics, images = [], [], []
-    for fold in folds if folds is not None else sorted(set(fold_of.tolist())):
+    for fold in config.folds if config.folds is not None else sorted(set(fold_of.tolist())):
         test, train = fold_of == fold, fold_of != fold
         if not test.any() or not train.any():
             raise ValueError(f"fold {fold} has {int(test.sum())} test and {int(train.sum())} training groups")
         tt, tr = torch.as_tensor(test), torch.as_tensor(train)
-        model = train_group_model(method, x[tr], mask[tr], y[train], len(classes), config)
+        model = train_group_model(method, x[tr], mask[tr], y[train], len(classes), config, device)
         probs = predict_groups(model, x[tt], mask[tt])
         m = fold_metrics(y[test], probs, len(classes))
         logger.info(

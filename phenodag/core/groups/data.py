@@ -1,6 +1,6 @@
 """Images of groups as tensors: decode once, resize, standardise per image.
 
-Every image is decoded with :func:`phenodag.core.images.decode_image`, scaled to
+Every image is decoded with :func:`phenodag.core.shared.images.decode_image`, scaled to
 [0, 1] by its bit depth, resized (bilinear, antialiased) to ``size`` x ``size`` and
 standardised to zero mean and unit variance per image, which removes plate-to-plate
 illumination offsets that would otherwise tell replicates apart. The whole set is
@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
-from phenodag.core.encoders.preprocess import Preprocess
-from phenodag.core.images import decode_image
+from phenodag.core.embed.preprocess import Preprocess
+from phenodag.core.shared.images import decode_image
 
 
 def load_images(paths: Sequence[str], size: int, threads: int = 2) -> torch.Tensor:

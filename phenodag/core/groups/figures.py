@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from phenodag.core.figures import png_bytes
+from phenodag.core.shared.figures import png_bytes
 
 
 def f1_histogram(f1: np.ndarray, method: str) -> bytes:

@@ -23,28 +23,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import polars as pl
 from sklearn.model_selection import StratifiedKFold
 
-logger = logging.getLogger("phenodag.groups")
+from phenodag.core.groups.config import GroupingConfig
+from phenodag.core.shared.tables import IMAGE_GROUPS_SCHEMA
+
+logger = logging.getLogger(__name__)
 
 CONTROL_CLASS = "DMSO"
-IMAGE_GROUPS_SCHEMA: dict[str, Any] = {
-    "group_id": pl.String,
-    "cell_line": pl.String,
-    "compound": pl.String,
-    "replicate": pl.Int32,
-    "plate_id": pl.String,
-    "site": pl.Int32,
-    "slot": pl.Int32,
-    "configurations": pl.List(pl.String),
-    "image_ids": pl.List(pl.String),
-    "paths": pl.List(pl.String),
-    "fold": pl.Int32,
-}
 
 
 @dataclass
@@ -89,21 +78,16 @@ def _controls_as_configurations(images: pl.DataFrame, concentrations: list[float
     )
 
 
-def build_groups(
-    raw_images: pl.DataFrame, n_folds: int = 6, seed: int = 0, include_controls: bool = False
-) -> tuple[pl.DataFrame, GroupStats]:
+def build_groups(raw_images: pl.DataFrame, config: GroupingConfig | None = None) -> tuple[pl.DataFrame, GroupStats]:
     """Build the ``image_groups`` rows from ``raw_images`` (module docstring has the rules).
 
     Parameters
     ----------
     raw_images
         Rows of ``raw_images`` (any plates); only ``status == "ok"`` rows are used.
-    n_folds
-        Folds of the stratified k-fold.
-    seed
-        Seed of the fold assignment.
-    include_controls
-        Make DMSO a class of its own.
+    config
+        Folds of the stratified k-fold, seed of the fold assignment, and whether DMSO
+        is a class of its own (defaults if None).
 
     Returns
     -------
@@ -111,6 +95,8 @@ def build_groups(
         One row per complete group (schema :data:`IMAGE_GROUPS_SCHEMA`), and the counts
         of what was dropped.
     """
+    config = config or GroupingConfig()
+    n_folds, seed, include_controls = config.n_folds, config.seed, config.include_controls
     if n_folds < 2:
         raise ValueError(f"n_folds={n_folds}; need at least 2")
     ok = raw_images.filter(pl.col("status") == "ok") if "status" in raw_images.columns else raw_images

@@ -24,9 +24,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
-import phenodag.core.torch_compat  # noqa: F401  (torchvision is imported lazily below, after this)
+import phenodag.core.shared.torch_compat  # noqa: F401  (torchvision is imported lazily below, after this)
+from phenodag.core.shared.vocab import GROUP_METHODS
+from phenodag.core.shared.weights import load_state_dict
 
-METHODS = ("product", "amil", "mi_net", "mi_net_inst", "baseline")
 FEATURE_DIM = 512
 
 
@@ -48,11 +49,7 @@ def resnet18_one_channel(weights: str | Path | None = None) -> nn.Module:
     net.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
     net.fc = nn.Identity()
     if weights is not None:
-        path = Path(weights)
-        if not path.is_file():
-            raise FileNotFoundError(f"ResNet-18 weights file {path} does not exist (weights are never downloaded)")
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        state = {k: v for k, v in state.items() if not k.startswith("fc.")}
+        state = {k: v for k, v in load_state_dict(weights).items() if not k.startswith("fc.")}
         if state["conv1.weight"].shape[1] == 3:
             state["conv1.weight"] = state["conv1.weight"].sum(dim=1, keepdim=True)
         net.load_state_dict(state)
@@ -98,8 +95,8 @@ class GroupClassifier(nn.Module):
 
     def __init__(self, method: str, n_classes: int, encoder: nn.Module | None = None, dim: int = FEATURE_DIM) -> None:
         super().__init__()
-        if method not in METHODS:
-            raise ValueError(f"method {method!r}; expected one of {METHODS}")
+        if method not in GROUP_METHODS:
+            raise ValueError(f"method {method!r}; expected one of {GROUP_METHODS}")
         self.method = method
         self.n_classes = n_classes
         self.encoder = encoder if encoder is not None else resnet18_one_channel()

@@ -2,7 +2,7 @@
 
 The caller opens the method's parent MLflow run; here every fold gets a nested run
 (parameters, held-out metrics and, with ``log_models``, the model in pickle format, see
-:mod:`phenodag.core.tracking`), and the parent gets the mean and sd over folds of
+:mod:`phenodag.core.embed.tracking`), and the parent gets the mean and sd over folds of
 every variant, the comparison table and the figures. ``baseline`` additionally runs
 one variant per concentration (variant ``<c>uM``, shown as ``baseline@<c>uM``: trained and tested on the
 configurations of that concentration only) unless ``restricted_baselines`` is off.
@@ -11,13 +11,13 @@ configurations of that concentration only) unless ``restricted_baselines`` is of
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
 
 import mlflow
 import numpy as np
 import polars as pl
 
-from phenodag.core.groups.augment import Augment
+from phenodag.core.embed.tracking import log_torch_model
+from phenodag.core.groups.config import GroupCVConfig
 from phenodag.core.groups.cv import CVResult, cross_validate, restrict_groups
 from phenodag.core.groups.grouping import parse_configuration
 from phenodag.core.groups.metrics import per_class_f1, top_k_curve
@@ -29,44 +29,8 @@ from phenodag.core.groups.summary import (
     probability_matrix,
     subset_accuracy_table,
 )
-from phenodag.core.groups.train import GroupTrainConfig
-from phenodag.core.tracking import log_torch_model
 
-logger = logging.getLogger("phenodag.groups")
-
-
-@dataclass(frozen=True)
-class GroupCVSettings:
-    """Everything a method's cross-validation needs besides the groups (see ``GroupCVConfig`` in defs)."""
-
-    epochs: int = 20
-    image_size: int = 64
-    batch_groups: int = 8
-    lr: float = 1e-4
-    weight_decay: float = 1e-4
-    restart_epochs: int = 0
-    augment: bool = True
-    precise_bn: bool = True
-    weights: str | None = None
-    folds: list[int] | None = None
-    restricted_baselines: bool = True
-    log_models: bool = True
-    seed: int = 0
-
-    def train_config(self, device: str = "cpu") -> GroupTrainConfig:
-        """Return the per-fold training settings."""
-        return GroupTrainConfig(
-            epochs=self.epochs,
-            batch_groups=self.batch_groups,
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            restart_epochs=self.restart_epochs,
-            augment=Augment(enabled=self.augment),
-            precise_bn=self.precise_bn,
-            weights=self.weights,
-            seed=self.seed,
-            device=device,
-        )
+logger = logging.getLogger(__name__)
 
 
 def concentrations(groups: pl.DataFrame) -> list[float]:
@@ -76,13 +40,12 @@ def concentrations(groups: pl.DataFrame) -> list[float]:
 
 
 def run_method_cv(
-    groups: pl.DataFrame, method: str, settings: GroupCVSettings, device: str = "cpu", threads: int = 2
+    groups: pl.DataFrame, method: str, config: GroupCVConfig, device: str = "cpu", threads: int = 2
 ) -> CVResult:
     """Cross-validate ``method`` (and, for ``baseline``, its per-concentration variants) inside an MLflow run."""
     variants: list[tuple[float | None, str]] = [(None, "all")]
-    if method == "baseline" and settings.restricted_baselines:
+    if method == "baseline" and config.restricted_baselines:
         variants += [(c, f"{c:g}uM") for c in concentrations(groups)]
-    cfg = settings.train_config(device)
     results = []
     for conc, variant in variants:
         subset = groups if conc is None else restrict_groups(groups, conc)
@@ -91,14 +54,12 @@ def run_method_cv(
             parent = mlflow.active_run()
             exp = parent.info.experiment_id if parent else None
             with mlflow.start_run(run_name=f"{method}-{variant}-fold{fold}", nested=True, experiment_id=exp):
-                mlflow.log_params({**asdict(settings), "method": method, "variant": variant, "fold": fold})
+                mlflow.log_params({**config.model_dump(), "method": method, "variant": variant, "fold": fold})
                 mlflow.log_metrics(metrics)
-                if settings.log_models:
+                if config.log_models:
                     log_torch_model(model)
 
-        results.append(
-            cross_validate(subset, method, cfg, settings.image_size, settings.folds, variant, threads, on_fold)
-        )
+        results.append(cross_validate(subset, method, config, device, variant, threads, on_fold))
     combined = CVResult(
         pl.concat([r.predictions for r in results]),
         pl.concat([r.metrics for r in results]),
@@ -158,7 +119,7 @@ def pooled_class_f1(predictions: pl.DataFrame) -> np.ndarray:
 
 def log_summary(comparison: pl.DataFrame, figures: dict[str, bytes]) -> None:
     """Log the comparison table and the figures to the active MLflow run."""
-    from phenodag.core.figures import png_image
+    from phenodag.core.shared.figures import png_image
 
     mlflow.log_table(comparison.to_pandas(), "comparison.json")
     for name, png in figures.items():

@@ -10,30 +10,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import polars as pl
 
 from phenodag.core.groups.metrics import macro_f1, subset_accuracy
+from phenodag.core.shared.tables import CONFIGURATIONS_SCHEMA, SUBSETS_SCHEMA
 
-SUBSETS_SCHEMA: dict[str, Any] = {
-    "method": pl.String,
-    "variant": pl.String,
-    "fold": pl.Int32,
-    "subset": pl.String,
-    "n_groups": pl.Int32,
-    "accuracy": pl.Float64,
-}
-CONFIGURATIONS_SCHEMA: dict[str, Any] = {
-    "method": pl.String,
-    "variant": pl.String,
-    "fold": pl.Int32,
-    "configuration": pl.String,
-    "n_images": pl.Int32,
-    "accuracy": pl.Float64,
-    "macro_f1": pl.Float64,
-}
 METRIC_COLUMNS = ["top1_accuracy", "top5_accuracy", "top10_accuracy", "macro_f1"]
 
 

@@ -27,38 +27,16 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from phenodag.core.groups.augment import Augment
+from phenodag.core.groups.config import GroupCVConfig
 from phenodag.core.groups.models import GroupClassifier, resnet18_one_channel
 
-logger = logging.getLogger("phenodag.groups")
-
-
-@dataclass(frozen=True)
-class GroupTrainConfig:
-    """What one training run does (CPU-sized defaults; the paper ran 350 epochs at full size on a GPU)."""
-
-    epochs: int = 20
-    batch_groups: int = 8
-    lr: float = 1e-4
-    weight_decay: float = 1e-4
-    restart_epochs: int = 0  # 0: 1/7 of the run's steps, doubling after each restart
-    precise_bn: bool = True
-    augment: Augment = field(default_factory=Augment)
-    weights: str | None = None
-    seed: int = 0
-    device: str = "cpu"
-
-    def first_period(self, steps_per_epoch: int) -> int:
-        """Optimiser steps of the first cosine cycle (cycles double: 1/7 + 2/7 + 4/7 of the run)."""
-        if self.restart_epochs:
-            return self.restart_epochs * steps_per_epoch
-        return max(1, math.ceil(self.epochs * steps_per_epoch / 7))
+logger = logging.getLogger(__name__)
 
 
 def _batches(n: int, size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -77,21 +55,27 @@ def train_group_model(
     mask: torch.Tensor,
     y: np.ndarray,
     n_classes: int,
-    config: GroupTrainConfig,
+    config: GroupCVConfig,
+    device: str = "cpu",
     on_epoch: Callable[[int, float], None] | None = None,
 ) -> GroupClassifier:
     """Train ``method`` on groups ``x`` (G, N, 1, H, W) with ``mask`` (G, N) and labels ``y`` (G,).
 
     Parameters
     ----------
+    config
+        Epochs, batch, optimiser, schedule, augmentation, weights and seed.
+    device
+        Torch device.
     on_epoch
         Called with (epoch, mean training loss) after each epoch (for logging).
     """
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
-    device = torch.device(config.device)
-    model = GroupClassifier(method, n_classes, resnet18_one_channel(config.weights)).to(device)
+    dev = torch.device(device)
+    augment = Augment(enabled=config.augment)
+    model = GroupClassifier(method, n_classes, resnet18_one_channel(config.weights)).to(dev)
     labels = torch.as_tensor(y, dtype=torch.long)
     batch = config.batch_groups
     if method == "baseline":  # single images, each with its group's label, as many per batch
@@ -113,9 +97,9 @@ def train_group_model(
             ti = torch.as_tensor(idx)
             xb, mb = x[ti], mask[ti]
             shape = xb.shape
-            flat = config.augment(xb.reshape(-1, *shape[2:]), gen)
+            flat = augment(xb.reshape(-1, *shape[2:]), gen)
             flat = flat.reshape(*shape[:2], *flat.shape[1:])
-            loss = F.cross_entropy(model(flat.to(device), mb.to(device)), labels[ti].to(device))
+            loss = F.cross_entropy(model(flat.to(dev), mb.to(dev)), labels[ti].to(dev))
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -128,7 +112,7 @@ def train_group_model(
         if on_epoch is not None:
             on_epoch(epoch, mean_loss)
     if config.precise_bn:
-        recalibrate_batchnorm(model, x, mask, batch, device)
+        recalibrate_batchnorm(model, x, mask, batch, dev)
     return model.eval()
 
 

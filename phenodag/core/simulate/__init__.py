@@ -2,7 +2,6 @@
 
 from phenodag.core.simulate.design import (
     CELL_LINES,
-    RESPONSE_TYPES,
     CellLine,
     Compound,
     ResponseSpec,
@@ -15,7 +14,6 @@ from phenodag.core.simulate.screen import TRUTH_FILE, plan_screen, simulate_fiel
 
 __all__ = [
     "CELL_LINES",
-    "RESPONSE_TYPES",
     "TRUTH_FILE",
     "CellLine",
     "Compound",

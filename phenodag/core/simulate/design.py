@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-RESPONSE_TYPES = ("no_effect", "cytostatic", "cytotoxic", "mixed")
+from phenodag.core.shared.vocab import PROFILES, RESPONSE_TYPES
+
 SIGNATURE_KINDS = ("elongation", "alignment", "granularity", "size", "nucleus", "halo")
-PROFILES = ("inactive", "cytostatic", "cytotoxic", "mixed", "switch")
 CONTROL = "DMSO"
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from phenodag.core.images import decode_image
+from phenodag.core.shared.images import decode_image
 from phenodag.core.simulate.design import Compound, ScreenDesign, timelapse_design
 from phenodag.core.simulate.screen import WellPlan, simulate_field
 

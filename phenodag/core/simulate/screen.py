@@ -21,34 +21,20 @@ import numpy as np
 import polars as pl
 from tqdm import tqdm
 
-from phenodag.core.layouts import normalize_well
-from phenodag.core.plate_writer import cv8000_name, incucyte_name, mark_complete, write_image, write_platemap
+from phenodag.core.ingest.layouts import normalize_well
+from phenodag.core.shared.tables import SIM_TRUTH_SCHEMA
 from phenodag.core.simulate.design import CONTROL, NO_EFFECT, CellLine, Compound, ScreenDesign, plate_shape
+from phenodag.core.simulate.plate_writer import cv8000_name, incucyte_name, mark_complete, write_image, write_platemap
 from phenodag.core.simulate.population import seed_population, step
 from phenodag.core.simulate.render import Look, field_background, quantise, render
 from phenodag.core.simulate.responses import modifiers
 
-logger = logging.getLogger("phenodag.simulate")
+logger = logging.getLogger(__name__)
 
 TRUTH_FILE = "sim_truth.csv"
 TREATMENT_TIME = datetime(2024, 1, 1, 12, 0)
 BURN_IN_H = 24.0
 STEP_H = 1.0
-SIM_TRUTH_SCHEMA: dict[str, Any] = {
-    "plate_id": pl.String,
-    "cell_line": pl.String,
-    "compound": pl.String,
-    "concentration_um": pl.Float64,
-    "is_control": pl.Boolean,
-    "profile": pl.String,
-    "response_type": pl.String,
-    "onset_h": pl.Float64,
-    "strength": pl.Float64,
-    "signature_id": pl.String,
-    "signature_kind": pl.String,
-    "signature_min_conc_um": pl.Float64,
-    "signature_from_h": pl.Float64,
-}
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from phenodag.core.simulate.screen import SIM_TRUTH_SCHEMA
-
-CONDITION = ["cell_line", "compound", "concentration_um"]
+from phenodag.core.shared.tables import CONDITION, SIM_TRUTH_SCHEMA
 
 
 def read_truth(path: Path, plate_id: str) -> pl.DataFrame:

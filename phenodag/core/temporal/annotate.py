@@ -29,9 +29,7 @@ import polars as pl
 from scipy.signal import find_peaks
 from scipy.stats import spearmanr
 
-from phenodag.core.temporal.trajectories import CONDITION
-
-RESPONSE_TYPES = ("no_effect", "cytostatic", "cytotoxic", "mixed")
+from phenodag.core.shared.tables import CONDITION, SWITCHES_SCHEMA
 
 
 def shape_type(b: np.ndarray) -> str:
@@ -71,27 +69,6 @@ def effect_size(grid: np.ndarray, raw: np.ndarray, floor: np.ndarray | None = No
     return raw[:, post].max(axis=1) / np.maximum(baseline, 1e-12)
 
 
-def annotate(
-    labels: np.ndarray,
-    barycenters: np.ndarray,
-    grid: np.ndarray,
-    raw: np.ndarray,
-    min_effect: float = 0.5,
-    floor: np.ndarray | None = None,
-) -> tuple[list[str], np.ndarray]:
-    """Response type of each trajectory: its cluster's shape type, or no_effect (below ``min_effect``, or -1).
-
-    Returns
-    -------
-    types, effect
-        One response type per trajectory, and the effect sizes used.
-    """
-    cluster_type = [shape_type(b) for b in barycenters]
-    effect = effect_size(grid, raw, floor)
-    types = [cluster_type[c] if c >= 0 and effect[i] >= min_effect else "no_effect" for i, c in enumerate(labels)]
-    return types, effect
-
-
 def concentration_switches(clusters: pl.DataFrame) -> pl.DataFrame:
     """Compounds whose response type changes with concentration (the paper's Cladribine finding).
 
@@ -125,11 +102,4 @@ def concentration_switches(clusters: pl.DataFrame) -> pl.DataFrame:
                     "switch": "→".join(effects),
                 }
             )
-    schema = {
-        "cell_line": pl.String,
-        "compound": pl.String,
-        "encoder": pl.String,
-        "types_by_concentration": pl.String,
-        "switch": pl.String,
-    }
-    return pl.DataFrame(rows, schema=schema).sort(CONDITION[:2])
+    return pl.DataFrame(rows, schema=SWITCHES_SCHEMA).sort(CONDITION[:2])

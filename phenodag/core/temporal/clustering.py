@@ -27,11 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from phenodag.core.temporal.trajectories import CONDITION
+from phenodag.core.shared.tables import CONDITION, SCAN_SCHEMA
+from phenodag.core.shared.vocab import NORMALISATIONS
 
-logger = logging.getLogger("phenodag.temporal")
-NORMALISATIONS = ("zscore", "minmax")
-SCAN_SCHEMA = {"k": pl.Int64, "inertia": pl.Float64, "silhouette": pl.Float64, "shapes": pl.Int64}
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
 
-from phenodag.core.figures import markdown_image, png_bytes, png_image
+from phenodag.core.shared.figures import markdown_image, png_bytes, png_image
 
 __all__ = ["cluster_plot", "dose_time_heatmaps", "markdown_image", "png_image"]
 

@@ -14,21 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from phenodag.core.shared.tables import CLUSTERS_SCHEMA, SCAN_SCHEMA
 from phenodag.core.temporal.annotate import concentration_switches, effect_size, shape_type
-from phenodag.core.temporal.clustering import SCAN_SCHEMA, Clustering, Series, dtw_kmeans, normalise, to_series
+from phenodag.core.temporal.clustering import Clustering, Series, dtw_kmeans, normalise, to_series
+from phenodag.core.temporal.config import ClusterConfig
 
 NOT_CLUSTERED = -1
-CLUSTERS_SCHEMA = {
-    "cell_line": pl.String,
-    "compound": pl.String,
-    "concentration_um": pl.Float64,
-    "encoder": pl.String,
-    "cluster": pl.Int32,
-    "response_type": pl.String,
-    "cluster_type": pl.String,
-    "distance_to_centroid": pl.Float64,
-    "effect_size": pl.Float64,
-}
 
 
 @dataclass(frozen=True)
@@ -47,44 +38,27 @@ class TemporalResult:
     cluster_types: list[str]
 
 
-def cluster_trajectories(
-    traj: pl.DataFrame,
-    encoder: str,
-    normalisation: str = "zscore",
-    k_min: int = 2,
-    k_max: int = 6,
-    min_effect: float = 0.5,
-    value: str = "excess",
-    seed: int = 0,
-    k_rule: str = "coverage",
-    band: float = 0.1,
-) -> TemporalResult:
+def cluster_trajectories(traj: pl.DataFrame, encoder: str, config: ClusterConfig | None = None) -> TemporalResult:
     """Cluster one encoder's trajectories and annotate every condition with a response type.
 
     Parameters
     ----------
     traj
         Rows of ``temporal_trajectories`` of one encoder.
-    normalisation
-        ``zscore`` or ``minmax`` per trajectory.
-    k_min, k_max
-        The k scan (inclusive).
-    min_effect
-        Effect size below which a condition is ``no_effect`` (see :mod:`.annotate`).
-    value
-        ``excess`` (distance above the noise floor; ``distance`` where the table has
-        no such column) or ``distance``.
-    seed
-        Seed of the k-means initialisations.
-    k_rule, band
-        How k is chosen and the DTW band (see :func:`.clustering.dtw_kmeans`).
+    encoder
+        Written into the ``encoder`` column.
+    config
+        Normalisation, k scan, ``min_effect`` (see :mod:`.annotate`), the value clustered
+        (``excess`` falls back to ``distance`` where the table has no such column), the
+        k rule and DTW band (see :func:`.clustering.dtw_kmeans`) and the seed.
     """
-    series = to_series(traj, value)
+    cfg = config or ClusterConfig()
+    series = to_series(traj, cfg.value)
     effect = effect_size(series.grid, series.raw, series.floor)
-    responders = effect >= min_effect
-    x = normalise(series.raw[responders], normalisation)
-    if responders.sum() > max(k_min, 2):
-        clustering = dtw_kmeans(x, range(k_min, k_max + 1), seed, k_rule, band, shape_type)
+    responders = effect >= cfg.min_effect
+    x = normalise(series.raw[responders], cfg.normalisation)
+    if responders.sum() > max(cfg.k_min, 2):
+        clustering = dtw_kmeans(x, range(cfg.k_min, cfg.k_max + 1), cfg.seed, cfg.k_rule, cfg.band, shape_type)
     else:  # too few responders to cluster: each is its own cluster
         n = int(responders.sum())
         clustering = Clustering(np.arange(n), x, np.zeros(n), n, pl.DataFrame(schema=SCAN_SCHEMA))
@@ -99,7 +73,6 @@ def cluster_trajectories(
             encoder=pl.lit(encoder),
             cluster=pl.Series(labels, dtype=pl.Int32),
             response_type=pl.Series(types),
-            cluster_type=pl.Series(types),
             distance_to_centroid=pl.Series(to_centroid, nan_to_null=True),
             effect_size=pl.Series(effect),
         )

@@ -34,23 +34,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-logger = logging.getLogger("phenodag.temporal")
+from phenodag.core.shared.tables import CONDITION, TRAJECTORY_SCHEMA
+from phenodag.core.shared.vectors import mean_vectors
+from phenodag.core.shared.vocab import DISTANCE_METRICS
+from phenodag.core.temporal.config import TrajectoryConfig
 
-METRICS = ("euclidean", "cosine", "correlation", "braycurtis")
-CONDITION = ["cell_line", "compound", "concentration_um"]
-TRAJECTORY_SCHEMA = {
-    "cell_line": pl.String,
-    "compound": pl.String,
-    "concentration_um": pl.Float64,
-    "encoder": pl.String,
-    "time_h": pl.Float64,
-    "distance": pl.Float64,
-    "n_wells": pl.UInt32,
-    "n_control_wells": pl.UInt32,
-    "control_time_h": pl.Float64,
-    "noise_floor": pl.Float64,
-    "excess": pl.Float64,
-}
+logger = logging.getLogger(__name__)
+
 MAX_SPLITS = 64
 
 
@@ -77,17 +67,7 @@ def row_distance(a: np.ndarray, b: np.ndarray, metric: str = "euclidean") -> np.
         return row_distance(a - a.mean(axis=1, keepdims=True), b - b.mean(axis=1, keepdims=True), "cosine")
     if metric == "braycurtis":
         return np.sum(np.abs(a - b), axis=1) / (np.sum(np.abs(a + b), axis=1) + 1e-12)
-    raise ValueError(f"metric {metric!r}; expected one of {METRICS}")
-
-
-def _mean_vectors(df: pl.DataFrame, keys: list[str], count: str) -> pl.DataFrame:
-    groups = df.with_row_index("_row").group_by(keys, maintain_order=True).agg(pl.col("_row"))
-    matrix = df["vector"].to_numpy()
-    means = [matrix[np.asarray(rows)].mean(axis=0) for rows in groups["_row"].to_list()]
-    return groups.select(keys).with_columns(
-        groups["_row"].list.len().cast(pl.UInt32).alias(count),
-        pl.Series("vector", means, dtype=pl.Array(pl.Float64, matrix.shape[1])),
-    )
+    raise ValueError(f"metric {metric!r}; expected one of {DISTANCE_METRICS}")
 
 
 def snap_times(times: pl.Series, window_h: float) -> pl.Series:
@@ -158,27 +138,36 @@ def condition_means(wells: pl.DataFrame, time_bin_h: float = 0.5) -> tuple[pl.Da
         ``controls``: cell_line, time_h, n_control_wells, vector.
     """
     wells = _snapped(wells, time_bin_h)
-    drugs = _mean_vectors(wells.filter(~pl.col("is_control")), [*CONDITION, "time_h"], "n_wells")
-    controls = _mean_vectors(wells.filter(pl.col("is_control")), ["cell_line", "time_h"], "n_control_wells")
+    drugs = mean_vectors(wells.filter(~pl.col("is_control")), [*CONDITION, "time_h"], "n_wells")
+    controls = mean_vectors(wells.filter(pl.col("is_control")), ["cell_line", "time_h"], "n_control_wells")
     return drugs.sort([*CONDITION, "time_h"]), controls.sort("cell_line", "time_h")
 
 
 def trajectories(
     wells: pl.DataFrame,
     encoder: str,
-    metric: str = "euclidean",
-    tolerance_h: float = 1.0,
-    time_bin_h: float = 0.5,
+    config: TrajectoryConfig | None = None,
 ) -> tuple[pl.DataFrame, TrajectoryStats]:
     """Distance of every condition to its cell line's controls at the nearest control time.
+
+    Parameters
+    ----------
+    wells
+        Rows of ``well_embeddings`` joined to their wells' treatment.
+    encoder
+        Written into the ``encoder`` column.
+    config
+        Distance metric, control-matching tolerance and time binning (defaults if None).
 
     Returns
     -------
     trajectories, stats
         Rows of :data:`TRAJECTORY_SCHEMA`, and what was dropped (see module docstring).
     """
-    if metric not in METRICS:
-        raise ValueError(f"metric {metric!r}; expected one of {METRICS}")
+    config = config or TrajectoryConfig()
+    metric, tolerance_h, time_bin_h = config.metric, config.tolerance_h, config.time_bin_h
+    if metric not in DISTANCE_METRICS:
+        raise ValueError(f"metric {metric!r}; expected one of {DISTANCE_METRICS}")
     stats = TrajectoryStats()
     if wells.height == 0:
         return pl.DataFrame(schema=TRAJECTORY_SCHEMA), stats

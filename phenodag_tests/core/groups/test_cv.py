@@ -5,9 +5,8 @@ import polars as pl
 import pytest
 from PIL import Image
 
-from phenodag.core.groups.augment import Augment
+from phenodag.core.groups.config import GroupCVConfig
 from phenodag.core.groups.cv import cross_validate, restrict_groups
-from phenodag.core.groups.train import GroupTrainConfig
 
 
 def groups_on_disk(tmp_path: Path) -> pl.DataFrame:
@@ -36,9 +35,9 @@ def groups_on_disk(tmp_path: Path) -> pl.DataFrame:
 
 def test_every_group_is_predicted_once_in_its_own_fold(tmp_path: Path) -> None:
     groups = groups_on_disk(tmp_path)
-    cfg = GroupTrainConfig(epochs=1, batch_groups=2, augment=Augment(enabled=False))
+    cfg = GroupCVConfig(epochs=1, batch_groups=2, augment=False, image_size=16)
     seen = []
-    res = cross_validate(groups, "mi_net", cfg, image_size=16, on_fold=lambda f, m, s: seen.append(f))
+    res = cross_validate(groups, "mi_net", cfg, on_fold=lambda f, m, s: seen.append(f))
     assert seen == [0, 1]
     assert sorted(res.predictions["group_id"]) == sorted(groups["group_id"])
     joined = res.predictions.join(groups.select("group_id", pl.col("fold").alias("own")), on="group_id")

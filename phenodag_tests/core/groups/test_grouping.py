@@ -2,6 +2,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from phenodag.core.groups.config import GroupingConfig
 from phenodag.core.groups.grouping import assign_folds, build_groups, configuration_label, parse_configuration
 
 
@@ -33,7 +34,7 @@ def raw(compounds: int = 3, plates: int = 2, sites: int = 2, drop: int | None = 
 
 
 def test_one_image_per_configuration_in_order() -> None:
-    groups, stats = build_groups(raw(), n_folds=2)
+    groups, stats = build_groups(raw(), GroupingConfig(n_folds=2))
     assert groups.height == 3 * 2 * 2 and stats.incomplete_groups == 0
     assert groups["configurations"].to_list()[0] == ["0.1uM@24h", "0.1uM@72h", "1uM@24h", "1uM@72h"]
     assert all(len(set(ids)) == 4 for ids in groups["image_ids"])
@@ -42,17 +43,17 @@ def test_one_image_per_configuration_in_order() -> None:
 
 
 def test_incomplete_group_is_dropped_and_counted() -> None:
-    groups, stats = build_groups(raw(drop=0), n_folds=2)
+    groups, stats = build_groups(raw(drop=0), GroupingConfig(n_folds=2))
     assert stats.incomplete_groups == 1 and groups.height == 11
 
 
 def test_quarantined_rows_do_not_count() -> None:
     df = raw().with_columns(status=pl.when(pl.arange(0, pl.len()) == 0).then(pl.lit("bad")).otherwise(pl.col("status")))
-    assert build_groups(df, n_folds=2)[1].incomplete_groups == 1
+    assert build_groups(df, GroupingConfig(n_folds=2))[1].incomplete_groups == 1
 
 
 def test_controls_as_a_class() -> None:
-    groups, _ = build_groups(raw(), n_folds=2, include_controls=True)
+    groups, _ = build_groups(raw(), GroupingConfig(n_folds=2, include_controls=True))
     ctrl = groups.filter(pl.col("compound") == "DMSO")
     assert ctrl.height == 2 * 2  # 2 control wells stand in for the 2 concentrations: 1 group per plate and site
     assert set(ctrl["configurations"].list.len()) == {4}
@@ -69,11 +70,11 @@ def test_stratified_folds_keep_proportions_and_are_disjoint() -> None:
 
 
 def test_compound_with_too_few_groups_is_dropped() -> None:
-    groups, stats = build_groups(raw(plates=1, sites=2), n_folds=3)
+    groups, stats = build_groups(raw(plates=1, sites=2), GroupingConfig(n_folds=3))
     assert groups.height == 0 and stats.compounds_too_few_groups == ["C0", "C1", "C2"]
 
 
 def test_configuration_labels_round_trip() -> None:
     assert parse_configuration(configuration_label(0.1, 24.0)) == (0.1, 24.0)
     with pytest.raises(ValueError):
-        build_groups(raw(), n_folds=1)
+        build_groups(raw(), GroupingConfig(n_folds=1))

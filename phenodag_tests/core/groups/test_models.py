@@ -4,7 +4,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phenodag.core.groups.models import METHODS, GroupClassifier, masked_logsumexp, resnet18_one_channel
+from phenodag.core.groups.models import GroupClassifier, masked_logsumexp, resnet18_one_channel
+from phenodag.core.shared.vocab import GROUP_METHODS
 
 
 class TinyEncoder(torch.nn.Module):
@@ -31,7 +32,7 @@ def test_softmax_of_summed_logits_is_normalised_product(n: int, k: int, seed: in
     assert torch.allclose(torch.softmax(logits.sum(dim=0), dim=0), product / product.sum(), atol=1e-10)
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", GROUP_METHODS)
 def test_output_shape_and_permutation_invariance(method: str) -> None:
     m = model(method)
     x = torch.randn(3, 4, 1, 12, 12)
@@ -41,7 +42,7 @@ def test_output_shape_and_permutation_invariance(method: str) -> None:
     assert torch.allclose(out, m(x[:, perm]), atol=1e-5)
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", GROUP_METHODS)
 def test_masked_slots_change_nothing(method: str) -> None:
     m = model(method)
     x = torch.randn(2, 4, 1, 12, 12)
@@ -81,7 +82,7 @@ def test_resnet_has_one_channel_stem_and_512_features() -> None:
 def test_resnet_weights_file_three_channel_stem_is_summed(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from torchvision.models import resnet18
 
-    import phenodag.core.torch_compat  # noqa: F401
+    import phenodag.core.shared.torch_compat  # noqa: F401
 
     src = resnet18(weights=None)
     path = tmp_path / "r18.pth"

@@ -1,0 +1,33 @@
+"""The embed stage's training configs, defined once (Dagster's ``ConvAEConfig`` subclasses them).
+
+Torch-free, so the Dagster definitions load without torch.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TrainConfig(BaseModel):
+    """Hyper-parameters of ConvAE training, shared by every crop strategy of a sweep."""
+
+    model_config = ConfigDict(frozen=True)
+
+    epochs: int = Field(default=3, ge=1)
+    batch_size: int = Field(default=64, ge=1, description="Crops per optimisation step.")
+    lr: float = Field(default=1e-3, description="Adam learning rate.")
+    seed: int = Field(default=0, description="Seed of the initial weights, the image sample and every crop.")
+    val_fraction: float = Field(default=0.2, description="Fraction of wells held out.")
+    crop_size: int = Field(default=128, description="Side every view is resized to.")
+    workers: int = Field(default=0, description="Spawned data-loading processes (0 = in the training process).")
+    prefetch: int = Field(default=4, description="Batches each loading process prepares ahead.")
+
+
+class ConvAETrainingConfig(TrainConfig):
+    """What ``convae_model`` trains: which plates, how many images, and one run per crop strategy."""
+
+    plates: list[str] = Field(default_factory=list, description="Plates to train on; empty = every ingested plate.")
+    strategies: list[str] = Field(
+        default_factory=lambda: ["1f+1l+3s"], description="Crop strategies (e.g. 1f+1l+3s); one MLflow run each."
+    )
+    max_images: int = Field(default=2000, description="Images sampled (seeded) from the plates.")

@@ -1,0 +1,159 @@
+"""Embedding images with a named encoder: pipelined decode → fields → tensor → encoder.
+
+Decoding and preprocessing of the next batch run in a thread pool while the encoder
+works on the current one (tifffile, Pillow and torch release the GIL), so I/O does not
+starve the model. The table ``embeddings`` holds one row per embedded field: plate_id,
+well, site, time_h, tile (0 for whole images and centre crops, the row-major tile index
+otherwise), sha256, path, encoder, weights_id, preprocess (JSON) and vector. Delta
+stores the vector as ``list<float32>`` of constant length (it has no fixed-size list);
+:func:`read_embeddings` returns it as ``pl.Array(pl.Float32, dim)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import torch
+
+from phenodag.core.embed.registry import Encoder
+from phenodag.core.shared.files import sha256_file
+from phenodag.core.shared.images import decode_image
+from phenodag.core.shared.tables import EMBEDDINGS_SCHEMA, with_dim
+from phenodag.core.shared.vectors import mean_vectors
+
+logger = logging.getLogger(__name__)
+
+ID_COLUMNS = ["plate_id", "well", "site", "time_h"]
+FILE_COLUMNS = {"path": pl.String, "sha256": pl.String}
+
+
+Source = str | Path | np.ndarray
+
+
+def _prepare(encoder: Encoder, sources: Sequence[Source], start: int) -> tuple[torch.Tensor, list[tuple[int, int]]]:
+    """Decode (paths) or take (arrays) images, cut their fields and build the input tensor."""
+    fields, owners = [], []
+    for i, src in enumerate(sources):
+        image = decode_image(src) if isinstance(src, str | Path) else np.asarray(src)
+        for t, f in enumerate(encoder.preprocess.fields(image)):
+            fields.append(f)
+            owners.append((start + i, t))
+    return encoder.preprocess.tensor(fields), owners
+
+
+def iter_embeddings(
+    encoder: Encoder, sources: Sequence[Source], batch_size: int = 64, threads: int = 2
+) -> Iterator[tuple[np.ndarray, list[tuple[int, int]]]]:
+    """Yield (vectors, [(image index, tile index), ...]) batch by batch, preparing one batch ahead.
+
+    Parameters
+    ----------
+    encoder
+        A loaded encoder.
+    sources
+        Image files or decoded 2-D arrays.
+    batch_size
+        Images per batch (the tiles of an image stay in its batch).
+    threads
+        Threads that decode and preprocess; each batch is split across them.
+    """
+    step = max(1, -(-batch_size // max(1, threads)))
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+
+        def submit(b: int) -> list[Future[tuple[torch.Tensor, list[tuple[int, int]]]]]:
+            end = min(b + batch_size, len(sources))
+            return [pool.submit(_prepare, encoder, sources[j : min(j + step, end)], j) for j in range(b, end, step)]
+
+        starts = list(range(0, len(sources), batch_size))
+        pending = submit(starts[0]) if starts else []
+        for k in range(len(starts)):
+            parts = [f.result() for f in pending]
+            pending = submit(starts[k + 1]) if k + 1 < len(starts) else []
+            vectors = encoder.forward(torch.cat([p[0] for p in parts])).float().cpu().numpy()
+            yield vectors, [o for p in parts for o in p[1]]
+
+
+def embed_images(images: Sequence[Source], encoder: Encoder, batch_size: int = 64, threads: int = 2) -> np.ndarray:
+    """Embed images given as paths or 2-D arrays; one row per image (tiles averaged).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape (n, encoder.dim).
+    """
+    out = np.zeros((len(images), encoder.dim), np.float64)
+    counts = np.zeros(len(images))
+    for vectors, owners in iter_embeddings(encoder, images, batch_size, threads):
+        index = [i for i, _ in owners]
+        np.add.at(out, index, vectors)
+        np.add.at(counts, index, 1)
+    return (out / np.maximum(counts, 1)[:, None]).astype(np.float32)
+
+
+def embed_table(rows: pl.DataFrame, encoder: Encoder, batch_size: int = 64, threads: int = 2) -> pl.DataFrame:
+    """Embed the images named in ``rows["path"]``; one output row per field.
+
+    Returns
+    -------
+    polars.DataFrame
+        The columns of ``rows`` (repeated for each tile of an image), then ``tile``,
+        ``encoder``, ``weights_id``, ``preprocess`` and ``vector``.
+    """
+    vectors, owners = [], []
+    for vec, own in iter_embeddings(encoder, rows["path"].to_list(), batch_size, threads):
+        vectors.append(vec)
+        owners.extend(own)
+    matrix = np.concatenate(vectors) if vectors else np.zeros((0, encoder.dim), np.float32)
+    index = [i for i, _ in owners]
+    ids = rows[index] if index else rows.clear()
+    return ids.with_columns(
+        tile=pl.Series([t for _, t in owners], dtype=pl.Int32),
+        encoder=pl.lit(encoder.name),
+        weights_id=pl.lit(encoder.weights_id),
+        preprocess=pl.lit(encoder.preprocess.describe()),
+        vector=pl.Series(matrix, dtype=pl.Array(pl.Float32, encoder.dim)),
+    )
+
+
+def embed_rows(rows: pl.DataFrame, encoder: Encoder, batch_size: int = 64, threads: int = 2) -> pl.DataFrame:
+    """Embed the images of ``raw_images`` rows into rows of the ``embeddings`` table (module docstring)."""
+    schema = with_dim(EMBEDDINGS_SCHEMA, encoder.dim)
+    ids = rows.select([*ID_COLUMNS, "sha256", "path"])
+    return embed_table(ids, encoder, batch_size, threads).select(list(schema)).cast(pl.Schema(schema))
+
+
+def embed_files(paths: Sequence[str | Path], encoder: Encoder, batch_size: int = 64, threads: int = 2) -> pl.DataFrame:
+    """Embed image files: path (absolute), sha256, tile, encoder, weights_id, preprocess, vector (the CLI's output)."""
+    resolved = [str(Path(p).resolve()) for p in paths]
+    rows = pl.DataFrame({"path": resolved, "sha256": [sha256_file(p) for p in resolved]}, schema=FILE_COLUMNS)
+    return embed_table(rows, encoder, batch_size, threads)
+
+
+def read_embeddings(df: pl.DataFrame) -> pl.DataFrame:
+    """Cast the stored ``vector`` list column back to a fixed-size ``pl.Array`` (length of the first row)."""
+    if df.height == 0 or isinstance(df.schema["vector"], pl.Array):
+        return df
+    dim = len(df["vector"][0])
+    return df.with_columns(pl.col("vector").list.to_array(dim))
+
+
+def well_embeddings(df: pl.DataFrame) -> pl.DataFrame:
+    """Mean vector per encoder, weights, plate, well and time point (over sites and tiles).
+
+    Returns
+    -------
+    polars.DataFrame
+        encoder, weights_id, plate_id, well, time_h, n_fields, vector.
+    """
+    df = read_embeddings(df)
+    keys = ["encoder", "weights_id", "plate_id", "well", "time_h"]
+    if df.height == 0:
+        return pl.DataFrame(
+            schema={**{k: df.schema[k] for k in keys}, "n_fields": pl.UInt32, "vector": df.schema["vector"]}
+        )
+    return mean_vectors(df, keys, "n_fields").sort(keys)

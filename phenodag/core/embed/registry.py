@@ -1,0 +1,201 @@
+"""Named encoders: one call turns a batch of images into float32 vectors.
+
+- ``convae``: the pheno-ml ConvAE trained here; an MLflow model URI
+  (``models:/phenodag-convae@champion`` by default) or a state-dict file.
+- ``convae-phenoml``: the pheno-ml ConvAE with the published state dict, from a file.
+- ``resnet18`` / ``resnet50``: torchvision, grey repeated to RGB, pooled features
+  (512 / 2048); a torchvision state-dict file.
+- ``vit_b_16``: torchvision ViT-B/16, class token (768); a torchvision state-dict file.
+
+Nothing is downloaded: weights come from a file or URI the caller names (or
+``$PHENODAG_WEIGHTS_DIR/<name>.pth``); a missing file is a ``FileNotFoundError`` that
+says how to provide one. ``weights="random"`` gives an untrained network, only when
+asked for, and is recorded as ``random:seed<N>``. Every encoder records its weights id
+(``sha256:<hex>`` of the file, ``mlflow:<name>/<version>``, or ``random:seed<N>``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+import phenodag.core.shared.torch_compat  # noqa: F401  (torchvision is imported lazily below, after this)
+from phenodag.core.embed.convae import INPUT_SIZE, LATENT_SHAPE, ConvAE
+from phenodag.core.embed.preprocess import IMAGENET_MEAN, IMAGENET_STD, Preprocess
+from phenodag.core.shared.files import sha256_file
+from phenodag.core.shared.settings import Settings
+from phenodag.core.shared.vocab import CONVAE_CHAMPION_URI
+from phenodag.core.shared.weights import load_state_dict
+
+logger = logging.getLogger(__name__)
+
+CONVAE_PREPROCESS = Preprocess(size=INPUT_SIZE, antialias=False, channels=1)
+IMAGENET_PREPROCESS = Preprocess(size=224, antialias=True, channels=3, mean=IMAGENET_MEAN, std=IMAGENET_STD)
+
+
+@dataclass
+class Encoder:
+    """A loaded encoder: network, preprocessing, output size and where its weights came from."""
+
+    name: str
+    model: nn.Module
+    preprocess: Preprocess
+    dim: int
+    weights_id: str
+    device: str = "cpu"
+
+    def forward(self, batch: torch.Tensor) -> torch.Tensor:
+        """Return the (N, dim) features of a preprocessed batch."""
+        with torch.inference_mode():
+            out = self.model(batch.to(self.device))
+        return out.flatten(1)
+
+
+class _ConvAEEncoder(nn.Module):
+    def __init__(self, ae: ConvAE) -> None:
+        super().__init__()
+        self.encoder = ae.encoder
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x).flatten(1)
+
+
+def default_weights(
+    name: str,
+    phenoml_weights: str | Path | None = None,
+    weights_dir: str | Path | None = None,
+    convae_model: str = CONVAE_CHAMPION_URI,
+) -> str | None:
+    """Where encoder ``name`` takes its weights from when none are named (None: nowhere).
+
+    ``convae``: the registered champion (or ``convae_model``); ``convae-phenoml``:
+    ``phenoml_weights``; the torchvision encoders: ``<weights_dir>/<name>.pth``.
+    :class:`~phenodag.core.shared.settings.Settings` holds the configured values.
+    """
+    if name == "convae":
+        return convae_model
+    if name == "convae-phenoml":
+        return str(phenoml_weights) if phenoml_weights else None
+    return str(Path(weights_dir, f"{name}.pth")) if weights_dir else None
+
+
+def _weights_file(name: str, weights: str | Path | None, how: str) -> Path:
+    if weights is None:
+        raise FileNotFoundError(f"encoder {name!r} needs weights: {how}")
+    path = Path(weights).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"weights file for encoder {name!r} not found: {path}. {how}")
+    return path
+
+
+def _convae_from_file(name: str, weights: str | Path | None, how: str) -> tuple[nn.Module, str]:
+    path = _weights_file(name, weights, how)
+    ae = ConvAE()
+    ae.load_state_dict(load_state_dict(path))
+    return _ConvAEEncoder(ae).eval(), f"sha256:{sha256_file(path)}"
+
+
+def _convae_registered(weights: str | Path | None, seed: int) -> tuple[nn.Module, str]:
+    ref = str(weights) if weights is not None else CONVAE_CHAMPION_URI  # what default_weights names
+    if ref == "random":
+        torch.manual_seed(seed)
+        return _ConvAEEncoder(ConvAE()).eval(), f"random:seed{seed}"
+    if not ref.startswith("models:/"):
+        return _convae_from_file("convae", ref, "pass a state-dict file or an MLflow model URI")
+    from phenodag.core.embed.tracking import load_convae
+
+    ae, version_id = load_convae(ref)
+    return _ConvAEEncoder(ae).eval(), version_id
+
+
+def _torchvision(name: str, weights: str | Path | None, seed: int) -> tuple[nn.Module, str]:
+    import torchvision
+
+    how = (
+        f"pass weights=PATH to a torchvision {name} state dict (e.g. the file torchvision's "
+        f"{name} ImageNet weights download to), or set PHENODAG_WEIGHTS_DIR with {name}.pth in it; "
+        "weights='random' gives an untrained network"
+    )
+    builder: Callable[..., nn.Module] = getattr(torchvision.models, name)
+    if str(weights) == "random":
+        torch.manual_seed(seed)
+        model, wid = builder(weights=None), f"random:seed{seed}"
+    else:
+        path = _weights_file(name, weights, how)
+        model = builder(weights=None)
+        model.load_state_dict(load_state_dict(path))
+        wid = f"sha256:{sha256_file(path)}"
+    if name.startswith("resnet"):
+        model.fc = nn.Identity()
+    else:
+        model.heads = nn.Identity()
+    return model.eval(), wid
+
+
+ENCODERS: dict[str, tuple[int, Preprocess]] = {
+    "convae": (math.prod(LATENT_SHAPE), CONVAE_PREPROCESS),
+    "convae-phenoml": (math.prod(LATENT_SHAPE), CONVAE_PREPROCESS),
+    "resnet18": (512, IMAGENET_PREPROCESS),
+    "resnet50": (2048, IMAGENET_PREPROCESS),
+    "vit_b_16": (768, IMAGENET_PREPROCESS),
+}
+
+
+def load_encoder(
+    name: str,
+    weights: str | Path | None = None,
+    device: str = "cpu",
+    field: str | None = None,
+    field_px: int | None = None,
+    seed: int = 0,
+) -> Encoder:
+    """Load encoder ``name`` with its weights and preprocessing.
+
+    Parameters
+    ----------
+    name
+        One of :data:`ENCODERS`.
+    weights
+        File path, MLflow model URI (``convae``), or ``"random"`` (explicit opt-in).
+        None: :func:`default_weights` with the home's settings (``PHENODAG_PHENOML_WEIGHTS``
+        for ``convae-phenoml``, ``$PHENODAG_WEIGHTS_DIR/<name>.pth`` for torchvision).
+    device
+        Torch device.
+    field, field_px
+        Override the field handling of the preprocessing (``whole``, ``center_crop``, ``tile``).
+    seed
+        Seed of a ``random`` initialisation.
+
+    Raises
+    ------
+    ValueError
+        For an unknown encoder name.
+    FileNotFoundError
+        When the weights file is missing; the message says how to provide one.
+    """
+    if name not in ENCODERS:
+        raise ValueError(f"unknown encoder {name!r}; expected one of {sorted(ENCODERS)}")
+    dim, pre = ENCODERS[name]
+    if weights is None:
+        s = Settings.from_env()
+        weights = default_weights(name, s.phenoml_weights, s.weights_dir)
+    if name == "convae":
+        model, wid = _convae_registered(weights, seed)
+    elif name == "convae-phenoml":
+        how = (
+            "pass weights=PATH to the published pheno-ml state dict (convae/trained_model.torch of "
+            "dmitrav/pheno-ml) or set PHENODAG_PHENOML_WEIGHTS"
+        )
+        model, wid = _convae_from_file(name, weights, how)
+    else:
+        model, wid = _torchvision(name, weights, seed)
+    if field is not None:
+        pre = pre.with_field(field, field_px)
+    logger.info("loaded encoder %s (%s)", name, wid)
+    return Encoder(name=name, model=model.to(device), preprocess=pre, dim=dim, weights_id=wid, device=device)

@@ -1,0 +1,293 @@
+"""Self-supervised ConvAE training on multi-crops: BCE reconstruction loss, Adam.
+
+- Held-out set: whole groups (e.g. wells) are held out, so the validation loss is
+  measured on images whose neighbours in time were never trained on.
+- Batches: ``batch_size`` counts crops (views), as in the paper's batch of 64; a step
+  takes ``batch_size // n_views`` images with all their views.
+- Determinism: the model's initial weights come from ``seed``; the image order and
+  every crop come from numpy generators seeded by (seed, epoch[, index]), so a run
+  is reproducible whether data are loaded in this process or by spawned workers.
+- Data loading: ``workers`` > 0 loads batches in spawned processes (never forked,
+  since torch threads may already run) with ``prefetch`` batches each; every epoch
+  records the time the model waited for data.
+- Checkpoints: after every epoch the model, optimiser and history are written
+  atomically to ``checkpoint``; a run with the same config and data resumes there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from phenodag.core.embed.config import TrainConfig
+from phenodag.core.embed.convae import ConvAE
+from phenodag.core.embed.crops import CropStrategy, make_views
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EpochStats:
+    """Losses and timing of one epoch."""
+
+    epoch: int
+    train_loss: float
+    val_loss: float
+    seconds: float
+    data_wait_s: float
+
+
+@dataclass
+class TrainResult:
+    """The trained model and its history.
+
+    ``resumed_from`` is the epoch a checkpoint resumed at (0: fresh); ``initial_val_loss``
+    the held-out loss of the untrained model, the baseline that training must beat.
+    """
+
+    model: ConvAE
+    history: list[EpochStats] = field(default_factory=list)
+    resumed_from: int = 0
+    initial_val_loss: float = float("nan")
+
+    @property
+    def val_loss(self) -> float:
+        """Held-out loss after the last epoch."""
+        return self.history[-1].val_loss if self.history else float("nan")
+
+
+def holdout_split(groups: Sequence[str], fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split indices into train and held-out sets by whole groups.
+
+    At least one group is held out when ``fraction`` > 0 and there are two or more
+    groups; no group is in both sets.
+    """
+    names = sorted(set(groups))
+    rng = np.random.default_rng([seed, 1])
+    n_val = min(len(names) - 1, max(1, round(fraction * len(names)))) if fraction > 0 and len(names) > 1 else 0
+    held = set(rng.permutation(names)[:n_val].tolist())
+    idx = np.arange(len(groups))
+    mask = np.array([g in held for g in groups], dtype=bool)
+    return idx[~mask], idx[mask]
+
+
+class MultiCropDataset(Dataset[torch.Tensor]):
+    """Images (2-D float32 arrays in [0, 1]) → views of the crop strategy; items are (epoch, index)."""
+
+    def __init__(self, images: Sequence[np.ndarray], strategy: CropStrategy, seed: int) -> None:
+        self.images = images
+        self.strategy = strategy
+        self.seed = seed
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, key: tuple[int, int]) -> torch.Tensor:
+        epoch, i = key
+        rng = np.random.default_rng([self.seed, epoch, i])
+        return make_views(torch.from_numpy(self.images[i])[None], self.strategy, rng)
+
+
+class EpochSampler(Sampler[list[tuple[int, int]]]):
+    """Batches of (epoch, index) keys in an order seeded by (seed, epoch)."""
+
+    def __init__(self, indices: np.ndarray, images_per_batch: int, seed: int) -> None:
+        self.indices = indices
+        self.images_per_batch = images_per_batch
+        self.seed = seed
+        self.epoch = 0
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        order = np.random.default_rng([self.seed, self.epoch, 2]).permutation(self.indices)
+        for i in range(0, len(order), self.images_per_batch):
+            yield [(self.epoch, int(j)) for j in order[i : i + self.images_per_batch]]
+
+    def __len__(self) -> int:
+        return -(-len(self.indices) // self.images_per_batch)
+
+
+def _collate(batch: list[torch.Tensor]) -> torch.Tensor:
+    return torch.cat(batch)
+
+
+def full_views(images: Sequence[np.ndarray], size: int) -> torch.Tensor:
+    """Deterministic full views (whole image resized), for the held-out loss and previews."""
+    if not images:
+        return torch.zeros(0, 1, size, size)
+    return torch.cat(
+        [
+            F.interpolate(
+                torch.from_numpy(img)[None, None],
+                size=(size, size),
+                mode="bilinear",
+                antialias=True,
+                align_corners=False,
+            )
+            for img in images
+        ]
+    ).clamp_(0, 1)
+
+
+def reconstruction_loss(model: ConvAE, batch: torch.Tensor, chunk: int = 64) -> float:
+    """Mean BCE of the model's reconstruction of ``batch`` (no gradient)."""
+    if batch.shape[0] == 0:
+        return float("nan")
+    model.eval()
+    total = 0.0
+    with torch.inference_mode():
+        for i in range(0, batch.shape[0], chunk):
+            x = batch[i : i + chunk]
+            total += F.binary_cross_entropy(model(x), x, reduction="sum").item()
+    return total / batch.numel()
+
+
+def data_key(images: Sequence[np.ndarray], groups: Sequence[str]) -> str:
+    """Return a short fingerprint of the training data (shapes, groups, a pixel sample) for checkpoints."""
+    h = hashlib.sha256()
+    for img, g in zip(images, groups, strict=True):
+        h.update(f"{g}:{img.shape}:".encode())
+        h.update(np.ascontiguousarray(img[:: max(1, img.shape[0] // 8), :: max(1, img.shape[1] // 8)]).tobytes())
+    return h.hexdigest()[:16]
+
+
+def _save(path: Path, payload: dict[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+def train_convae(
+    images: Sequence[np.ndarray],
+    groups: Sequence[str],
+    config: TrainConfig,
+    strategy: str = "1f+1l+3s",
+    checkpoint: Path | None = None,
+    on_epoch: Callable[[EpochStats, ConvAE, torch.Tensor], None] | None = None,
+) -> TrainResult:
+    """Train a ConvAE on multi-crops of ``images``.
+
+    Parameters
+    ----------
+    images
+        2-D float32 arrays in [0, 1] (any size ≥ the crop size is fine).
+    groups
+        One group label per image (e.g. ``plate/well``); whole groups are held out.
+    config
+        Hyper-parameters.
+    strategy
+        The crop strategy, e.g. ``1f+1l+3s`` (see :mod:`.crops`).
+    checkpoint
+        File to write after every epoch and to resume from.
+    on_epoch
+        Called after every epoch with the stats, the model and the held-out full views
+        (for logging and previews).
+
+    Returns
+    -------
+    TrainResult
+        The model (eval mode) and the per-epoch history.
+    """
+    if len(images) != len(groups) or not images:
+        raise ValueError(
+            f"need one group per image and at least one image ({len(images)} images, {len(groups)} groups)"
+        )
+    views = CropStrategy.parse(strategy, size=config.crop_size)
+    train_idx, val_idx = holdout_split(groups, config.val_fraction, config.seed)
+    val_batch = full_views([images[i] for i in val_idx], config.crop_size)
+    torch.manual_seed(config.seed)
+    model = ConvAE()
+    optim = torch.optim.Adam(model.parameters(), lr=config.lr)
+    result = TrainResult(model=model, initial_val_loss=reconstruction_loss(model, val_batch))
+    key = {
+        "config": json.dumps({**config.model_dump(), "strategy": strategy}, sort_keys=True),
+        "data": data_key(images, groups),
+    }
+    if checkpoint is not None and checkpoint.exists():
+        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        if state.get("key") == key:
+            model.load_state_dict(state["model"])
+            optim.load_state_dict(state["optimizer"])
+            result.history = [EpochStats(**e) for e in state["history"]]
+            result.resumed_from = len(result.history)
+            logger.info("resumed from %s after epoch %d", checkpoint, result.resumed_from)
+        else:
+            logger.info("checkpoint %s belongs to another config or data; starting afresh", checkpoint)
+    per_batch = max(1, config.batch_size // views.n_views)
+    sampler = EpochSampler(train_idx, per_batch, config.seed)
+    dataset = MultiCropDataset(images, views, config.seed)
+    loader_kwargs: dict[str, object] = {}
+    if config.workers > 0:
+        loader_kwargs = {
+            "num_workers": config.workers,
+            "multiprocessing_context": "spawn",
+            "prefetch_factor": config.prefetch,
+            "persistent_workers": True,
+        }
+    loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=_collate, **loader_kwargs)  # type: ignore[arg-type]
+    for epoch in range(result.resumed_from, config.epochs):
+        sampler.epoch = epoch
+        model.train()
+        start = time.perf_counter()
+        wait = total = 0.0
+        n = 0
+        t0 = time.perf_counter()
+        for batch in loader:
+            wait += time.perf_counter() - t0
+            optim.zero_grad(set_to_none=True)
+            loss = F.binary_cross_entropy(model(batch), batch)
+            loss.backward()
+            optim.step()
+            total += loss.item() * batch.shape[0]
+            n += batch.shape[0]
+            t0 = time.perf_counter()
+        stats = EpochStats(
+            epoch + 1, total / max(n, 1), reconstruction_loss(model, val_batch), time.perf_counter() - start, wait
+        )
+        result.history.append(stats)
+        logger.info(
+            "epoch %d: train %.5f, held-out %.5f, %.1f s (%.1f s waiting for data)",
+            stats.epoch,
+            stats.train_loss,
+            stats.val_loss,
+            stats.seconds,
+            stats.data_wait_s,
+        )
+        if checkpoint is not None:
+            _save(
+                checkpoint,
+                {
+                    "key": key,
+                    "model": model.state_dict(),
+                    "optimizer": optim.state_dict(),
+                    "history": [asdict(h) for h in result.history],
+                },
+            )
+        if on_epoch is not None:
+            on_epoch(stats, model, val_batch)
+    model.eval()
+    return result
+
+
+def reconstruction_sheet(model: ConvAE, batch: torch.Tensor, n: int = 6) -> np.ndarray:
+    """Return a uint8 image: ``n`` inputs on the top row, their reconstructions below."""
+    x = batch[:n]
+    if x.shape[0] == 0:
+        return np.zeros((2, 2), np.uint8)
+    model.eval()
+    with torch.inference_mode():
+        rec = model(x)
+    top = torch.cat(list(x[:, 0]), dim=1)
+    bottom = torch.cat(list(rec[:, 0]), dim=1)
+    return (torch.cat([top, bottom], dim=0).clamp(0, 1) * 255).round().to(torch.uint8).numpy()

@@ -1,0 +1,84 @@
+"""One tracked ConvAE training run: images from ``raw_images`` rows, MLflow logging, registration.
+
+The caller opens the MLflow run (so that it carries the orchestrator's tags); this
+module logs params, per-epoch metrics and reconstruction previews into it, registers
+the model and moves the ``champion`` alias when the held-out loss improves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+import polars as pl
+import torch
+
+from phenodag.core.embed.config import TrainConfig
+from phenodag.core.embed.convae import ConvAE
+from phenodag.core.embed.tracking import log_convae, promote_if_better
+from phenodag.core.embed.trainer import EpochStats, reconstruction_sheet, train_convae
+from phenodag.core.shared.images import decode_image, to_unit_float
+
+
+def load_training_images(rows: pl.DataFrame, max_images: int, seed: int) -> tuple[list[np.ndarray], list[str]]:
+    """Sample up to ``max_images`` ``raw_images`` rows (seeded) and decode them to [0, 1] floats.
+
+    Returns
+    -------
+    images, groups
+        The images, and one ``plate/well`` group per image (held out as wholes).
+    """
+    if rows.height > max_images:
+        rows = rows.sample(max_images, seed=seed)
+    rows = rows.sort("plate_id", "well", "site", "time_h")
+    images = [to_unit_float(decode_image(p)) for p in rows["path"]]
+    groups = [f"{p}/{w}" for p, w in zip(rows["plate_id"], rows["well"], strict=True)]
+    return images, groups
+
+
+def _log_epoch(stats: EpochStats, model: ConvAE, val_batch: torch.Tensor) -> None:
+    mlflow.log_metrics(
+        {
+            "train_loss": stats.train_loss,
+            "val_loss": stats.val_loss,
+            "epoch_seconds": stats.seconds,
+            "data_wait_s": stats.data_wait_s,
+        },
+        step=stats.epoch,
+    )
+    mlflow.log_image(reconstruction_sheet(model, val_batch), f"previews/epoch_{stats.epoch:03d}.png")
+
+
+def train_and_register(
+    images: Sequence[np.ndarray], groups: Sequence[str], config: TrainConfig, strategy: str, checkpoint_dir: Path
+) -> dict[str, Any]:
+    """Train in the active MLflow run, register the model, promote it if it beats the champion.
+
+    The epoch checkpoint lives in ``checkpoint_dir`` while the run is under way (a
+    restarted run resumes from it) and is removed once the model is registered.
+
+    Returns
+    -------
+    dict
+        strategy, version, initial_val_loss, val_loss, champion (promoted?), resumed_from.
+    """
+    mlflow.log_params(
+        {**config.model_dump(), "strategy": strategy, "n_images": len(images), "n_groups": len(set(groups))}
+    )
+    checkpoint = checkpoint_dir / f"convae-{strategy}-seed{config.seed}.pt"
+    result = train_convae(images, groups, config, strategy, checkpoint=checkpoint, on_epoch=_log_epoch)
+    mlflow.log_metric("initial_val_loss", result.initial_val_loss)
+    version = log_convae(result.model, result.val_loss)
+    promoted = promote_if_better(version, result.val_loss)
+    checkpoint.unlink(missing_ok=True)
+    return {
+        "strategy": strategy,
+        "version": version,
+        "initial_val_loss": round(result.initial_val_loss, 6),
+        "val_loss": round(result.val_loss, 6),
+        "champion": promoted,
+        "resumed_from": result.resumed_from,
+    }

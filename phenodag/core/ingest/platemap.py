@@ -1,0 +1,243 @@
+"""A plate folder's own description: ``plate.yaml`` (optional) and its plate map CSV.
+
+``plate.yaml`` keys, all optional:
+
+``plate_id``
+    Defaults to the folder name.
+``layout``
+    One of :data:`phenodag.core.ingest.layouts.LAYOUTS`; auto-detected when absent.
+``pattern``
+    The regex of the ``regex`` layout.
+``platemap``
+    Plate map file name relative to the folder (default ``platemap.csv``).
+``treatment_time``
+    Plate-level treatment time: an ISO date-time for absolute timestamps, or hours
+    of elapsed imaging time for elapsed layouts. A ``treatment_time`` column in the
+    plate map takes precedence per well.
+``timepoints`` / ``timepoints_file``
+    Time-point index → hours since treatment (CV8000): a mapping here, or a CSV with
+    columns ``timepoint,time_h`` (default ``timepoints.csv`` when present). Without
+    either, a plate map column ``time_h`` gives each well's time (end-point plates).
+``channel``
+    The phase-contrast channel of multi-channel exports (default 1); files of other
+    channels are skipped and counted, not quarantined.
+``image_size``
+    ``[width, height]`` every image must have; by default the most common size of
+    the plate's images.
+``control_compounds``
+    Compound names that mark control wells when the plate map has no ``is_control``
+    column (default DMSO, PBS, control, untreated, none; case-insensitive).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from phenodag.core.ingest.layouts import LAYOUTS, normalize_well
+
+PLATE_YAML = "plate.yaml"
+DEFAULT_PLATEMAP = "platemap.csv"
+DEFAULT_TIMEPOINTS = "timepoints.csv"
+DEFAULT_CONTROLS = ("dmso", "pbs", "control", "untreated", "none")
+REQUIRED_COLUMNS = ("well", "cell_line", "compound", "concentration_um", "replicate")
+_PLATE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,127}$")
+
+PLATEMAP_SCHEMA: dict[str, Any] = {
+    "well": pl.String,
+    "cell_line": pl.String,
+    "compound": pl.String,
+    "concentration_um": pl.Float64,
+    "replicate": pl.Int32,
+    "is_control": pl.Boolean,
+    "treatment_time": pl.String,
+    "time_h": pl.Float64,
+}
+
+
+class PlateError(ValueError):
+    """A plate-level problem (config, plate map, plate id); nothing of the plate can land."""
+
+    def __init__(self, path: Path | str, reason: str, plate_id: str | None = None) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+        self.plate_id = plate_id
+
+
+def validate_plate_id(plate_id: str, source: Path | str) -> str:
+    """Return ``plate_id`` if it is a safe partition key, else raise :class:`PlateError`.
+
+    Safe ids start with a letter or digit and hold only letters, digits, ``_ . -``
+    and spaces (at most 128 characters), so they never name a path outside the lake
+    or inbox (``../x``, ``a/b``).
+    """
+    if not _PLATE_ID.fullmatch(plate_id) or ".." in plate_id:
+        raise PlateError(
+            source,
+            f"plate id {plate_id!r} is not allowed (letters, digits, '_', '.', '-', space; no '..' or '/')",
+            plate_id=plate_id,
+        )
+    return plate_id
+
+
+@dataclass(frozen=True)
+class PlateConfig:
+    """Parsed ``plate.yaml`` of one plate folder (defaults where absent)."""
+
+    folder: Path
+    plate_id: str
+    layout: str | None = None
+    pattern: str | None = None
+    platemap: str = DEFAULT_PLATEMAP
+    treatment_time: str | None = None
+    timepoints: dict[int, float] = field(default_factory=dict)
+    channel: int = 1
+    image_size: tuple[int, int] | None = None
+    control_compounds: tuple[str, ...] = DEFAULT_CONTROLS
+
+
+def _timepoints(folder: Path, raw: dict[str, Any]) -> dict[int, float]:
+    if raw.get("timepoints"):
+        return {int(k): float(v) for k, v in dict(raw["timepoints"]).items()}
+    path = folder / str(raw.get("timepoints_file", DEFAULT_TIMEPOINTS))
+    if not path.exists():
+        if "timepoints_file" in raw:
+            raise PlateError(path, "timepoints file named in plate.yaml does not exist")
+        return {}
+    try:
+        df = pl.read_csv(path)
+        return dict(zip(df["timepoint"].cast(pl.Int64).to_list(), df["time_h"].cast(pl.Float64).to_list(), strict=True))
+    except Exception as exc:
+        raise PlateError(path, f"cannot read time points (columns timepoint,time_h): {exc}") from exc
+
+
+def read_plate_config(folder: Path, plate_id: str | None = None) -> PlateConfig:
+    """Read ``plate.yaml`` of ``folder`` (if any) into a :class:`PlateConfig`.
+
+    Parameters
+    ----------
+    folder
+        The plate folder.
+    plate_id
+        The requested plate id (a partition key); replaces the folder name, and must
+        agree with ``plate.yaml``'s ``plate_id`` where that is given.
+
+    Raises
+    ------
+    PlateError
+        If plate.yaml is malformed, names an unknown layout, a plate id is unsafe, or
+        the requested id disagrees with plate.yaml.
+    """
+    path = folder / PLATE_YAML
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            loaded = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as exc:
+            raise PlateError(path, f"invalid YAML: {exc}") from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise PlateError(path, "must be a mapping of keys to values")
+        raw = loaded or {}
+    source = path if path.exists() else folder
+    yaml_id = raw.get("plate_id")
+    if yaml_id is not None:
+        validate_plate_id(str(yaml_id), path)
+    pid = validate_plate_id(str(plate_id or yaml_id or folder.name), source)
+    if yaml_id is not None and plate_id is not None and str(yaml_id) != plate_id:
+        raise PlateError(path, f"plate.yaml names plate_id {yaml_id!r}, but plate {plate_id!r} was requested", plate_id)
+    layout = raw.get("layout")
+    if layout is not None and layout not in LAYOUTS:
+        raise PlateError(path, f"unknown layout {layout!r}; expected one of {list(LAYOUTS)}")
+    size = raw.get("image_size")
+    treatment = raw.get("treatment_time")
+    return PlateConfig(
+        folder=folder,
+        plate_id=pid,
+        layout=layout,
+        pattern=raw.get("pattern"),
+        platemap=str(raw.get("platemap", DEFAULT_PLATEMAP)),
+        treatment_time=None if treatment is None else str(treatment),
+        timepoints=_timepoints(folder, raw),
+        channel=int(raw.get("channel", 1)),
+        image_size=(int(size[0]), int(size[1])) if size else None,
+        control_compounds=tuple(str(c).lower() for c in raw.get("control_compounds", DEFAULT_CONTROLS)),
+    )
+
+
+def read_platemap(config: PlateConfig) -> pl.DataFrame:
+    """Read and check the plate map: one row per well, canonical well names.
+
+    Returns
+    -------
+    polars.DataFrame
+        Columns of :data:`PLATEMAP_SCHEMA`; ``is_control`` derived from the compound
+        name when the file has no such column; absent optional columns are null.
+
+    Raises
+    ------
+    PlateError
+        If the file is missing or unreadable, lacks a required column, has an
+        invalid or repeated well, or an invalid number.
+    """
+    path = config.folder / config.platemap
+    if not path.exists():
+        raise PlateError(path, "plate map not found (name another file with 'platemap' in plate.yaml)")
+    try:
+        df = pl.read_csv(path, infer_schema=False)
+    except Exception as exc:
+        raise PlateError(path, f"cannot read plate map CSV: {exc}") from exc
+    df = df.rename({c: c.strip().lower() for c in df.columns})
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        raise PlateError(path, f"plate map lacks column(s) {missing}; it has {df.columns}")
+    wells: dict[str, int] = {}
+    canonical = []
+    for line, well in enumerate(df["well"].to_list(), start=2):
+        try:
+            name = normalize_well(well or "")[0]
+        except ValueError as exc:
+            raise PlateError(path, f"line {line}: {exc}") from exc
+        if name in wells:
+            raise PlateError(path, f"well {name} appears on lines {wells[name]} and {line}; one row per well")
+        wells[name] = line
+        canonical.append(name)
+    df = df.with_columns(pl.Series("well", canonical))
+    if "is_control" not in df.columns:
+        controls = list(config.control_compounds)
+        df = df.with_columns(
+            is_control=pl.col("compound").str.strip_chars().str.to_lowercase().is_in(controls).fill_null(True)
+        )
+    else:
+        df = df.with_columns(
+            is_control=pl.col("is_control").str.strip_chars().str.to_lowercase().is_in(["1", "true", "yes"])
+        )
+    for col in PLATEMAP_SCHEMA:
+        if col not in df.columns:
+            df = df.with_columns(pl.lit(None).alias(col))
+    try:
+        return df.select(
+            [pl.col(c).cast(t, strict=True) if t != pl.Boolean else pl.col(c) for c, t in PLATEMAP_SCHEMA.items()]
+        )
+    except Exception as exc:
+        raise PlateError(path, f"invalid value in plate map: {exc}") from exc
+
+
+def parse_treatment_time(value: str | None, source: Path | str) -> datetime | float | None:
+    """Read a treatment time: hours (a number) or an ISO date-time; None when absent."""
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise PlateError(source, f"treatment_time {value!r} is neither hours nor an ISO date-time") from exc

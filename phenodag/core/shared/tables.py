@@ -1,0 +1,260 @@
+"""The lake's tables: the public contract that other tools read, in one module.
+
+Every table phenodag writes is declared here once: its columns and polars types, the
+columns it is partitioned by on disk (the same as its Dagster partitions), the stage
+that writes it and one line on what a row is. Stages build their frames with these
+schemas; ``docs/tables.md`` is rendered from :data:`TABLES` (a test keeps the two
+equal). Column names are snake_case; exports for pycytominer/copairs rename them to
+their ``Metadata_*`` convention.
+
+Vectors (``embeddings.vector``, ``well_embeddings.vector``) are ``pl.Array(pl.Float32,
+dim)`` in memory; Delta has no fixed-size list, so the lake stores them as
+``list<float32>`` of constant length (see :func:`phenodag.core.embed.pipeline.read_embeddings`).
+The tables of the SQL models (``plate_summary``, ``well_timecourse``) are defined by
+their ``dbt_like_sql/*.sql`` files and are listed in the docs from there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+Schema = dict[str, Any]
+
+CONDITION = ["cell_line", "compound", "concentration_um"]
+"""The key of a treatment condition (one trajectory, one truth row per plate)."""
+
+VECTOR = pl.Array(pl.Float32, 0)
+"""Placeholder type of a vector column in :data:`TABLES`; the real one has the encoder's length."""
+
+RAW_IMAGES_SCHEMA: Schema = {
+    "plate_id": pl.String,
+    "well": pl.String,
+    "row": pl.String,
+    "col": pl.Int32,
+    "site": pl.Int32,
+    "cell_line": pl.String,
+    "compound": pl.String,
+    "concentration_um": pl.Float64,
+    "is_control": pl.Boolean,
+    "replicate": pl.Int32,
+    "time_h": pl.Float64,
+    "acquired_at": pl.Datetime("us"),
+    "path": pl.String,
+    "sha256": pl.String,
+    "width": pl.Int32,
+    "height": pl.Int32,
+    "bit_depth": pl.Int32,
+    "status": pl.String,
+}
+QUARANTINE_SCHEMA: Schema = {
+    "plate_id": pl.String,
+    "path": pl.String,
+    "kind": pl.String,
+    "reason": pl.String,
+    "detected_at": pl.Datetime("us", "UTC"),
+}
+PLATES_SCHEMA: Schema = {
+    "plate_id": pl.String,
+    "status": pl.String,
+    "layout": pl.String,
+    "source_dir": pl.String,
+    "n_images": pl.Int32,
+    "n_new": pl.Int32,
+    "n_quarantined": pl.Int32,
+    "n_skipped": pl.Int32,
+    "n_wells": pl.Int32,
+    "n_sites": pl.Int32,
+    "n_timepoints": pl.Int32,
+    "fingerprint": pl.String,
+    "ingested_at": pl.Datetime("us", "UTC"),
+}
+SIM_TRUTH_SCHEMA: Schema = {
+    "plate_id": pl.String,
+    "cell_line": pl.String,
+    "compound": pl.String,
+    "concentration_um": pl.Float64,
+    "is_control": pl.Boolean,
+    "profile": pl.String,
+    "response_type": pl.String,
+    "onset_h": pl.Float64,
+    "strength": pl.Float64,
+    "signature_id": pl.String,
+    "signature_kind": pl.String,
+    "signature_min_conc_um": pl.Float64,
+    "signature_from_h": pl.Float64,
+}
+EMBEDDINGS_SCHEMA: Schema = {
+    "plate_id": pl.String,
+    "well": pl.String,
+    "site": pl.Int32,
+    "time_h": pl.Float64,
+    "tile": pl.Int32,
+    "sha256": pl.String,
+    "path": pl.String,
+    "encoder": pl.String,
+    "weights_id": pl.String,
+    "preprocess": pl.String,
+    "vector": VECTOR,
+}
+WELL_EMBEDDINGS_SCHEMA: Schema = {
+    "encoder": pl.String,
+    "weights_id": pl.String,
+    "plate_id": pl.String,
+    "well": pl.String,
+    "time_h": pl.Float64,
+    "n_fields": pl.UInt32,
+    "vector": VECTOR,
+}
+TRAJECTORY_SCHEMA: Schema = {
+    "cell_line": pl.String,
+    "compound": pl.String,
+    "concentration_um": pl.Float64,
+    "encoder": pl.String,
+    "time_h": pl.Float64,
+    "distance": pl.Float64,
+    "n_wells": pl.UInt32,
+    "n_control_wells": pl.UInt32,
+    "control_time_h": pl.Float64,
+    "noise_floor": pl.Float64,
+    "excess": pl.Float64,
+}
+CLUSTERS_SCHEMA: Schema = {
+    "cell_line": pl.String,
+    "compound": pl.String,
+    "concentration_um": pl.Float64,
+    "encoder": pl.String,
+    "cluster": pl.Int32,
+    "response_type": pl.String,
+    "distance_to_centroid": pl.Float64,
+    "effect_size": pl.Float64,
+}
+SCAN_SCHEMA: Schema = {"k": pl.Int64, "inertia": pl.Float64, "silhouette": pl.Float64, "shapes": pl.Int64}
+K_SCAN_SCHEMA: Schema = {**SCAN_SCHEMA, "encoder": pl.String, "chosen": pl.Boolean}
+SWITCHES_SCHEMA: Schema = {
+    "cell_line": pl.String,
+    "compound": pl.String,
+    "encoder": pl.String,
+    "types_by_concentration": pl.String,
+    "switch": pl.String,
+}
+IMAGE_GROUPS_SCHEMA: Schema = {
+    "group_id": pl.String,
+    "cell_line": pl.String,
+    "compound": pl.String,
+    "replicate": pl.Int32,
+    "plate_id": pl.String,
+    "site": pl.Int32,
+    "slot": pl.Int32,
+    "configurations": pl.List(pl.String),
+    "image_ids": pl.List(pl.String),
+    "paths": pl.List(pl.String),
+    "fold": pl.Int32,
+}
+PREDICTIONS_SCHEMA: Schema = {
+    "method": pl.String,
+    "variant": pl.String,
+    "fold": pl.Int32,
+    "group_id": pl.String,
+    "true_class": pl.String,
+    "predicted_classes": pl.List(pl.String),
+    "probabilities": pl.List(pl.Float64),
+}
+METRICS_SCHEMA: Schema = {
+    "method": pl.String,
+    "variant": pl.String,
+    "fold": pl.Int32,
+    "n_groups": pl.Int32,
+    "top1_accuracy": pl.Float64,
+    "top5_accuracy": pl.Float64,
+    "top10_accuracy": pl.Float64,
+    "macro_f1": pl.Float64,
+}
+IMAGE_PREDICTIONS_SCHEMA: Schema = {
+    "method": pl.String,
+    "variant": pl.String,
+    "fold": pl.Int32,
+    "group_id": pl.String,
+    "image_id": pl.String,
+    "configuration": pl.String,
+    "true_class": pl.String,
+    "predicted_class": pl.String,
+    "probability": pl.Float64,
+}
+CONFIGURATIONS_SCHEMA: Schema = {
+    "method": pl.String,
+    "variant": pl.String,
+    "fold": pl.Int32,
+    "configuration": pl.String,
+    "n_images": pl.Int32,
+    "accuracy": pl.Float64,
+    "macro_f1": pl.Float64,
+}
+SUBSETS_SCHEMA: Schema = {
+    "method": pl.String,
+    "variant": pl.String,
+    "fold": pl.Int32,
+    "subset": pl.String,
+    "n_groups": pl.Int32,
+    "accuracy": pl.Float64,
+}
+
+
+def with_dim(schema: Schema, dim: int) -> Schema:
+    """Return ``schema`` with its vector column typed for vectors of length ``dim``."""
+    return {k: pl.Array(pl.Float32, dim) if v == VECTOR else v for k, v in schema.items()}
+
+
+@dataclass(frozen=True)
+class Table:
+    """One lake table: name, schema, on-disk partition columns, writing stage, what a row is."""
+
+    name: str
+    schema: Schema
+    partition_by: tuple[str, ...]
+    stage: str
+    row: str
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table("raw_images", RAW_IMAGES_SCHEMA, ("plate_id",), "ingest", "one image that landed"),
+        Table("quarantine", QUARANTINE_SCHEMA, ("plate_id",), "ingest", "one file (or plate) that could not land"),
+        Table("plates", PLATES_SCHEMA, ("plate_id",), "ingest", "one plate: layout, counts, fingerprint"),
+        Table("sim_truth", SIM_TRUTH_SCHEMA, ("plate_id",), "simulate", "one simulated condition's planted truth"),
+        Table("embeddings", EMBEDDINGS_SCHEMA, ("encoder", "plate_id"), "embed", "one vector per image field"),
+        Table(
+            "well_embeddings", WELL_EMBEDDINGS_SCHEMA, ("encoder", "plate_id"), "embed", "mean vector per well, time"
+        ),
+        Table("temporal_trajectories", TRAJECTORY_SCHEMA, ("encoder",), "temporal", "one condition at one time"),
+        Table("temporal_clusters", CLUSTERS_SCHEMA, ("encoder",), "temporal", "one condition's cluster and type"),
+        Table("temporal_k_scan", K_SCAN_SCHEMA, ("encoder",), "temporal", "one k of the DTW k-means scan"),
+        Table("temporal_switches", SWITCHES_SCHEMA, ("encoder",), "temporal", "one compound whose type switches"),
+        Table("image_groups", IMAGE_GROUPS_SCHEMA, (), "groups", "one group of images and its fold"),
+        Table("group_cv_predictions", PREDICTIONS_SCHEMA, ("method",), "groups", "one held-out group's ranking"),
+        Table("group_cv_metrics", METRICS_SCHEMA, ("method",), "groups", "one method, variant and fold"),
+        Table("group_cv_images", IMAGE_PREDICTIONS_SCHEMA, ("method",), "groups", "one held-out image's prediction"),
+        Table("group_cv_configurations", CONFIGURATIONS_SCHEMA, ("method",), "groups", "one configuration per fold"),
+        Table("group_cv_subsets", SUBSETS_SCHEMA, ("method",), "groups", "one class subset per fold"),
+    )
+}
+"""Every table written by a stage's core code, by name (the Dagster asset key is the same name)."""
+
+
+def _type_name(dtype: Any) -> str:
+    return "array<float32, dim>" if dtype == VECTOR else str(dtype)
+
+
+def contract_markdown() -> str:
+    """Render :data:`TABLES` as the markdown of ``docs/tables.md`` (below its hand-written header)."""
+    lines: list[str] = []
+    for t in TABLES.values():
+        part = ", ".join(f"`{c}`" for c in t.partition_by) or "none (rewritten whole)"
+        lines += [f"## `{t.name}`", "", f"One row = {t.row}. Stage `{t.stage}`; partitioned by {part}.", ""]
+        lines += ["| column | type |", "| --- | --- |"]
+        lines += [f"| `{c}` | {_type_name(d)} |" for c, d in t.schema.items()]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,55 @@
+"""phenodag's closed vocabularies, each written out once.
+
+Everything that names an encoder, a group method, a response type, a registered model
+or an MLflow experiment imports it from here: Dagster partitions, CLI choices, the
+encoder registry, benchmarks and docs. The module imports nothing, so reading a
+vocabulary never loads torch.
+"""
+
+CONVAE_ENCODERS = ("convae", "convae-phenoml")
+"""The pheno-ml ConvAE: trained here, or with the published weights."""
+
+TORCHVISION_ENCODERS = ("resnet18", "resnet50", "vit_b_16")
+"""torchvision networks, with weights from a local state-dict file."""
+
+ENCODER_NAMES = CONVAE_ENCODERS + TORCHVISION_ENCODERS
+"""Encoders of the registry (:mod:`phenodag.core.embed.registry`)."""
+
+FIELD_MODES = ("whole", "center_crop", "tile")
+"""How a large image becomes the encoder's input: resized whole, centre crop, or tiles."""
+
+GROUP_METHODS = ("product", "amil", "mi_net", "mi_net_inst", "baseline")
+"""Group-classification methods of Baručić et al. (:mod:`phenodag.core.groups.models`)."""
+
+RESPONSE_TYPES = ("no_effect", "cytostatic", "cytotoxic", "mixed")
+"""Temporal response types: planted by the simulator, assigned by the temporal stage."""
+
+NO_EFFECT = RESPONSE_TYPES[0]
+"""The response type of a condition that does not differ from its controls."""
+
+PROFILES = ("inactive", "cytostatic", "cytotoxic", "mixed", "switch")
+"""Simulated compound profiles; ``switch`` is cytostatic at the middle dose and cytotoxic at the top."""
+
+DISTANCE_METRICS = ("euclidean", "cosine", "correlation", "braycurtis")
+"""Distances between embeddings (trajectories, replicate similarity)."""
+
+NORMALISATIONS = ("zscore", "minmax")
+"""Per-trajectory normalisations before DTW clustering."""
+
+CONVAE_MODEL_NAME = "phenodag-convae"
+"""The registered MLflow model of the ConvAE trained here."""
+
+CHAMPION_ALIAS = "champion"
+"""The registry alias that points at the best ConvAE version."""
+
+CONVAE_CHAMPION_URI = f"models:/{CONVAE_MODEL_NAME}@{CHAMPION_ALIAS}"
+"""Where the ``convae`` encoder loads its weights from by default."""
+
+EXPERIMENT_CONVAE = CONVAE_MODEL_NAME
+"""MLflow experiment of ConvAE training runs (one run per crop strategy)."""
+
+EXPERIMENT_TEMPORAL = "phenodag-temporal"
+"""MLflow experiment of the temporal clustering (one run per encoder)."""
+
+EXPERIMENT_GROUP_CV = "phenodag-group-cv"
+"""MLflow experiment of group cross-validation (one parent run per method, nested folds)."""

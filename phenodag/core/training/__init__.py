@@ -1,6 +1,0 @@
-"""Self-supervised training of the ConvAE on multi-crops.
-
-Importing this package first makes torchvision importable (:mod:`phenodag.core.torch_compat`).
-"""
-
-import phenodag.core.torch_compat  # noqa: F401  (must run before any torchvision import)

@@ -1,0 +1,143 @@
+"""The embed stage: ``convae_model`` trains the ConvAE; ``embeddings`` and ``well_embeddings`` per encoder and plate."""
+
+import time
+from collections.abc import Iterator
+
+import dagster as dg
+import polars as pl
+
+from phenodag.core.embed.config import ConvAETrainingConfig
+from phenodag.core.shared.tables import RAW_IMAGES_SCHEMA
+from phenodag.core.shared.vocab import EXPERIMENT_CONVAE
+from phenodag.defs.shared.metadata import markdown_table, write_metadata
+from phenodag.defs.shared.partitions import embedding_partitions
+from phenodag.defs.shared.resources import EncodersResource, LakeResource, MlflowResource, TorchResource
+
+GROUP = "embeddings"
+JOB = "embed_job"
+
+
+class ConvAEConfig(dg.Config, ConvAETrainingConfig):
+    """Run config of ``convae_model``; several ``strategies`` make a crop-strategy sweep."""
+
+
+@dg.asset(deps=["raw_images"], group_name="models", kinds={"pytorch", "mlflow"})
+def convae_model(
+    context: dg.AssetExecutionContext,
+    config: ConvAEConfig,
+    lake: LakeResource,
+    mlflow: MlflowResource,
+    torch: TorchResource,
+) -> dg.MaterializeResult:
+    """The pheno-ml ConvAE, trained self-supervised on multi-crops of plate images.
+
+    One MLflow run per crop strategy (params, per-epoch losses, reconstruction previews,
+    the model). Each run registers a version of ``phenodag-convae``; the ``champion``
+    alias moves when a version's held-out loss beats the champion's. A crashed run
+    resumes from its last epoch checkpoint.
+    """
+    from pathlib import Path
+
+    from phenodag.core.embed.training import load_training_images, train_and_register
+
+    torch.configure()
+    rows = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA, {"plate_id": config.plates} if config.plates else None)
+    if rows.height == 0:
+        raise ValueError(f"no images to train on (plates {config.plates or 'all'}): ingest plates first")
+    images, groups = load_training_images(rows, config.max_images, config.seed)
+    runs = []
+    for strategy in config.strategies:
+        with mlflow.start_run(context, EXPERIMENT_CONVAE, run_name=strategy) as run:
+            summary = train_and_register(images, groups, config, strategy, Path(torch.checkpoint_dir))
+        context.log.info(
+            f"{strategy}: held-out BCE {summary['initial_val_loss']} → {summary['val_loss']}, "
+            f"version {summary['version']}, champion: {summary['champion']}"
+        )
+        runs.append({**summary, "mlflow_run": run.info.run_id})
+    table = pl.DataFrame(runs)
+    return dg.MaterializeResult(
+        metadata={
+            "runs": dg.MetadataValue.md(markdown_table(table)),
+            "images": len(images),
+            "best_val_loss": float(table["val_loss"].min()),  # type: ignore[arg-type]
+            "versions": ", ".join(str(v) for v in table["version"]),
+        }
+    )
+
+
+def _keys(context: dg.AssetExecutionContext) -> tuple[str, str]:
+    key = context.partition_key
+    assert isinstance(key, dg.MultiPartitionKey)
+    return key.keys_by_dimension["encoder"], key.keys_by_dimension["plate"]
+
+
+@dg.asset(
+    partitions_def=embedding_partitions,
+    deps=[
+        dg.AssetDep("raw_images", partition_mapping=dg.MultiToSingleDimensionPartitionMapping("plate")),
+        dg.AssetDep("convae_model"),
+    ],
+    group_name=GROUP,
+    kinds={"pytorch", "delta"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            "every_image_embedded", asset="embeddings", description="Every image of the plate has at least one vector."
+        )
+    ],
+)
+def embeddings(
+    context: dg.AssetExecutionContext,
+    lake: LakeResource,
+    encoders: EncodersResource,
+    torch: TorchResource,
+    mlflow: MlflowResource,
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """One vector per image (or tile) of a plate from one encoder, with the weights and preprocessing that made it."""
+    from phenodag.core.embed.pipeline import embed_rows
+
+    encoder_name, plate = _keys(context)
+    rows = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA, {"plate_id": plate})
+    mlflow.activate()
+    encoder = encoders.load(encoder_name, device=torch.configure())
+    start = time.perf_counter()
+    df = embed_rows(rows, encoder, batch_size=torch.batch_size, threads=torch.loader_threads)
+    seconds = time.perf_counter() - start
+    info = lake.write_partition("embeddings", df, {"encoder": encoder_name, "plate_id": plate})
+    yield dg.MaterializeResult(
+        metadata={
+            **write_metadata(info, df.drop("vector")),
+            "weights_id": encoder.weights_id,
+            "preprocess": encoder.preprocess.describe(),
+            "dim": encoder.dim,
+            "images_per_s": round(rows.height / seconds, 1) if seconds > 0 else 0.0,
+        }
+    )
+    missing = rows.height - df["sha256"].n_unique()
+    yield dg.AssetCheckResult(passed=missing == 0, description=f"{missing} image(s) without a vector")
+
+
+@dg.asset(
+    partitions_def=embedding_partitions,
+    deps=["embeddings"],
+    group_name=GROUP,
+    kinds={"polars", "delta"},
+)
+def well_embeddings(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    """Mean vector per plate, well and time point (over sites and tiles), per encoder."""
+    from phenodag.core.embed.pipeline import well_embeddings as mean_per_well
+
+    encoder_name, plate = _keys(context)
+    df = mean_per_well(lake.read("embeddings", {"encoder": encoder_name, "plate_id": plate}))
+    info = lake.write_partition("well_embeddings", df, {"encoder": encoder_name, "plate_id": plate})
+    return dg.MaterializeResult(metadata=write_metadata(info, df.drop("vector")))
+
+
+embed_job = dg.define_asset_job(
+    JOB,
+    selection=dg.AssetSelection.assets(embeddings, well_embeddings),
+    partitions_def=embedding_partitions,
+    description="Embed one plate with one encoder and average per well.",
+)
+train_job = dg.define_asset_job(
+    "train_convae_job", selection=[convae_model], description="Train the ConvAE and register it in MLflow."
+)

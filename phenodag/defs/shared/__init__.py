@@ -1,0 +1,1 @@
+"""Dagster wiring that every stage module shares: resources, partitions, metadata helpers."""

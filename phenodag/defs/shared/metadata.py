@@ -1,0 +1,29 @@
+"""Metadata helpers shared by assets: table previews and write outcomes for the UI."""
+
+from typing import Any
+
+import dagster as dg
+import polars as pl
+
+from phenodag.core.shared.lake import WriteInfo
+
+
+def markdown_table(df: pl.DataFrame, limit: int = 10) -> str:
+    """Render the first ``limit`` rows of ``df`` as a markdown table."""
+    head = df.head(limit)
+    cells = [[("" if v is None else str(v)).replace("|", "\\|") for v in row] for row in head.iter_rows()]
+    lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * len(head.columns)]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
+    if df.height > limit:
+        lines.append(f"\n… {df.height - limit} more rows")
+    return "\n".join(lines)
+
+
+def write_metadata(info: WriteInfo, df: pl.DataFrame) -> dict[str, Any]:
+    """Metadata of one Delta write: rows, version, URI and a preview."""
+    return {
+        "dagster/row_count": dg.MetadataValue.int(info.rows),
+        "delta_version": dg.MetadataValue.int(info.version),
+        "uri": dg.MetadataValue.path(info.uri),
+        "preview": dg.MetadataValue.md(markdown_table(df)),
+    }

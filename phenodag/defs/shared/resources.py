@@ -1,0 +1,170 @@
+"""Resources: the lake, the inbox, MLflow tracking, torch and the encoders' weights.
+
+No field reads the environment: ``phenodag.definitions`` fills them from one
+:class:`~phenodag.core.shared.settings.Settings`.
+"""
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import polars as pl
+from pydantic import Field
+
+from phenodag.core.shared import lake
+from phenodag.core.shared.settings import DEFAULT_MARKER
+from phenodag.core.shared.vocab import CONVAE_CHAMPION_URI, FIELD_MODES, TORCHVISION_ENCODERS
+
+
+class LakeResource(dg.ConfigurableResource):
+    """The Delta lake: root URI (``PHENODAG_LAKE`` or ``$PHENODAG_HOME/lake``) and storage options."""
+
+    root: str = Field(description="Lake root path or URI.")
+    storage_options: dict[str, str] = Field(default_factory=dict, description="deltalake storage options.")
+
+    def write_partition(self, name: str, df: pl.DataFrame, partition: dict[str, Any]) -> lake.WriteInfo:
+        """Replace one partition of table ``name``."""
+        return lake.write_partition(self.root, name, df, partition, self.storage_options)
+
+    def write_table(self, name: str, df: pl.DataFrame) -> lake.WriteInfo:
+        """Overwrite the whole (unpartitioned) table ``name``."""
+        return lake.write_table(self.root, name, df, self.storage_options)
+
+    def read(self, name: str, filters: dict[str, Any] | None = None) -> pl.DataFrame:
+        """Read table ``name`` with optional column filters."""
+        return lake.read_table(self.root, name, filters=filters, storage_options=self.storage_options)
+
+    def read_or_empty(self, name: str, schema: dict[str, Any], filters: dict[str, Any] | None = None) -> pl.DataFrame:
+        """Read table ``name``, or an empty frame of ``schema`` when it does not exist yet."""
+        return lake.read_table_or_empty(self.root, name, schema, filters, self.storage_options)
+
+    def scan(self, name: str) -> pl.LazyFrame:
+        """Lazily scan the whole table ``name``."""
+        if not lake.table_exists(self.root, name, self.storage_options):
+            raise FileNotFoundError(f"no Delta table {name!r} at {lake.table_uri(self.root, name)}")
+        return pl.scan_delta(lake.table_uri(self.root, name), storage_options=self.storage_options or None)
+
+    def exists(self, name: str) -> bool:
+        """Tell whether table ``name`` exists."""
+        return lake.table_exists(self.root, name, self.storage_options)
+
+
+class InboxResource(dg.ConfigurableResource):
+    """The inbox folder that instruments drop plate folders into, and the completion marker."""
+
+    path: str = Field(description="Inbox folder.")
+    marker: str = Field(default=DEFAULT_MARKER, description="Completion marker file.")
+
+    @property
+    def folder(self) -> Path:
+        """The inbox as a path."""
+        return Path(self.path)
+
+
+class MlflowResource(dg.ConfigurableResource):
+    """MLflow tracking: SQLite under ``PHENODAG_HOME`` by default, any tracking URI by config.
+
+    Every run started through :meth:`start_run` is tagged with the Dagster run id,
+    the asset partition and the step, so a model can be traced back to the run that
+    trained it.
+    """
+
+    tracking_uri: str = Field(description="MLflow tracking (and registry) URI.")
+    artifact_root: str = Field(description="Folder of the artifacts of experiments created here.")
+
+    def activate(self) -> None:
+        """Point MLflow (tracking and model registry) at this store."""
+        import mlflow
+
+        mlflow.set_tracking_uri(self.tracking_uri)
+        mlflow.set_registry_uri(self.tracking_uri)
+
+    def dagster_tags(self, context: dg.OpExecutionContext | dg.AssetExecutionContext) -> dict[str, str]:
+        """Tags that tie an MLflow run to the Dagster run and partition."""
+        tags = {"dagster.run_id": context.run.run_id, "dagster.job": context.run.job_name}
+        if context.has_partition_key:
+            tags["dagster.partition"] = str(context.partition_key)
+        return tags
+
+    @contextlib.contextmanager
+    def start_run(
+        self,
+        context: dg.OpExecutionContext | dg.AssetExecutionContext,
+        experiment: str,
+        run_name: str | None = None,
+        nested: bool = False,
+    ) -> Iterator[Any]:
+        """Start an MLflow run in ``experiment`` tagged with the Dagster run and partition.
+
+        Yields
+        ------
+        mlflow.ActiveRun
+            The active run; it ends when the block exits (FAILED on an exception).
+        """
+        import mlflow  # imported here: mlflow's import costs seconds and most steps never need it
+
+        self.activate()
+        exp = mlflow.get_experiment_by_name(experiment)
+        if exp is None:
+            Path(self.artifact_root).mkdir(parents=True, exist_ok=True)
+            exp_id = mlflow.create_experiment(experiment, artifact_location=Path(self.artifact_root).as_uri())
+        else:
+            exp_id = exp.experiment_id
+        with mlflow.start_run(
+            experiment_id=exp_id, run_name=run_name, nested=nested, tags=self.dagster_tags(context)
+        ) as run:
+            yield run
+
+
+class TorchResource(dg.ConfigurableResource):
+    """Where and how torch runs: device, CPU threads, batch size, decode threads, checkpoints."""
+
+    device: str = Field(default="cpu", description="'cpu', 'cuda' or 'cuda:N'.")
+    threads: int = Field(default=0, description="torch intra-op threads; 0 keeps torch's default.")
+    batch_size: int = Field(default=64, ge=1)
+    loader_threads: int = Field(default=2, ge=1, description="Threads that decode images ahead of the model.")
+    checkpoint_dir: str = Field(default="", description="Training checkpoints (the home's checkpoints folder).")
+
+    def configure(self) -> str:
+        """Apply the thread setting and return the device, checking CUDA is there when asked for."""
+        import torch
+
+        if self.threads > 0:
+            torch.set_num_threads(self.threads)
+        if self.device.startswith("cuda") and not torch.cuda.is_available():
+            raise RuntimeError(f"TorchResource.device is {self.device!r} but CUDA is not available here")
+        return self.device
+
+
+class EncodersResource(dg.ConfigurableResource):
+    """Where each encoder's weights come from; nothing is downloaded.
+
+    ``convae`` loads ``convae_model`` (an MLflow model URI or a state-dict file);
+    ``convae-phenoml`` loads ``phenoml_weights``; the torchvision encoders load
+    ``<weights_dir>/<name>.pth``. With ``allow_random`` (explicit opt-in), a missing
+    torchvision file gives an untrained network recorded as ``random:seed0``.
+    """
+
+    convae_model: str = Field(default=CONVAE_CHAMPION_URI, description="MLflow model URI or state-dict file.")
+    phenoml_weights: str | None = Field(default=None, description="The published pheno-ml state dict.")
+    weights_dir: str | None = Field(default=None, description="Folder of torchvision state dicts <name>.pth.")
+    allow_random: bool = Field(default=False, description="Use untrained torchvision networks when no file exists.")
+    field: str = Field(default="whole", description=" | ".join(FIELD_MODES))
+    field_px: int = Field(default=256, description="Crop or tile side for center_crop and tile.")
+
+    def weights_for(self, name: str) -> str | None:
+        """Return the weights reference of encoder ``name`` (file, URI, 'random' or None)."""
+        from phenodag.core.embed.registry import default_weights
+
+        ref = default_weights(name, self.phenoml_weights, self.weights_dir, self.convae_model)
+        if name in TORCHVISION_ENCODERS and self.allow_random and (ref is None or not Path(ref).is_file()):
+            return "random"
+        return ref
+
+    def load(self, name: str, device: str = "cpu") -> Any:
+        """Load encoder ``name`` with its weights and this resource's field handling."""
+        from phenodag.core.embed.registry import load_encoder
+
+        return load_encoder(name, self.weights_for(name), device=device, field=self.field, field_px=self.field_px)

@@ -1,0 +1,63 @@
+"""SQL models: each file of ``dbt_like_sql/`` becomes an asset that writes its own Delta table."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from phenodag.core.sql.models import SqlModel, SqlModelError, parse_model, run_model
+from phenodag.defs.shared.metadata import write_metadata
+from phenodag.defs.shared.resources import LakeResource
+
+GROUP = "sql"
+
+
+def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
+    """Return the asset that runs ``model`` over the lake and writes table ``model.name``."""
+
+    @dg.asset(
+        name=model.name,
+        deps=[dg.AssetKey(name) for name in model.dependencies],
+        group_name=GROUP,
+        kinds={"sql", "polars", "delta"},
+        description=model.description or f"SQL model {model.path.name}",
+        metadata={
+            "sql_file": dg.MetadataValue.path(str(model.path)),
+            "sql": dg.MetadataValue.md(f"```sql\n{model.text}\n```"),
+        },
+    )
+    def _sql_asset(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+        current = parse_model(model.path)  # the file as it is now, so edits need no reload
+        tables = {name: lake.scan(name) for name in current.dependencies if lake.exists(name)}
+        df = run_model(current, tables)
+        info = lake.write_table(current.name, df)
+        return dg.MaterializeResult(metadata=write_metadata(info, df))
+
+    return _sql_asset
+
+
+def build_broken_asset(path: Path, error: SqlModelError) -> dg.AssetsDefinition:
+    """Return an asset that fails with the parse error of ``path`` (the code location still loads)."""
+
+    @dg.asset(name=path.stem, group_name=GROUP, description=f"Broken SQL model: {error}")
+    def _broken(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        raise error
+
+    return _broken
+
+
+def load_sql_assets(folder: Path) -> list[dg.AssetsDefinition]:
+    """Build one asset per ``*.sql`` file of ``folder`` (``Settings.sql_dir``)."""
+    assets = []
+    for path in sorted(folder.glob("*.sql")) if folder.is_dir() else []:
+        try:
+            assets.append(build_sql_asset(parse_model(path)))
+        except SqlModelError as exc:
+            assets.append(build_broken_asset(path, exc))
+    return assets
+
+
+sql_job = dg.define_asset_job(
+    "sql_models_job",
+    selection=dg.AssetSelection.groups(GROUP),
+    description="Materialise every SQL model over the current lake.",
+)

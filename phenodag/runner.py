@@ -1,0 +1,123 @@
+"""Running phenodag's jobs in process against a home's persistent Dagster instance.
+
+The CLI, the benchmarks and the tests run jobs through :class:`Runner`, so a run
+started from a terminal is the same run the sensor would request and shows up in the
+Dagster UI of that home. Only jobs that the code location defines are run, so every
+run the UI lists can be opened and re-launched there.
+
+The instance's ``dagster.yaml`` (written once by :func:`ensure_instance`) has Dagster
+capture the ``phenodag`` Python loggers (``python_logs.managed_python_loggers``): the
+core modules' progress lines appear once in each run's event log, from the CLI and
+from ``make dev`` alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import yaml
+
+from phenodag.core.ingest.inbox import Arrival, arrival
+from phenodag.core.ingest.platemap import PlateError
+from phenodag.core.shared.settings import Settings
+from phenodag.defs.embed import JOB as EMBED_JOB
+from phenodag.defs.ingest import JOB as INGEST_JOB
+from phenodag.defs.ingest import run_request
+from phenodag.defs.shared.partitions import embedding_key, plates_partitions
+
+logger = logging.getLogger(__name__)
+
+INSTANCE_CONFIG: dict[str, Any] = {
+    "python_logs": {"python_log_level": "INFO", "managed_python_loggers": ["phenodag"]},
+    "telemetry": {"enabled": False},
+}
+"""What :func:`ensure_instance` writes into a new home's ``dagster.yaml``."""
+
+QUIET: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+"""Run config that keeps Dagster's console at INFO (its step events without DEBUG noise)."""
+
+
+def ensure_instance(settings: Settings) -> Path:
+    """Create the home's folders and its ``dagster.yaml`` (left alone when it exists); return the file."""
+    settings.ensure()
+    path = settings.dagster_home / "dagster.yaml"
+    if not path.exists():
+        path.write_text(yaml.safe_dump(INSTANCE_CONFIG, sort_keys=False))
+        logger.info("wrote %s", path)
+    return path
+
+
+def folder_arrival(folder: Path, plate_id: str | None = None) -> Arrival:
+    """Return the plate id and fingerprint of ``folder`` as the inbox sensor would see them.
+
+    A folder whose id is refused keeps ``plate_id`` or its name, so that its run files
+    the rejection in ``quarantine``.
+    """
+    try:
+        found = arrival(folder)
+    except PlateError as exc:
+        return Arrival(plate_id or folder.name, folder.resolve(), "", str(exc))
+    return Arrival(plate_id or found.plate_id, found.path, found.fingerprint, found.problem)
+
+
+class Runner:
+    """Jobs of one Definitions object, executed in this process on one Dagster instance.
+
+    :func:`open_runner` gives the runner of a home (its persistent instance); tests
+    build one over an ephemeral instance.
+    """
+
+    def __init__(self, defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
+        self.defs = defs
+        self.instance = instance
+
+    def run(
+        self, job: str, partition_key: str | dg.MultiPartitionKey | None = None, config: Mapping[str, Any] | None = None
+    ) -> dg.ExecuteInProcessResult:
+        """Execute job ``job`` of the Definitions (one partition, optional run config); never raises on failure."""
+        run_config = {**QUIET, **(config or {})}
+        return self.defs.resolve_job_def(job).execute_in_process(
+            run_config=run_config, partition_key=partition_key, instance=self.instance, raise_on_error=False
+        )
+
+    def ingest_partition(self, plate_id: str, config: Mapping[str, Any] | None = None) -> dg.ExecuteInProcessResult:
+        """Add plate ``plate_id`` as a partition and run its ingestion with ``config`` (run config)."""
+        self.instance.add_dynamic_partitions(plates_partitions.name or "plates", [plate_id])
+        return self.run(INGEST_JOB, plate_id, config)
+
+    def ingest(self, folder: Path, plate_id: str | None = None) -> dg.ExecuteInProcessResult:
+        """Ingest one plate folder with the run the inbox sensor would request for it."""
+        request = run_request(folder_arrival(folder, plate_id))
+        return self.ingest_partition(str(request.partition_key), request.run_config)
+
+    def embed(self, encoder: str, plates: list[str]) -> bool:
+        """Embed each plate with ``encoder`` and average per well; True when every run succeeded."""
+        for plate in plates:
+            logger.info("embedding %s with %s", plate, encoder)
+            if not self.run(EMBED_JOB, embedding_key(encoder, plate)).success:
+                return False
+        return True
+
+
+@contextlib.contextmanager
+def open_runner(settings: Settings, resources: dict[str, Any] | None = None) -> Iterator[Runner]:
+    """Open the runner of a home: its Definitions and its persistent instance (``dagster.yaml`` ensured).
+
+    Parameters
+    ----------
+    settings
+        The home.
+    resources
+        Resources replaced by key (e.g. an ``EncodersResource`` with weights).
+    """
+    from phenodag.definitions import build_definitions
+
+    ensure_instance(settings)
+    defs = build_definitions(settings, resources)
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        yield Runner(defs, instance)

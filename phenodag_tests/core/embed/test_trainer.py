@@ -1,0 +1,64 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from phenodag.core.embed.config import TrainConfig
+from phenodag.core.embed.trainer import holdout_split, train_convae
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[list[np.ndarray], list[str]]:
+    from phenodag.core.simulate import simulate_field, timelapse_design
+    from phenodag.core.simulate.screen import WellPlan
+
+    design = timelapse_design(n_compounds=1, days=0.5, every_h=6, image_size=64)
+    images, groups = [], []
+    for w in range(6):
+        for f in simulate_field(design, design.cell_lines[0], WellPlan(0, w, f"B{w + 2:02d}", None, 0.0), 1, 0):
+            images.append(f.astype(np.float32) / 255)
+            groups.append(f"P/B{w + 2:02d}")
+    return images, groups
+
+
+FAST = TrainConfig(epochs=2, crop_size=32, batch_size=20, lr=3e-3)
+VIEWS = "1f+1l+1s"
+
+
+def test_training_lowers_held_out_loss(data: tuple[list[np.ndarray], list[str]]) -> None:
+    result = train_convae(*data, FAST, VIEWS)
+    assert len(result.history) == 2
+    assert result.val_loss < result.initial_val_loss
+    assert result.history[-1].train_loss < result.history[0].train_loss + 1e-3
+
+
+def test_training_is_deterministic(data: tuple[list[np.ndarray], list[str]]) -> None:
+    a = train_convae(*data, FAST, VIEWS)
+    b = train_convae(*data, FAST, VIEWS)
+    assert [h.val_loss for h in a.history] == [h.val_loss for h in b.history]
+
+
+def test_holdout_is_by_whole_groups() -> None:
+    groups = [f"w{i // 3}" for i in range(30)]
+    train, val = holdout_split(groups, 0.2, seed=0)
+    assert len(val) == 6 and len(train) == 24
+    assert not {groups[i] for i in train} & {groups[i] for i in val}
+    assert holdout_split(["a", "a"], 0.2, 0)[1].size == 0  # one group: nothing to hold out
+
+
+def test_resume_from_checkpoint(tmp_path: Path, data: tuple[list[np.ndarray], list[str]]) -> None:
+    ckpt = tmp_path / "ckpt.pt"
+    one = train_convae(*data, FAST.model_copy(update={"epochs": 1}), VIEWS, checkpoint=ckpt)
+    assert ckpt.exists() and one.resumed_from == 0
+    # same data and config apart from epochs → another config key: starts afresh
+    fresh = train_convae(*data, FAST, VIEWS, checkpoint=ckpt)
+    assert fresh.resumed_from == 0
+    resumed = train_convae(*data, FAST.model_copy(update={"epochs": 3}), VIEWS, checkpoint=tmp_path / "b.pt")
+    again = train_convae(*data, FAST.model_copy(update={"epochs": 3}), VIEWS, checkpoint=tmp_path / "b.pt")
+    assert again.resumed_from == 3 and [h.val_loss for h in again.history] == [h.val_loss for h in resumed.history]
+
+
+def test_spawned_workers_give_the_same_run(data: tuple[list[np.ndarray], list[str]]) -> None:
+    local = train_convae(*data, FAST.model_copy(update={"epochs": 1}), VIEWS)
+    spawned = train_convae(*data, FAST.model_copy(update={"epochs": 1, "workers": 1}), VIEWS)
+    assert [h.train_loss for h in local.history] == pytest.approx([h.train_loss for h in spawned.history], rel=1e-5)

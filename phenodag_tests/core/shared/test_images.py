@@ -1,0 +1,95 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+from PIL import Image
+
+from phenodag.core.shared.images import ImageDecodeError, decode_image, image_info, to_unit_float
+
+
+@pytest.fixture
+def grey16() -> np.ndarray:
+    return np.random.default_rng(0).integers(0, 65535, (40, 50), dtype=np.uint16)
+
+
+def test_16bit_tiff_plain_and_compressed(tmp_path: Path, grey16: np.ndarray) -> None:
+    tifffile.imwrite(tmp_path / "a.tif", grey16)
+    tifffile.imwrite(tmp_path / "b.tiff", grey16, compression="zlib")
+    for name in ("a.tif", "b.tiff"):
+        arr = decode_image(tmp_path / name)
+        assert arr.dtype == np.uint16 and np.array_equal(arr, grey16)
+    assert image_info(grey16).bit_depth == 16
+    assert (image_info(grey16).width, image_info(grey16).height) == (50, 40)
+
+
+def test_8bit_png_jpeg_and_tiff(tmp_path: Path) -> None:
+    img = np.tile(np.arange(0, 250, 5, dtype=np.uint8), (30, 1))
+    Image.fromarray(img).save(tmp_path / "a.png")
+    Image.fromarray(img).save(tmp_path / "a.jpg", quality=100)
+    tifffile.imwrite(tmp_path / "a.tif", img)
+    assert np.array_equal(decode_image(tmp_path / "a.png"), img)
+    assert np.array_equal(decode_image(tmp_path / "a.tif"), img)
+    jpg = decode_image(tmp_path / "a.jpg")
+    assert jpg.dtype == np.uint8 and jpg.shape == img.shape
+    assert np.abs(jpg.astype(int) - img).max() <= 3
+
+
+def test_16bit_png(tmp_path: Path, grey16: np.ndarray) -> None:
+    Image.fromarray(grey16).save(tmp_path / "a.png")
+    arr = decode_image(tmp_path / "a.png")
+    assert np.array_equal(arr.astype(np.uint16), grey16)
+
+
+def test_rgb_export_of_grey_reduces_exactly(tmp_path: Path) -> None:
+    grey = np.random.default_rng(1).integers(0, 255, (20, 20), dtype=np.uint8)
+    Image.fromarray(np.stack([grey] * 3, axis=-1)).save(tmp_path / "rgb.png")
+    Image.fromarray(np.stack([grey] * 4, axis=-1), mode="RGBA").save(tmp_path / "rgba.png")
+    assert np.array_equal(decode_image(tmp_path / "rgb.png"), grey)
+    assert np.array_equal(decode_image(tmp_path / "rgba.png"), grey)
+
+
+def test_colour_image_becomes_luma(tmp_path: Path) -> None:
+    rgb = np.zeros((4, 4, 3), dtype=np.uint8)
+    rgb[..., 0] = 100
+    rgb[..., 1] = 200
+    Image.fromarray(rgb).save(tmp_path / "c.png")
+    arr = decode_image(tmp_path / "c.png")
+    assert arr.shape == (4, 4) and int(arr[0, 0]) == round(0.299 * 100 + 0.587 * 200)
+
+
+@pytest.mark.parametrize("name", ["cut.tif", "cut.png", "cut.jpg"])
+def test_truncated_files_raise_naming_the_file(tmp_path: Path, grey16: np.ndarray, name: str) -> None:
+    full = tmp_path / ("full" + Path(name).suffix)
+    if name.endswith(".tif"):
+        tifffile.imwrite(full, grey16)
+    else:
+        Image.fromarray((grey16 >> 8).astype(np.uint8)).save(full)
+    data = full.read_bytes()
+    (tmp_path / name).write_bytes(data[: len(data) // 3])
+    with pytest.raises(ImageDecodeError, match=name):
+        decode_image(tmp_path / name)
+
+
+def test_garbage_and_unknown_types(tmp_path: Path) -> None:
+    (tmp_path / "x.tif").write_bytes(b"not a tiff at all")
+    with pytest.raises(ImageDecodeError, match=r"x\.tif"):
+        decode_image(tmp_path / "x.tif")
+    (tmp_path / "x.bmp").write_bytes(b"BM")
+    with pytest.raises(ImageDecodeError, match="unknown image type"):
+        decode_image(tmp_path / "x.bmp")
+    with pytest.raises(ImageDecodeError, match=r"missing\.tif"):
+        decode_image(tmp_path / "missing.tif")
+
+
+def test_unit_float_scaling() -> None:
+    assert to_unit_float(np.array([[0, 255]], dtype=np.uint8)).tolist() == [[0.0, 1.0]]
+    assert to_unit_float(np.array([[65535]], dtype=np.uint16)).tolist() == [[1.0]]
+    assert to_unit_float(np.array([[0.5]], dtype=np.float32)).dtype == np.float32
+
+
+def test_real_t98g_frame(t98g_frames: list[Path]) -> None:
+    arr = decode_image(t98g_frames[0])
+    info = image_info(arr)
+    assert (info.width, info.height, info.bit_depth) == (1024, 1022, 16)
+    assert arr.std() > 0  # a real image, not a blank plane

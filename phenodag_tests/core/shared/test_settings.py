@@ -1,0 +1,38 @@
+from pathlib import Path
+
+import pytest
+
+from phenodag.core.shared.settings import Settings
+
+
+def test_defaults_below_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("PHENODAG_LAKE", "PHENODAG_INBOX", "DAGSTER_HOME", "MLFLOW_TRACKING_URI"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PHENODAG_HOME", str(tmp_path / "h"))
+    s = Settings.from_env()
+    assert s.home == (tmp_path / "h").resolve()
+    assert s.lake == str(s.home / "lake")
+    assert s.inbox == s.home / "inbox"
+    assert s.dagster_home == s.home / "dagster"
+    assert s.mlflow_tracking_uri == f"sqlite:///{s.home / 'mlflow.db'}"
+
+
+def test_environment_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHENODAG_HOME", str(tmp_path))
+    monkeypatch.setenv("PHENODAG_LAKE", "s3://bucket/lake")
+    monkeypatch.setenv("PHENODAG_INBOX", str(tmp_path / "drop"))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
+    monkeypatch.setenv("PHENODAG_MARKER", "DONE")
+    s = Settings.from_env()
+    assert s.lake == "s3://bucket/lake"
+    assert s.inbox == (tmp_path / "drop").resolve()
+    assert s.mlflow_tracking_uri == "http://127.0.0.1:5000"
+    assert s.marker == "DONE"
+
+
+def test_explicit_home_wins_and_ensure_creates_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHENODAG_LAKE", str(tmp_path / "elsewhere"))
+    s = Settings.from_env(tmp_path / "mine").ensure()
+    assert s.lake == str((tmp_path / "mine" / "lake").resolve())
+    for path in (Path(s.lake), s.inbox, s.dagster_home, s.mlflow_artifact_root):
+        assert path.is_dir()

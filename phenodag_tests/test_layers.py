@@ -1,0 +1,43 @@
+"""The layering rule: core never imports dagster; the code location loads without torch."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "phenodag"
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_core_never_imports_dagster() -> None:
+    offenders = [
+        str(p.relative_to(PACKAGE))
+        for p in (PACKAGE / "core").rglob("*.py")
+        if any(m == "dagster" or m.startswith("dagster.") for m in imported_modules(p))
+    ]
+    assert offenders == []
+
+
+def test_every_stage_has_one_core_package_and_one_defs_module() -> None:
+    core = {p.name for p in (PACKAGE / "core").iterdir() if (p / "__init__.py").exists()} - {"shared"}
+    defs = {p.stem for p in (PACKAGE / "defs").glob("*.py")} - {"__init__"}
+    assert core == defs == {"ingest", "simulate", "sql", "embed", "temporal", "groups"}
+    tests = Path(__file__).resolve().parent
+    assert {p.name for p in (tests / "core").iterdir() if p.is_dir() and p.name != "__pycache__"} >= core
+    assert {p.stem.removeprefix("test_") for p in (tests / "defs").glob("test_*.py")} == defs
+
+
+def test_definitions_load_without_torch() -> None:
+    code = "import sys, phenodag.definitions; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
