@@ -26,7 +26,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 dev: $(STAMP)
-	mkdir -p .phenodag/dagster
+	$(BIN)/phenodag init --home $(CURDIR)/.phenodag
 	PHENODAG_HOME=$(CURDIR)/.phenodag DAGSTER_HOME=$(CURDIR)/.phenodag/dagster $(BIN)/dagster dev -w workspace.yaml
 
 clean:
