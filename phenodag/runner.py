@@ -38,8 +38,12 @@ INSTANCE_CONFIG: dict[str, Any] = {
 }
 """What :func:`ensure_instance` writes into a new home's ``dagster.yaml``."""
 
-QUIET: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-"""Run config that keeps Dagster's console at INFO (its step events without DEBUG noise)."""
+CONSOLE: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+"""Run config of in-process runs: Dagster's console logger shows warnings and errors only.
+
+The event log still stores every event and every captured ``phenodag`` line; on the
+terminal, core's progress lines come once, through the caller's own logging handler.
+"""
 
 
 def ensure_instance(settings: Settings) -> Path:
@@ -80,7 +84,7 @@ class Runner:
         self, job: str, partition_key: str | dg.MultiPartitionKey | None = None, config: Mapping[str, Any] | None = None
     ) -> dg.ExecuteInProcessResult:
         """Execute job ``job`` of the Definitions (one partition, optional run config); never raises on failure."""
-        run_config = {**QUIET, **(config or {})}
+        run_config = {**CONSOLE, **(config or {})}
         return self.defs.resolve_job_def(job).execute_in_process(
             run_config=run_config, partition_key=partition_key, instance=self.instance, raise_on_error=False
         )
