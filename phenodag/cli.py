@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from phenodag.runner import Runner
 
 logger = logging.getLogger(__name__)
+DEMO_ENCODERS = ("convae", "convae-random")
+"""What the demo compares: the ConvAE it trains, and the same network untrained (``random:seed0``)."""
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -98,7 +100,15 @@ def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) 
         logger.error("embedding failed")
         return False
     logger.info("temporal trajectories and DTW clusters (encoder convae)")
-    return runner.run("temporal_job", "convae").success
+    if not runner.run("temporal_job", "convae").success:
+        return False
+    logger.info("comparing the trained ConvAE with the untrained one (%s)", ", ".join(DEMO_ENCODERS))
+    if not runner.embed(DEMO_ENCODERS[1], plates):
+        return False
+    for encoder in DEMO_ENCODERS:
+        if not runner.run("compare_job", encoder).success:
+            return False
+    return runner.run("encoder_comparison_job").success
 
 
 def _print_demo(settings: Settings, seconds: float) -> None:
@@ -106,7 +116,9 @@ def _print_demo(settings: Settings, seconds: float) -> None:
     from phenodag.core.temporal.evaluate import planted_counts, planted_vs_assigned
 
     summary = lake.read_table(settings.lake, "plate_summary").sort("plate_id")
-    n_vectors = lake.read_table(settings.lake, "well_embeddings", columns=["plate_id"]).height
+    n_vectors = lake.read_table(
+        settings.lake, "well_embeddings", filters={"encoder": "convae"}, columns=["plate_id"]
+    ).height
     truth = lake.read_table(settings.lake, "sim_truth")
     clusters = lake.read_table(settings.lake, "temporal_clusters")
     with pl.Config(tbl_cols=-1, tbl_rows=-1, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
@@ -115,6 +127,10 @@ def _print_demo(settings: Settings, seconds: float) -> None:
         print(planted_counts(truth))
         print("temporal response types (encoder convae) next to the planted ones:")
         print(planted_vs_assigned(clusters, truth))
+        print("encoder comparison (docs/guide/compare.md says what each column measures):")
+        comparison = lake.read_table(settings.lake, "encoder_comparison").drop("preprocess")
+        comparison = comparison.with_columns(pl.col(pl.Float64).round(3))
+        print(comparison.transpose(include_header=True, header_name="metric", column_names="encoder"))
     print(
         f"\nphenodag demo finished in {seconds:.0f} s\n"
         f"  lake (Delta tables): {settings.lake}\n"

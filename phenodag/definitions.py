@@ -1,7 +1,7 @@
 """The single Dagster ``Definitions`` of phenodag (``workspace.yaml`` points here).
 
 One module per stage in :mod:`phenodag.defs` (``ingest``, ``simulate``, ``embed``,
-``temporal``, ``groups``, ``sql``) contributes its assets, checks, jobs, sensors and
+``compare``, ``temporal``, ``groups``, ``sql``) contributes its assets, checks, jobs, sensors and
 schedules; the resources are filled from one :class:`Settings`.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 
 from phenodag.core.shared.settings import Settings
-from phenodag.defs import embed, groups, ingest, simulate, sql, temporal
+from phenodag.defs import compare, embed, groups, ingest, simulate, sql, temporal
 from phenodag.defs.shared.resources import EncodersResource, InboxResource, LakeResource, MlflowResource, TorchResource
 
 
@@ -34,6 +34,8 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
             embed.well_embeddings,
             temporal.temporal_trajectories,
             temporal.temporal_clustering,
+            compare.compare_encoder,
+            compare.encoder_comparison,
             groups.image_groups,
             groups.group_cv,
             *sql.load_sql_assets(s.sql_dir),
@@ -44,6 +46,8 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
             embed.train_job,
             embed.embed_job,
             temporal.temporal_job,
+            compare.compare_job,
+            compare.comparison_job,
             groups.groups_job,
             groups.group_cv_job,
         ],

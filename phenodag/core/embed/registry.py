@@ -3,6 +3,7 @@
 - ``convae``: the pheno-ml ConvAE trained here; an MLflow model URI
   (``models:/phenodag-convae@champion`` by default) or a state-dict file.
 - ``convae-phenoml``: the pheno-ml ConvAE with the published state dict, from a file.
+- ``convae-random``: the ConvAE untrained (seeded init, ``random:seed<N>``): the baseline.
 - ``resnet18`` / ``resnet50``: torchvision, grey repeated to RGB, pooled features
   (512 / 2048); a torchvision state-dict file.
 - ``vit_b_16``: torchvision ViT-B/16, class token (768); a torchvision state-dict file.
@@ -74,12 +75,15 @@ def default_weights(
 ) -> str | None:
     """Where encoder ``name`` takes its weights from when none are named (None: nowhere).
 
-    ``convae``: the registered champion (or ``convae_model``); ``convae-phenoml``:
+    ``convae``: the registered champion (or ``convae_model``); ``convae-random``: a seeded
+    random init (the baseline a trained encoder must beat); ``convae-phenoml``:
     ``phenoml_weights``; the torchvision encoders: ``<weights_dir>/<name>.pth``.
     :class:`~phenodag.core.shared.settings.Settings` holds the configured values.
     """
     if name == "convae":
         return convae_model
+    if name == "convae-random":
+        return "random"
     if name == "convae-phenoml":
         return str(phenoml_weights) if phenoml_weights else None
     return str(Path(weights_dir, f"{name}.pth")) if weights_dir else None
@@ -141,6 +145,7 @@ def _torchvision(name: str, weights: str | Path | None, seed: int) -> tuple[nn.M
 ENCODERS: dict[str, tuple[int, Preprocess]] = {
     "convae": (math.prod(LATENT_SHAPE), CONVAE_PREPROCESS),
     "convae-phenoml": (math.prod(LATENT_SHAPE), CONVAE_PREPROCESS),
+    "convae-random": (math.prod(LATENT_SHAPE), CONVAE_PREPROCESS),
     "resnet18": (512, IMAGENET_PREPROCESS),
     "resnet50": (2048, IMAGENET_PREPROCESS),
     "vit_b_16": (768, IMAGENET_PREPROCESS),
@@ -186,6 +191,10 @@ def load_encoder(
         s = Settings.from_env()
         weights = default_weights(name, s.phenoml_weights, s.weights_dir)
     if name == "convae":
+        model, wid = _convae_registered(weights, seed)
+    elif name == "convae-random":
+        if str(weights) != "random":
+            raise ValueError(f"encoder 'convae-random' is the untrained ConvAE; it takes no weights ({weights!r})")
         model, wid = _convae_registered(weights, seed)
     elif name == "convae-phenoml":
         how = (

@@ -201,6 +201,74 @@ SUBSETS_SCHEMA: Schema = {
     "accuracy": pl.Float64,
 }
 
+SIMILARITY_SCHEMA: Schema = {
+    "encoder": pl.String,
+    "cell_line": pl.String,
+    "compound": pl.String,
+    "concentration_um": pl.Float64,
+    "metric": pl.String,
+    "n_wells": pl.Int32,
+    "median_distance": pl.Float64,
+    "similarity": pl.Float64,
+}
+CLUSTERING_SCHEMA: Schema = {
+    "encoder": pl.String,
+    "cell_line": pl.String,
+    "n_neighbors": pl.Int32,
+    "n_profiles": pl.Int32,
+    "n_clusters": pl.Int32,
+    "noise_fraction": pl.Float64,
+    "silhouette": pl.Float64,
+    "davies_bouldin": pl.Float64,
+    "calinski_harabasz": pl.Float64,
+    "ari_compound": pl.Float64,
+    "ari_response": pl.Float64,
+}
+CLASSIFICATION_SCHEMA: Schema = {
+    "encoder": pl.String,
+    "cell_line": pl.String,
+    "compound": pl.String,
+    "concentration_um": pl.Float64,
+    "held_out": pl.String,
+    "fold": pl.Int32,
+    "n_train": pl.Int32,
+    "n_test": pl.Int32,
+    "accuracy": pl.Float64,
+    "f1": pl.Float64,
+    "roc_auc": pl.Float64,
+}
+MAP_SCHEMA: Schema = {
+    "encoder": pl.String,
+    "kind": pl.String,
+    "cell_line": pl.String,
+    "group": pl.String,
+    "compound": pl.String,
+    "concentration_um": pl.Float64,
+    "planted": pl.String,
+    "map": pl.Float64,
+    "p_value": pl.Float64,
+    "corrected_p_value": pl.Float64,
+    "significant": pl.Boolean,
+}
+COMPARISON_SCHEMA: Schema = {
+    "encoder": pl.String,
+    "weights_id": pl.String,
+    "preprocess": pl.String,
+    "replicate_similarity_cosine": pl.Float64,
+    "best_silhouette": pl.Float64,
+    "ari_compound": pl.Float64,
+    "ari_response": pl.Float64,
+    "noise_fraction": pl.Float64,
+    "drug_control_accuracy": pl.Float64,
+    "drug_control_f1": pl.Float64,
+    "drug_control_roc_auc": pl.Float64,
+    "activity_map": pl.Float64,
+    "share_called_active": pl.Float64,
+    "fraction_active": pl.Float64,
+    "false_positive_rate": pl.Float64,
+    "consistency_map": pl.Float64,
+}
+
 
 def with_dim(schema: Schema, dim: int) -> Schema:
     """Return ``schema`` with its vector column typed for vectors of length ``dim``."""
@@ -233,6 +301,11 @@ TABLES: dict[str, Table] = {
         Table("temporal_clusters", CLUSTERS_SCHEMA, ("encoder",), "temporal", "one condition's cluster and type"),
         Table("temporal_k_scan", K_SCAN_SCHEMA, ("encoder",), "temporal", "one k of the DTW k-means scan"),
         Table("temporal_switches", SWITCHES_SCHEMA, ("encoder",), "temporal", "one compound whose type switches"),
+        Table("encoder_similarity", SIMILARITY_SCHEMA, ("encoder",), "compare", "one treatment and distance metric"),
+        Table("encoder_clustering", CLUSTERING_SCHEMA, ("encoder",), "compare", "one UMAP + HDBSCAN sweep point"),
+        Table("encoder_classification", CLASSIFICATION_SCHEMA, ("encoder",), "compare", "one held-out fold"),
+        Table("encoder_map", MAP_SCHEMA, ("encoder",), "compare", "one condition (activity) or response type"),
+        Table("encoder_comparison", COMPARISON_SCHEMA, (), "compare", "one encoder's headline of every block"),
         Table("image_groups", IMAGE_GROUPS_SCHEMA, (), "groups", "one group of images and its fold"),
         Table("group_cv_predictions", PREDICTIONS_SCHEMA, ("method",), "groups", "one held-out group's ranking"),
         Table("group_cv_metrics", METRICS_SCHEMA, ("method",), "groups", "one method, variant and fold"),

@@ -6,8 +6,8 @@ encoder registry, benchmarks and docs. The module imports nothing, so reading a
 vocabulary never loads torch.
 """
 
-CONVAE_ENCODERS = ("convae", "convae-phenoml")
-"""The pheno-ml ConvAE: trained here, or with the published weights."""
+CONVAE_ENCODERS = ("convae", "convae-phenoml", "convae-random")
+"""The pheno-ml ConvAE: trained here, with the published weights, or untrained (seeded random init, the baseline)."""
 
 TORCHVISION_ENCODERS = ("resnet18", "resnet50", "vit_b_16")
 """torchvision networks, with weights from a local state-dict file."""
@@ -53,3 +53,6 @@ EXPERIMENT_TEMPORAL = "phenodag-temporal"
 
 EXPERIMENT_GROUP_CV = "phenodag-group-cv"
 """MLflow experiment of group cross-validation (one parent run per method, nested folds)."""
+
+EXPERIMENT_COMPARISON = "phenodag-encoder-comparison"
+"""MLflow experiment of the encoder comparison (one run per encoder, the same metric names)."""

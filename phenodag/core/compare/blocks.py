@@ -1,0 +1,64 @@
+"""All comparison blocks of one encoder, from its ``well_embeddings`` rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from phenodag.core.compare.activity import consistency, phenotypic_activity
+from phenodag.core.compare.classification import drug_vs_control
+from phenodag.core.compare.clustering import cluster_sweep
+from phenodag.core.compare.config import CompareConfig
+from phenodag.core.compare.profiles import late_profiles
+from phenodag.core.compare.similarity import replicate_similarity
+from phenodag.core.shared.tables import CONDITION
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """Rows of the four block tables by name, and the UMAP coordinates of the best sweep point per cell line."""
+
+    tables: dict[str, pl.DataFrame]
+    coordinates: dict[str, tuple[np.ndarray, pl.DataFrame]]
+
+
+def compare_blocks(
+    well_embeddings: pl.DataFrame,
+    raw_images: pl.DataFrame,
+    planted: pl.DataFrame | None,
+    encoder: str,
+    config: CompareConfig | None = None,
+) -> Blocks:
+    """Replicate similarity, clustering sweep, drug vs control, and copairs activity / consistency.
+
+    Parameters
+    ----------
+    well_embeddings
+        The encoder's ``well_embeddings`` rows.
+    raw_images
+        ``raw_images`` rows of the plates (treatments).
+    planted
+        The simulator's planted response type per condition (``planted`` column), or None
+        for real screens: the metrics that need truth are then absent.
+    encoder
+        Written into every row.
+    config
+        Late window, metrics, sweep grid, mAP null size and threshold, seed.
+    """
+    cfg = config or CompareConfig()
+    profiles = late_profiles(well_embeddings, raw_images, cfg.late_window_h)
+    if planted is not None:
+        profiles = profiles.join(planted, on=CONDITION, how="left")
+    sweep = cluster_sweep(profiles, encoder, cfg.cluster_grid, cfg.seed)
+    maps = [phenotypic_activity(profiles, encoder, cfg.null_size, cfg.q_threshold, cfg.seed)]
+    if planted is not None:
+        maps.append(consistency(profiles, planted, encoder, cfg.null_size, cfg.q_threshold, cfg.seed))
+    tables = {
+        "encoder_similarity": replicate_similarity(profiles, encoder, cfg.metrics),
+        "encoder_clustering": sweep.rows,
+        "encoder_classification": drug_vs_control(profiles, encoder, cfg.seed),
+        "encoder_map": pl.concat(maps),
+    }
+    return Blocks(tables, sweep.coordinates)

@@ -1,0 +1,85 @@
+"""One row per encoder: the headline of every comparison block.
+
+``fraction_active`` is the share of truly active conditions (planted response type
+other than ``no_effect``) that copairs calls active at the corrected-p threshold;
+``false_positive_rate`` the same share among conditions planted ``no_effect``. Both
+need the simulator's truth and are null on real screens, where
+``share_called_active`` (over all conditions) is the number to read.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from phenodag.core.shared.tables import COMPARISON_SCHEMA, CONDITION
+from phenodag.core.shared.vocab import NO_EFFECT
+
+HEADLINE_METRICS = [c for c, t in COMPARISON_SCHEMA.items() if t == pl.Float64]
+"""The numeric columns of ``encoder_comparison``: the metric names of every encoder's MLflow run."""
+
+
+def _mean(df: pl.DataFrame, column: str) -> float | None:
+    value = df[column].drop_nulls().drop_nans().mean() if df.height else None
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _max(df: pl.DataFrame, column: str) -> float | None:
+    value = df[column].drop_nulls().drop_nans().max() if df.height else None
+    return float(value) if isinstance(value, int | float) else None
+
+
+def encoder_row(
+    encoder: str,
+    weights_id: str,
+    preprocess: str,
+    tables: dict[str, pl.DataFrame],
+    planted: pl.DataFrame | None,
+) -> dict[str, object]:
+    """Build the ``encoder_comparison`` row of one encoder from its rows of the four block tables.
+
+    Parameters
+    ----------
+    tables
+        ``encoder_similarity``, ``encoder_clustering``, ``encoder_classification`` and
+        ``encoder_map`` rows of this encoder, by table name.
+    planted
+        cell_line, compound, concentration_um, planted (the simulator's truth), or None.
+    """
+    sim = tables["encoder_similarity"].filter(pl.col("metric") == "cosine")
+    clu = tables["encoder_clustering"]
+    cls = tables["encoder_classification"]
+    maps = tables["encoder_map"]
+    activity = maps.filter(pl.col("kind") == "activity")
+    best = clu.sort("ari_compound", descending=True, nulls_last=True).head(1)
+    row: dict[str, object] = {
+        "encoder": encoder,
+        "weights_id": weights_id,
+        "preprocess": preprocess,
+        "replicate_similarity_cosine": _mean(sim, "similarity"),
+        "best_silhouette": _max(clu, "silhouette"),
+        "ari_compound": _max(clu, "ari_compound"),
+        "ari_response": _max(clu, "ari_response"),
+        "noise_fraction": _mean(best, "noise_fraction"),
+        "drug_control_accuracy": _mean(cls, "accuracy"),
+        "drug_control_f1": _mean(cls, "f1"),
+        "drug_control_roc_auc": _mean(cls, "roc_auc"),
+        "activity_map": _mean(activity, "map"),
+        "share_called_active": _mean(activity.with_columns(pl.col("significant").cast(pl.Float64)), "significant"),
+        "fraction_active": None,
+        "false_positive_rate": None,
+        "consistency_map": _mean(maps.filter(pl.col("kind") == "consistency"), "map"),
+    }
+    if planted is not None and planted.height and activity.height:
+        called = (
+            activity.drop("planted")
+            .join(planted, on=CONDITION, how="inner")
+            .with_columns(pl.col("significant").cast(pl.Float64))
+        )
+        row["fraction_active"] = _mean(called.filter(pl.col("planted") != NO_EFFECT), "significant")
+        row["false_positive_rate"] = _mean(called.filter(pl.col("planted") == NO_EFFECT), "significant")
+    return row
+
+
+def comparison_table(rows: list[dict[str, object]]) -> pl.DataFrame:
+    """Rows of ``encoder_comparison``, sorted by encoder."""
+    return pl.DataFrame(rows, schema=COMPARISON_SCHEMA).sort("encoder")

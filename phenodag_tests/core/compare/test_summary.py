@@ -1,0 +1,51 @@
+import polars as pl
+
+from phenodag.core.compare.summary import HEADLINE_METRICS, comparison_table, encoder_row
+from phenodag.core.shared.tables import CLASSIFICATION_SCHEMA, CLUSTERING_SCHEMA, MAP_SCHEMA, SIMILARITY_SCHEMA
+
+
+def activity(rows: list[tuple[str, float, bool]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "encoder": "e",
+                "kind": "activity",
+                "cell_line": "L",
+                "group": f"{c}@{x}",
+                "compound": c,
+                "concentration_um": x,
+                "planted": None,
+                "map": 0.5,
+                "p_value": 0.01,
+                "corrected_p_value": 0.02,
+                "significant": s,
+            }
+            for c, x, s in rows
+        ],
+        schema=MAP_SCHEMA,
+    )
+
+
+def test_fraction_active_and_false_positive_rate_from_truth() -> None:
+    maps = activity([("A", 1.0, True), ("A", 10.0, True), ("B", 1.0, False), ("B", 10.0, True), ("C", 10.0, True)])
+    planted = pl.DataFrame(
+        {
+            "cell_line": "L",
+            "compound": ["A", "A", "B", "B", "C"],
+            "concentration_um": [1.0, 10.0, 1.0, 10.0, 10.0],
+            "planted": ["cytotoxic", "cytotoxic", "no_effect", "cytostatic", "no_effect"],
+        }
+    )
+    empty = {
+        "encoder_similarity": pl.DataFrame(schema=SIMILARITY_SCHEMA),
+        "encoder_clustering": pl.DataFrame(schema=CLUSTERING_SCHEMA),
+        "encoder_classification": pl.DataFrame(schema=CLASSIFICATION_SCHEMA),
+    }
+    row = encoder_row("e", "random:seed0", "{}", {**empty, "encoder_map": maps}, planted)
+    assert row["fraction_active"] == 1.0  # A@1, A@10, B@10 all called active
+    assert row["false_positive_rate"] == 0.5  # of B@1 and C@10 (planted no_effect), C@10 was called
+    assert row["share_called_active"] == 0.8 and row["ari_compound"] is None  # an empty block is null, not 0
+    real = encoder_row("e", "w", "{}", {**empty, "encoder_map": maps}, None)
+    assert real["fraction_active"] is None and real["share_called_active"] == 0.8  # a real screen has no truth
+    table = comparison_table([row, real])
+    assert table.height == 2 and set(HEADLINE_METRICS) <= set(table.columns)
