@@ -70,7 +70,11 @@ def test_demo_simulates_and_materialises_tables(tmp_path: Path, capsys: pytest.C
     ]
     assert lake.read_table(lake_root, "well_timecourse").filter(pl.col("n_images") != 1).height == 0
     assert lake.read_table(lake_root, "sim_truth").height == 2 * 3 + 1
-    assert lake.read_table(lake_root, "embeddings").height == 30  # the trained ConvAE embedded every image
+    embeddings = lake.read_table(lake_root, "embeddings")
+    assert embeddings.group_by("encoder").len().sort("encoder").rows() == [("convae", 30), ("convae-random", 30)]
+    comparison = lake.read_table(lake_root, "encoder_comparison")
+    assert comparison["encoder"].to_list() == ["convae", "convae-random"]
+    assert "encoder comparison" in out and "random:seed0" in out
     assert "well x time embeddings (convae): 30" in out
     assert "temporal response types (encoder convae)" in out
     clusters = lake.read_table(lake_root, "temporal_clusters")

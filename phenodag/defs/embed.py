@@ -33,8 +33,9 @@ def convae_model(
 
     One MLflow run per crop strategy (params, per-epoch losses, reconstruction previews,
     the model). Each run registers a version of ``phenodag-convae``; the ``champion``
-    alias moves when a version's held-out loss beats the champion's. A crashed run
-    resumes from its last epoch checkpoint.
+    alias moves when a version's held-out reconstruction MSE beats the champion's
+    (``flat_val_mse``, the MSE of a flat grey reconstruction, is the baseline to beat).
+    A crashed run resumes from its last epoch checkpoint.
     """
     from pathlib import Path
 
@@ -50,8 +51,9 @@ def convae_model(
         with mlflow.start_run(context, EXPERIMENT_CONVAE, run_name=strategy) as run:
             summary = train_and_register(images, groups, config, strategy, Path(torch.checkpoint_dir))
         context.log.info(
-            f"{strategy}: held-out BCE {summary['initial_val_loss']} → {summary['val_loss']}, "
-            f"version {summary['version']}, champion: {summary['champion']}"
+            f"{strategy}: held-out MSE {summary['val_mse']} (flat reconstruction {summary['flat_val_mse']}), "
+            f"PSNR {summary['val_psnr']} dB after {summary['steps']} steps; version {summary['version']}, "
+            f"champion: {summary['champion']}"
         )
         runs.append({**summary, "mlflow_run": run.info.run_id})
     table = pl.DataFrame(runs)
@@ -59,7 +61,8 @@ def convae_model(
         metadata={
             "runs": dg.MetadataValue.md(markdown_table(table)),
             "images": len(images),
-            "best_val_loss": float(table["val_loss"].min()),  # type: ignore[arg-type]
+            "best_val_mse": float(table["val_mse"].min()),  # type: ignore[arg-type]
+            "flat_val_mse": float(table["flat_val_mse"].min()),  # type: ignore[arg-type]
             "versions": ", ".join(str(v) for v in table["version"]),
         }
     )

@@ -13,12 +13,17 @@ class TrainConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    epochs: int = Field(default=3, ge=1)
-    batch_size: int = Field(default=64, ge=1, description="Crops per optimisation step.")
-    lr: float = Field(default=1e-3, description="Adam learning rate.")
+    epochs: int = Field(default=3, ge=1, description="Passes over the training images (when steps is 0).")
+    steps: int = Field(default=0, ge=0, description="Optimiser steps to run; 0: epochs x steps per epoch.")
+    warmup_steps: int = Field(default=20, ge=0, description="Steps of linear learning-rate warm-up.")
+    batch_size: int = Field(default=20, ge=1, description="Crops (views) per optimisation step.")
+    lr: float = Field(default=3e-3, description="Adam learning rate after warm-up.")
+    precision: str = Field(
+        default="auto", description="auto (bf16 autocast where this CPU runs bf16 natively, else fp32) | fp32 | bf16"
+    )
     seed: int = Field(default=0, description="Seed of the initial weights, the image sample and every crop.")
     val_fraction: float = Field(default=0.2, description="Fraction of wells held out.")
-    crop_size: int = Field(default=128, description="Side every view is resized to.")
+    crop_size: int = Field(default=32, description="Side every view is resized to.")
     workers: int = Field(default=0, description="Spawned data-loading processes (0 = in the training process).")
     prefetch: int = Field(default=4, description="Batches each loading process prepares ahead.")
 

@@ -19,11 +19,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from phenodag.core.shared.images import to_unit_float
+from phenodag.core.shared.images import contrast_stretch, to_unit_float
 from phenodag.core.shared.vocab import FIELD_MODES
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+CONTRASTS = ("none", "stretch")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class Preprocess:
         ``whole``, ``center_crop`` or ``tile`` (see module docstring).
     field_px
         Crop or tile side in source pixels (``center_crop`` and ``tile``).
+    contrast
+        ``none`` (the published pheno-ml features) or ``stretch``: each field centred on
+        0.5 with ±2 sd spanning [0, 1] (:func:`~phenodag.core.shared.images.contrast_stretch`),
+        the input the ConvAE trained here learns from.
     """
 
     size: int = 128
@@ -53,8 +58,11 @@ class Preprocess:
     std: tuple[float, ...] = ()
     field: str = "whole"
     field_px: int = 256
+    contrast: str = "none"
 
     def __post_init__(self) -> None:
+        if self.contrast not in CONTRASTS:
+            raise ValueError(f"contrast {self.contrast!r}; expected one of {CONTRASTS}")
         if self.field not in FIELD_MODES:
             raise ValueError(f"field {self.field!r}; expected one of {FIELD_MODES}")
         if self.channels not in (1, 3):
@@ -65,8 +73,15 @@ class Preprocess:
         return replace(self, field=field, field_px=field_px or self.field_px)
 
     def describe(self) -> str:
-        """Return this preprocessing as a compact JSON string (stored with the vectors)."""
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        """Return this preprocessing as a compact JSON string (stored with the vectors).
+
+        ``contrast`` appears only when it is not ``none``, so the descriptions of the
+        published preprocessing stay what they were.
+        """
+        d = asdict(self)
+        if d["contrast"] == "none":
+            del d["contrast"]
+        return json.dumps(d, sort_keys=True, separators=(",", ":"))
 
     def fields(self, image: np.ndarray) -> list[np.ndarray]:
         """Return the fields of one image to embed: the image, its centre crop, or its tiles.
@@ -91,7 +106,8 @@ class Preprocess:
         """Turn fields (2-D arrays of any size and bit depth) into a (N, C, size, size) float tensor."""
         out = []
         for img in images:
-            x = torch.from_numpy(to_unit_float(img))[None, None]
+            unit = to_unit_float(img)
+            x = torch.from_numpy(contrast_stretch(unit) if self.contrast == "stretch" else unit)[None, None]
             if x.shape[-2:] != (self.size, self.size):
                 x = F.interpolate(
                     x, size=(self.size, self.size), mode="bilinear", align_corners=False, antialias=self.antialias

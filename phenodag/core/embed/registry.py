@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -37,6 +37,7 @@ from phenodag.core.shared.weights import load_state_dict
 logger = logging.getLogger(__name__)
 
 CONVAE_PREPROCESS = Preprocess(size=INPUT_SIZE, antialias=False, channels=1)
+TRAINED_CONVAE_PREPROCESS = replace(CONVAE_PREPROCESS, contrast="stretch")
 IMAGENET_PREPROCESS = Preprocess(size=224, antialias=True, channels=3, mean=IMAGENET_MEAN, std=IMAGENET_STD)
 
 
@@ -143,9 +144,9 @@ def _torchvision(name: str, weights: str | Path | None, seed: int) -> tuple[nn.M
 
 
 ENCODERS: dict[str, tuple[int, Preprocess]] = {
-    "convae": (math.prod(LATENT_SHAPE), CONVAE_PREPROCESS),
+    "convae": (math.prod(LATENT_SHAPE), TRAINED_CONVAE_PREPROCESS),
     "convae-phenoml": (math.prod(LATENT_SHAPE), CONVAE_PREPROCESS),
-    "convae-random": (math.prod(LATENT_SHAPE), CONVAE_PREPROCESS),
+    "convae-random": (math.prod(LATENT_SHAPE), TRAINED_CONVAE_PREPROCESS),
     "resnet18": (512, IMAGENET_PREPROCESS),
     "resnet50": (2048, IMAGENET_PREPROCESS),
     "vit_b_16": (768, IMAGENET_PREPROCESS),

@@ -23,7 +23,7 @@ from phenodag.core.shared.vocab import CHAMPION_ALIAS, CONVAE_MODEL_NAME
 
 logger = logging.getLogger(__name__)
 
-VAL_LOSS_TAG = "val_loss"
+VAL_LOSS_TAG = "val_mse"  # held-out reconstruction MSE: lower is better
 _URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -33,17 +34,27 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from phenodag.core.embed.config import TrainConfig
 from phenodag.core.embed.convae import ConvAE
 from phenodag.core.embed.crops import CropStrategy, make_views
+from phenodag.core.shared.cpu import describe as describe_cpu
+from phenodag.core.shared.cpu import fast_bf16
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class EpochStats:
-    """Losses and timing of one epoch."""
+    """Losses and timing of one epoch (the last may be cut short by ``steps``).
+
+    ``val_loss`` is the held-out BCE, which sits near 0.69 for mid-grey images whatever
+    the model does; ``val_mse`` and ``val_psnr`` (dB) show progress, against the flat
+    reconstruction's ``TrainResult.flat_val_mse``.
+    """
 
     epoch: int
+    step: int
     train_loss: float
     val_loss: float
+    val_mse: float
+    val_psnr: float
     seconds: float
     data_wait_s: float
 
@@ -53,13 +64,17 @@ class TrainResult:
     """The trained model and its history.
 
     ``resumed_from`` is the epoch a checkpoint resumed at (0: fresh); ``initial_val_loss``
-    the held-out loss of the untrained model, the baseline that training must beat.
+    the held-out loss of the untrained model; ``flat_val_mse`` the held-out MSE of the
+    best flat reconstruction (each image's mean grey), the baseline that training must
+    beat to have learned any structure.
     """
 
     model: ConvAE
     history: list[EpochStats] = field(default_factory=list)
     resumed_from: int = 0
     initial_val_loss: float = float("nan")
+    flat_val_mse: float = float("nan")
+    precision: str = "fp32"
 
     @property
     def val_loss(self) -> float:
@@ -141,15 +156,41 @@ def full_views(images: Sequence[np.ndarray], size: int) -> torch.Tensor:
 
 def reconstruction_loss(model: ConvAE, batch: torch.Tensor, chunk: int = 64) -> float:
     """Mean BCE of the model's reconstruction of ``batch`` (no gradient)."""
+    return reconstruction_metrics(model, batch, chunk)[0]
+
+
+def reconstruction_metrics(model: ConvAE, batch: torch.Tensor, chunk: int = 64) -> tuple[float, float]:
+    """Mean BCE and mean squared error of the model's reconstruction of ``batch`` (no gradient)."""
     if batch.shape[0] == 0:
-        return float("nan")
+        return float("nan"), float("nan")
     model.eval()
-    total = 0.0
+    bce = mse = 0.0
     with torch.inference_mode():
         for i in range(0, batch.shape[0], chunk):
             x = batch[i : i + chunk]
-            total += F.binary_cross_entropy(model(x), x, reduction="sum").item()
-    return total / batch.numel()
+            rec = model(x)
+            bce += F.binary_cross_entropy(rec, x, reduction="sum").item()
+            mse += F.mse_loss(rec, x, reduction="sum").item()
+    return bce / batch.numel(), mse / batch.numel()
+
+
+def flat_mse(batch: torch.Tensor) -> float:
+    """Mean squared error of the best flat reconstruction: each image replaced by its mean."""
+    if batch.shape[0] == 0:
+        return float("nan")
+    return float(((batch - batch.mean(dim=(2, 3), keepdim=True)) ** 2).mean())
+
+
+def psnr(mse: float) -> float:
+    """Peak signal-to-noise ratio in dB of images in [0, 1]."""
+    return 10.0 * math.log10(1.0 / mse) if mse > 0 else float("inf")
+
+
+def use_bf16(precision: str) -> bool:
+    """Whether to train in bf16 autocast: ``auto`` only where the CPU runs bf16 natively (detected)."""
+    if precision not in ("auto", "fp32", "bf16"):
+        raise ValueError(f"precision {precision!r}; expected auto, fp32 or bf16")
+    return precision == "bf16" or (precision == "auto" and fast_bf16())
 
 
 def data_key(images: Sequence[np.ndarray], groups: Sequence[str]) -> str:
@@ -209,7 +250,15 @@ def train_convae(
     torch.manual_seed(config.seed)
     model = ConvAE()
     optim = torch.optim.Adam(model.parameters(), lr=config.lr)
-    result = TrainResult(model=model, initial_val_loss=reconstruction_loss(model, val_batch))
+    warmup = max(1, config.warmup_steps)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optim, lambda s: min(1.0, (s + 1) / warmup))
+    bf16 = use_bf16(config.precision)
+    result = TrainResult(
+        model=model,
+        initial_val_loss=reconstruction_loss(model, val_batch),
+        flat_val_mse=flat_mse(val_batch),
+        precision=f"bf16 autocast ({describe_cpu()})" if bf16 else f"fp32 ({describe_cpu()})",
+    )
     key = {
         "config": json.dumps({**config.model_dump(), "strategy": strategy}, sort_keys=True),
         "data": data_key(images, groups),
@@ -219,6 +268,7 @@ def train_convae(
         if state.get("key") == key:
             model.load_state_dict(state["model"])
             optim.load_state_dict(state["optimizer"])
+            schedule.load_state_dict(state["schedule"])
             result.history = [EpochStats(**e) for e in state["history"]]
             result.resumed_from = len(result.history)
             logger.info("resumed from %s after epoch %d", checkpoint, result.resumed_from)
@@ -236,7 +286,18 @@ def train_convae(
             "persistent_workers": True,
         }
     loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=_collate, **loader_kwargs)  # type: ignore[arg-type]
-    for epoch in range(result.resumed_from, config.epochs):
+    total_steps = config.steps or config.epochs * len(sampler)
+    epochs = -(-total_steps // len(sampler))
+    step = result.history[-1].step if result.history else 0
+    logger.info(
+        "%d optimiser steps (%d epochs of %d) of %d views, %s",
+        total_steps,
+        epochs,
+        len(sampler),
+        config.batch_size,
+        result.precision,
+    )
+    for epoch in range(result.resumed_from, epochs):
         sampler.epoch = epoch
         model.train()
         start = time.perf_counter()
@@ -244,23 +305,44 @@ def train_convae(
         n = 0
         t0 = time.perf_counter()
         for batch in loader:
+            if step >= total_steps:
+                break
             wait += time.perf_counter() - t0
             optim.zero_grad(set_to_none=True)
-            loss = F.binary_cross_entropy(model(batch), batch)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                rec = model(batch)
+            loss = F.binary_cross_entropy(rec.float(), batch)
             loss.backward()
             optim.step()
+            schedule.step()
+            step += 1
             total += loss.item() * batch.shape[0]
             n += batch.shape[0]
             t0 = time.perf_counter()
+        val_bce, val_mse = reconstruction_metrics(model, val_batch)
         stats = EpochStats(
-            epoch + 1, total / max(n, 1), reconstruction_loss(model, val_batch), time.perf_counter() - start, wait
+            epoch + 1,
+            step,
+            total / max(n, 1),
+            val_bce,
+            val_mse,
+            psnr(val_mse),
+            time.perf_counter() - start,
+            wait,
         )
         result.history.append(stats)
         logger.info(
-            "epoch %d: train %.5f, held-out %.5f, %.1f s (%.1f s waiting for data)",
+            "epoch %d/%d (step %d/%d): train BCE %.5f, held-out BCE %.5f, MSE %.5f (flat %.5f), PSNR %.2f dB, "
+            "%.1f s (%.1f s waiting for data)",
             stats.epoch,
+            epochs,
+            step,
+            total_steps,
             stats.train_loss,
             stats.val_loss,
+            stats.val_mse,
+            result.flat_val_mse,
+            stats.val_psnr,
             stats.seconds,
             stats.data_wait_s,
         )
@@ -271,6 +353,7 @@ def train_convae(
                     "key": key,
                     "model": model.state_dict(),
                     "optimizer": optim.state_dict(),
+                    "schedule": schedule.state_dict(),
                     "history": [asdict(h) for h in result.history],
                 },
             )

@@ -18,13 +18,18 @@ import torch
 
 from phenodag.core.embed.config import TrainConfig
 from phenodag.core.embed.convae import ConvAE
+from phenodag.core.embed.registry import TRAINED_CONVAE_PREPROCESS
 from phenodag.core.embed.tracking import log_convae, promote_if_better
 from phenodag.core.embed.trainer import EpochStats, reconstruction_sheet, train_convae
-from phenodag.core.shared.images import decode_image, to_unit_float
+from phenodag.core.shared.images import contrast_stretch, decode_image, to_unit_float
 
 
 def load_training_images(rows: pl.DataFrame, max_images: int, seed: int) -> tuple[list[np.ndarray], list[str]]:
-    """Sample up to ``max_images`` ``raw_images`` rows (seeded) and decode them to [0, 1] floats.
+    """Sample up to ``max_images`` ``raw_images`` rows (seeded), decode them and apply the ``convae`` contrast.
+
+    The contrast is the one the ``convae`` encoder applies when it embeds
+    (:data:`~phenodag.core.embed.registry.TRAINED_CONVAE_PREPROCESS`), so the model sees
+    the same kind of input in training and in use.
 
     Returns
     -------
@@ -34,7 +39,9 @@ def load_training_images(rows: pl.DataFrame, max_images: int, seed: int) -> tupl
     if rows.height > max_images:
         rows = rows.sample(max_images, seed=seed)
     rows = rows.sort("plate_id", "well", "site", "time_h")
+    stretch = TRAINED_CONVAE_PREPROCESS.contrast == "stretch"
     images = [to_unit_float(decode_image(p)) for p in rows["path"]]
+    images = [contrast_stretch(a) for a in images] if stretch else images
     groups = [f"{p}/{w}" for p, w in zip(rows["plate_id"], rows["well"], strict=True)]
     return images, groups
 
@@ -44,10 +51,13 @@ def _log_epoch(stats: EpochStats, model: ConvAE, val_batch: torch.Tensor) -> Non
         {
             "train_loss": stats.train_loss,
             "val_loss": stats.val_loss,
+            "val_mse": stats.val_mse,
+            "val_psnr": stats.val_psnr,
+            "epoch": stats.epoch,
             "epoch_seconds": stats.seconds,
             "data_wait_s": stats.data_wait_s,
         },
-        step=stats.epoch,
+        step=stats.step,
     )
     mlflow.log_image(reconstruction_sheet(model, val_batch), f"previews/epoch_{stats.epoch:03d}.png")
 
@@ -63,22 +73,29 @@ def train_and_register(
     Returns
     -------
     dict
-        strategy, version, initial_val_loss, val_loss, champion (promoted?), resumed_from.
+        strategy, version, steps, initial_val_loss, val_loss (BCE), flat_val_mse, val_mse,
+        val_psnr, champion (promoted on the held-out MSE?), resumed_from.
     """
     mlflow.log_params(
         {**config.model_dump(), "strategy": strategy, "n_images": len(images), "n_groups": len(set(groups))}
     )
     checkpoint = checkpoint_dir / f"convae-{strategy}-seed{config.seed}.pt"
     result = train_convae(images, groups, config, strategy, checkpoint=checkpoint, on_epoch=_log_epoch)
-    mlflow.log_metric("initial_val_loss", result.initial_val_loss)
-    version = log_convae(result.model, result.val_loss)
-    promoted = promote_if_better(version, result.val_loss)
+    last = result.history[-1]
+    mlflow.log_metrics({"initial_val_loss": result.initial_val_loss, "flat_val_mse": result.flat_val_mse})
+    mlflow.log_param("precision_used", result.precision)
+    version = log_convae(result.model, last.val_mse)
+    promoted = promote_if_better(version, last.val_mse)
     checkpoint.unlink(missing_ok=True)
     return {
         "strategy": strategy,
         "version": version,
+        "steps": last.step,
         "initial_val_loss": round(result.initial_val_loss, 6),
         "val_loss": round(result.val_loss, 6),
+        "flat_val_mse": round(result.flat_val_mse, 6),
+        "val_mse": round(last.val_mse, 6),
+        "val_psnr": round(last.val_psnr, 2),
         "champion": promoted,
         "resumed_from": result.resumed_from,
     }

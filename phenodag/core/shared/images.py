@@ -115,3 +115,29 @@ def to_unit_float(arr: np.ndarray) -> np.ndarray:
     if np.issubdtype(arr.dtype, np.integer):
         return arr.astype(np.float32) / np.float32(np.iinfo(arr.dtype).max)
     return arr.astype(np.float32, copy=False)
+
+
+def contrast_stretch(arr: np.ndarray, sds: float = 2.0) -> np.ndarray:
+    """Centre an image on 0.5 and scale ``sds`` standard deviations to the edges of [0, 1] (clipped).
+
+    Phase-contrast frames sit near mid-grey with a few percent of contrast, where a
+    sigmoid autoencoder's BCE gradients are tiny and training stalls at a flat-grey
+    reconstruction; stretched, the same structure spans the output range.
+
+    Parameters
+    ----------
+    arr
+        A 2-D image in [0, 1] (see :func:`to_unit_float`).
+    sds
+        Standard deviations that reach 0 and 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 in [0, 1]; a flat image becomes uniform 0.5.
+    """
+    a = arr.astype(np.float32, copy=False)
+    sd = float(a.std())
+    if sd < 1e-8:
+        return np.full_like(a, 0.5)
+    return np.clip(0.5 + (a - float(a.mean())) / (2 * sds * sd), 0.0, 1.0).astype(np.float32)

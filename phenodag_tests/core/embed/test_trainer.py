@@ -62,3 +62,24 @@ def test_spawned_workers_give_the_same_run(data: tuple[list[np.ndarray], list[st
     local = train_convae(*data, FAST.model_copy(update={"epochs": 1}), VIEWS)
     spawned = train_convae(*data, FAST.model_copy(update={"epochs": 1, "workers": 1}), VIEWS)
     assert [h.train_loss for h in local.history] == pytest.approx([h.train_loss for h in spawned.history], rel=1e-5)
+
+
+def test_steps_budget_overrides_epochs_and_progress_is_measured_in_mse(
+    data: tuple[list[np.ndarray], list[str]],
+) -> None:
+    result = train_convae(*data, FAST.model_copy(update={"steps": 5, "epochs": 1}), VIEWS)
+    assert [h.step for h in result.history][-1] == 5  # epochs follow from steps, the last one cut short
+    last = result.history[-1]
+    assert 0 < last.val_mse < 1 and last.val_psnr == pytest.approx(10 * np.log10(1 / last.val_mse))
+    assert 0 < result.flat_val_mse < 1
+
+
+def test_precision_follows_the_cpu_unless_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from phenodag.core.embed import trainer
+
+    monkeypatch.setattr(trainer, "fast_bf16", lambda: False)
+    assert not trainer.use_bf16("auto") and trainer.use_bf16("bf16") and not trainer.use_bf16("fp32")
+    monkeypatch.setattr(trainer, "fast_bf16", lambda: True)
+    assert trainer.use_bf16("auto")
+    with pytest.raises(ValueError, match="precision"):
+        trainer.use_bf16("fp16")

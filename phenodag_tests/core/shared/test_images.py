@@ -93,3 +93,14 @@ def test_real_t98g_frame(t98g_frames: list[Path]) -> None:
     info = image_info(arr)
     assert (info.width, info.height, info.bit_depth) == (1024, 1022, 16)
     assert arr.std() > 0  # a real image, not a blank plane
+
+
+def test_contrast_stretch_centres_and_spans_the_range() -> None:
+    from phenodag.core.shared.images import contrast_stretch
+
+    rng = np.random.default_rng(0)
+    grey = (0.5 + 0.03 * rng.normal(size=(64, 64))).astype(np.float32)
+    out = contrast_stretch(grey)
+    assert abs(float(out.mean()) - 0.5) < 0.01 and 0.2 < float(out.std()) < 0.3  # ±2 sd → [0, 1]
+    assert out.min() >= 0 and out.max() <= 1 and out.dtype == np.float32
+    assert (contrast_stretch(np.full((4, 4), 0.3, np.float32)) == 0.5).all()
