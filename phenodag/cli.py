@@ -91,8 +91,8 @@ def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) 
     if not runner.run("sql_models_job").success:
         logger.error("SQL models failed")
         return False
-    logger.info("training a ConvAE (%d epochs, up to %d images)", args.epochs, args.train_images)
-    train = {"epochs": args.epochs, "max_images": args.train_images, "seed": args.seed}
+    logger.info("training a ConvAE (%d optimiser steps, up to %d images)", args.train_steps, args.train_images)
+    train = {"steps": args.train_steps, "max_images": args.train_images, "seed": args.seed}
     if not runner.run("train_convae_job", config={"ops": {"convae_model": {"config": train}}}).success:
         logger.error("training failed")
         return False
@@ -208,8 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="simulate a small screen into the inbox and materialise every asset in-process")
     _screen_options(p, plates=2, days=2.0, every_h=4.0)
-    p.add_argument("--epochs", type=int, default=2, help="ConvAE training epochs")
-    p.add_argument("--train-images", type=int, default=160, help="images sampled for ConvAE training")
+    p.add_argument("--train-steps", type=int, default=900, help="ConvAE optimiser steps (batches of 20 views)")
+    p.add_argument("--train-images", type=int, default=320, help="images sampled for ConvAE training")
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("simulate", help="write a simulated screen as plate folders (default: into the inbox)")

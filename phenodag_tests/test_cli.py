@@ -58,6 +58,10 @@ def test_demo_simulates_and_materialises_tables(tmp_path: Path, capsys: pytest.C
         "64",
         "--workers",
         "1",
+        "--train-steps",
+        "20",
+        "--train-images",
+        "20",
     ]
     assert main(args) == 0
     out = capsys.readouterr().out

@@ -14,8 +14,17 @@ __all__ = ["cluster_plot", "dose_time_heatmaps", "markdown_image", "png_image"]
 def cluster_plot(
     grid: np.ndarray, x: np.ndarray, labels: np.ndarray, barycenters: np.ndarray, cluster_types: list[str]
 ) -> bytes:
-    """One panel per cluster: member trajectories (thin) and the DTW barycenter (thick), titled with its type."""
+    """One panel per cluster: member trajectories (thin) and the DTW barycenter (thick), titled with its type.
+
+    Without responders (every condition below ``min_effect``) there is no cluster: one
+    empty panel says so.
+    """
     k = barycenters.shape[0]
+    if k == 0:
+        fig, ax = plt.subplots(figsize=(4.0, 2.6))
+        ax.text(0.5, 0.5, "no responder above min_effect:\nevery condition is no_effect", ha="center", va="center")
+        ax.set_axis_off()
+        return png_bytes(fig)
     fig, axes = plt.subplots(1, k, figsize=(3.2 * k, 2.6), sharey=True, squeeze=False)
     for c, ax in enumerate(axes[0]):
         members = x[labels == c]

@@ -142,3 +142,10 @@ def test_only_responders_are_clustered() -> None:
     loud = result.clusters.filter(pl.col("compound").str.starts_with("T"))
     assert (loud["cluster"] >= 0).all() and (loud["response_type"] == "cytotoxic").all()
     assert result.normalised.shape[0] == 4
+
+
+def test_cluster_plot_without_responders_is_an_empty_panel() -> None:
+    from phenodag.core.temporal.figures import cluster_plot
+
+    png = cluster_plot(np.arange(3.0), np.zeros((0, 3)), np.zeros(0, int), np.zeros((0, 3)), [])
+    assert png.startswith(b"\x89PNG")

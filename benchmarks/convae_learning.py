@@ -1,0 +1,84 @@
+"""Does the ConvAE trained here see drug effects better than the same network untrained? Held-out screen.
+
+Usage:
+  python benchmarks/convae_learning.py [--home DIR] [--steps 900] [--train-images 320]
+      [--phenoml FILE] [--train-seed 0] [--eval-seed 1] [--strategies 1f+1l+3s ...]
+
+Simulates two time-lapse screens with different seeds: ``TRAIN`` (the ConvAE trains on
+its images only) and ``EVAL`` (never seen in training, and never tuned on). Trains
+``convae_model`` on TRAIN for ``--steps`` optimiser steps, then embeds only the EVAL
+plates with the trained ConvAE, the untrained one (``convae-random``) and, with
+``--phenoml``, the published pheno-ml weights, runs the comparison on EVAL and prints
+the summary table (``fraction_active``, drug-vs-control ROC-AUC and the rest) with the
+wall time of each stage. Not a test: minutes to half an hour depending on ``--steps``.
+"""
+
+import argparse
+import logging
+import time
+
+import polars as pl
+
+from phenodag.core.shared import lake
+from phenodag.core.shared.settings import Settings
+from phenodag.core.simulate import simulate_screen, timelapse_design
+from phenodag.defs.shared.resources import EncodersResource
+from phenodag.runner import open_runner
+
+FAST_NULL = {"ops": {"compare_encoder": {"config": {"null_size": 5000}}}}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--home", default="/tmp/phenodag-convae-bench")
+    p.add_argument("--steps", type=int, default=900)
+    p.add_argument("--train-images", type=int, default=320)
+    p.add_argument("--strategies", nargs="+", default=["1f+1l+3s"])
+    p.add_argument("--phenoml", help="published pheno-ml weights file, compared as a third encoder")
+    p.add_argument("--train-seed", type=int, default=0)
+    p.add_argument("--eval-seed", type=int, default=1)
+    p.add_argument("--compounds", type=int, default=5)
+    args = p.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    settings = Settings.from_env(args.home).ensure()
+    start = time.perf_counter()
+    screens = {}
+    for name, seed in (("TRAIN", args.train_seed), ("EVAL", args.eval_seed)):
+        design = timelapse_design(name=name, n_compounds=args.compounds, days=2.0, every_h=4.0, seed=seed)
+        screens[name] = simulate_screen(design, settings.inbox, seed=seed, workers=2)
+    resources = {"encoders": EncodersResource(phenoml_weights=args.phenoml)} if args.phenoml else None
+    encoders = ["convae", "convae-random", *(["convae-phenoml"] if args.phenoml else [])]
+    times = {}
+    with open_runner(settings, resources) as runner:
+        for folders in screens.values():
+            for folder in folders:
+                runner.ingest(folder)
+        times["simulate + ingest"] = time.perf_counter() - start
+        t = time.perf_counter()
+        train = {
+            "plates": [f.name for f in screens["TRAIN"]],
+            "steps": args.steps,
+            "max_images": args.train_images,
+            "strategies": args.strategies,
+            "seed": args.train_seed,
+        }
+        assert runner.run("train_convae_job", config={"ops": {"convae_model": {"config": train}}}).success
+        times["train"] = time.perf_counter() - t
+        t = time.perf_counter()
+        for encoder in encoders:
+            assert runner.embed(encoder, [f.name for f in screens["EVAL"]])
+        times["embed EVAL"] = time.perf_counter() - t
+        t = time.perf_counter()
+        for encoder in encoders:
+            assert runner.run("compare_job", encoder, FAST_NULL).success
+        assert runner.run("encoder_comparison_job").success
+        times["compare"] = time.perf_counter() - t
+    runs = lake.read_table(settings.lake, "encoder_comparison").drop("preprocess")
+    with pl.Config(tbl_rows=-1, tbl_width_chars=160, fmt_str_lengths=40, tbl_hide_dataframe_shape=True):
+        print(runs.with_columns(pl.col(pl.Float64).round(3)).transpose(include_header=True, column_names="encoder"))
+    stages = ", ".join(f"{k} {v:.0f} s" for k, v in times.items())
+    print(f"wall time: {stages}, total {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
