@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 import phenodag.core.shared.torch_compat  # noqa: F401  (torchvision is imported lazily below, after this)
-from phenodag.core.embed.convae import INPUT_SIZE, LATENT_SHAPE, ConvAE
+from phenodag.core.embed.convae import INPUT_SIZE, LATENT_SHAPE, ConvAE, kaiming_init
 from phenodag.core.embed.preprocess import IMAGENET_MEAN, IMAGENET_STD, Preprocess
 from phenodag.core.shared.files import sha256_file
 from phenodag.core.shared.settings import Settings
@@ -108,9 +108,9 @@ def _convae_from_file(name: str, weights: str | Path | None, how: str) -> tuple[
 
 def _convae_registered(weights: str | Path | None, seed: int) -> tuple[nn.Module, str]:
     ref = str(weights) if weights is not None else CONVAE_CHAMPION_URI  # what default_weights names
-    if ref == "random":
+    if ref == "random":  # the network as training starts it (same seed, same init), so it is the fair baseline
         torch.manual_seed(seed)
-        return _ConvAEEncoder(ConvAE()).eval(), f"random:seed{seed}"
+        return _ConvAEEncoder(kaiming_init(ConvAE())).eval(), f"random:seed{seed}"
     if not ref.startswith("models:/"):
         return _convae_from_file("convae", ref, "pass a state-dict file or an MLflow model URI")
     from phenodag.core.embed.tracking import load_convae

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from phenodag.core.embed.config import TrainConfig
-from phenodag.core.embed.convae import ConvAE
+from phenodag.core.embed.convae import ConvAE, kaiming_init
 from phenodag.core.embed.crops import CropStrategy, make_views
 from phenodag.core.shared.cpu import describe as describe_cpu
 from phenodag.core.shared.cpu import fast_bf16
@@ -248,7 +248,7 @@ def train_convae(
     train_idx, val_idx = holdout_split(groups, config.val_fraction, config.seed)
     val_batch = full_views([images[i] for i in val_idx], config.crop_size)
     torch.manual_seed(config.seed)
-    model = ConvAE()
+    model = kaiming_init(ConvAE())
     optim = torch.optim.Adam(model.parameters(), lr=config.lr)
     warmup = max(1, config.warmup_steps)
     schedule = torch.optim.lr_scheduler.LambdaLR(optim, lambda s: min(1.0, (s + 1) / warmup))

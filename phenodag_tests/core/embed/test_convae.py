@@ -35,3 +35,17 @@ def test_published_weights_reproduce_reference_figures(phenoml_weights: Path, hc
     with torch.no_grad():
         bce = F.binary_cross_entropy(ae.eval()(x), x).item()
     assert abs(bce - 0.6880) < 1e-3
+
+
+def test_kaiming_init_lets_the_input_reach_the_output() -> None:
+    from phenodag.core.embed.convae import kaiming_init
+
+    torch.manual_seed(0)
+    x = torch.rand(4, 1, 32, 32)
+
+    def pre_sigmoid_std(model: ConvAE) -> float:
+        with torch.no_grad():
+            return float(model.decoder[:-1](model.encoder(x)).std())
+
+    assert pre_sigmoid_std(ConvAE()) < 0.1  # PyTorch's default init: the signal vanishes over eight layers
+    assert pre_sigmoid_std(kaiming_init(ConvAE())) > 0.3

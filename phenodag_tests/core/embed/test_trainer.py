@@ -83,3 +83,11 @@ def test_precision_follows_the_cpu_unless_named(monkeypatch: pytest.MonkeyPatch)
     assert trainer.use_bf16("auto")
     with pytest.raises(ValueError, match="precision"):
         trainer.use_bf16("fp16")
+
+
+def test_training_learns_structure_beyond_the_flat_reconstruction(data: tuple[list[np.ndarray], list[str]]) -> None:
+    from phenodag.core.shared.images import contrast_stretch
+
+    images = [contrast_stretch(a) for a in data[0]]  # as load_training_images prepares them
+    result = train_convae(images, data[1], FAST.model_copy(update={"steps": 150}), VIEWS)
+    assert result.history[-1].val_mse < 0.9 * result.flat_val_mse  # held-out wells, not the training images
