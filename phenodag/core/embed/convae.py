@@ -66,8 +66,10 @@ def kaiming_init(model: ConvAE) -> ConvAE:
     """
     for module in model.modules():
         if isinstance(module, nn.Conv2d | nn.ConvTranspose2d):
-            mode = "fan_out" if isinstance(module, nn.ConvTranspose2d) else "fan_in"
-            nn.init.kaiming_normal_(module.weight, mode=mode, nonlinearity="relu")
+            if isinstance(module, nn.ConvTranspose2d):
+                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+            else:
+                nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
             if module.bias is not None:
                 nn.init.zeros_(module.bias)
     return model
