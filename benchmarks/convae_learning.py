@@ -3,6 +3,7 @@
 Usage:
   python benchmarks/convae_learning.py [--home DIR] [--steps 900] [--train-images 320]
       [--phenoml FILE] [--train-seed 0] [--eval-seed 1] [--strategies 1f+1l+3s ...]
+      [--compounds 5] [--plates 2] [--sites 1]
 
 Simulates two time-lapse screens with different seeds: ``TRAIN`` (the ConvAE trains on
 its images only) and ``EVAL`` (never seen in training, and never tuned on). Trains
@@ -38,13 +39,23 @@ def main() -> None:
     p.add_argument("--train-seed", type=int, default=0)
     p.add_argument("--eval-seed", type=int, default=1)
     p.add_argument("--compounds", type=int, default=5)
+    p.add_argument("--plates", type=int, default=2, help="replicate plates per screen")
+    p.add_argument("--sites", type=int, default=1, help="fields per well")
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING)
     settings = Settings.from_env(args.home).ensure()
     start = time.perf_counter()
     screens = {}
     for name, seed in (("TRAIN", args.train_seed), ("EVAL", args.eval_seed)):
-        design = timelapse_design(name=name, n_compounds=args.compounds, days=2.0, every_h=4.0, seed=seed)
+        design = timelapse_design(
+            name=name,
+            n_compounds=args.compounds,
+            days=2.0,
+            every_h=4.0,
+            seed=seed,
+            replicates=args.plates,
+            sites=args.sites,
+        )
         screens[name] = simulate_screen(design, settings.inbox, seed=seed, workers=2)
     resources = {"encoders": EncodersResource(phenoml_weights=args.phenoml)} if args.phenoml else None
     encoders = ["convae", "convae-random", *(["convae-phenoml"] if args.phenoml else [])]

@@ -1,13 +1,14 @@
 """The embed stage: ``convae_model`` trains the ConvAE; ``embeddings`` and ``well_embeddings`` per encoder and plate."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import dagster as dg
 import polars as pl
 
 from phenodag.core.embed.config import ConvAETrainingConfig
-from phenodag.core.shared.tables import RAW_IMAGES_SCHEMA
+from phenodag.core.shared.tables import RAW_IMAGES_SCHEMA, SIM_TRUTH_SCHEMA
 from phenodag.core.shared.vocab import EXPERIMENT_CONVAE
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import embedding_partitions
@@ -19,6 +20,19 @@ JOB = "embed_job"
 
 class ConvAEConfig(dg.Config, ConvAETrainingConfig):
     """Run config of ``convae_model``; several ``strategies`` make a crop-strategy sweep."""
+
+
+def _judge(lake: LakeResource, config: ConvAEConfig, training_rows: pl.DataFrame) -> Callable[[Any], dict[str, float]]:
+    """The compare stage's scores of a trained version on the judge plates (the training plates by default)."""
+    from phenodag.core.compare.judge import judge_scores
+    from phenodag.core.temporal.evaluate import planted_types
+
+    rows = lake.read("raw_images", {"plate_id": config.judge_plates}) if config.judge_plates else training_rows
+    truth = lake.read_or_empty("sim_truth", SIM_TRUTH_SCHEMA)
+    planted = planted_types(truth) if truth.height else None
+    if config.judge == "fraction_active" and planted is None:
+        raise ValueError("judge 'fraction_active' needs a simulated screen (sim_truth); use activity_map")
+    return lambda model: judge_scores(model, rows, planted)
 
 
 @dg.asset(deps=["raw_images"], group_name="models", kinds={"pytorch", "mlflow"})
@@ -33,8 +47,10 @@ def convae_model(
 
     One MLflow run per crop strategy (params, per-epoch losses, reconstruction previews,
     the model). Each run registers a version of ``phenodag-convae``; the ``champion``
-    alias moves when a version's held-out reconstruction MSE beats the champion's
-    (``flat_val_mse``, the MSE of a flat grey reconstruction, is the baseline to beat).
+    alias moves on ``judge``: by default the copairs activity mAP of the version's
+    embeddings of the judge plates (what its features see), or ``fraction_active`` on a
+    simulated screen, or the held-out reconstruction MSE (``flat_val_mse``, the MSE of a
+    flat grey reconstruction, is the baseline that one must beat).
     A crashed run resumes from its last epoch checkpoint.
     """
     from pathlib import Path
@@ -46,14 +62,17 @@ def convae_model(
     if rows.height == 0:
         raise ValueError(f"no images to train on (plates {config.plates or 'all'}): ingest plates first")
     images, groups = load_training_images(rows, config.max_images, config.seed)
+    score = _judge(lake, config, rows) if config.judge != "val_mse" else None
     runs = []
     for strategy in config.strategies:
         with mlflow.start_run(context, EXPERIMENT_CONVAE, run_name=strategy) as run:
-            summary = train_and_register(images, groups, config, strategy, Path(torch.checkpoint_dir))
+            summary = train_and_register(
+                images, groups, config, strategy, Path(torch.checkpoint_dir), config.judge, score
+            )
         context.log.info(
             f"{strategy}: held-out MSE {summary['val_mse']} (flat reconstruction {summary['flat_val_mse']}), "
-            f"PSNR {summary['val_psnr']} dB after {summary['steps']} steps; version {summary['version']}, "
-            f"champion: {summary['champion']}"
+            f"PSNR {summary['val_psnr']} dB after {summary['steps']} steps; {config.judge} {summary['score']}; "
+            f"version {summary['version']}, champion: {summary['champion']}"
         )
         runs.append({**summary, "mlflow_run": run.info.run_id})
     table = pl.DataFrame(runs)

@@ -48,6 +48,7 @@ def test_train_register_then_embed(
     runs = mlflow.search_runs(experiment_names=["phenodag-convae"], output_format="list")
     assert len(runs) == 2 and all(r.data.tags["dagster.run_id"] == trained.run_id for r in runs)
     assert all({"val_loss", "val_mse", "val_psnr", "flat_val_mse"} <= r.data.metrics.keys() for r in runs)
+    assert all("judge_activity_map" in r.data.metrics for r in runs)  # judged by what its features see
 
     embed = defs.resolve_job_def("embed_job")
     first = embed.execute_in_process(partition_key=embedding_key("convae", screen[0]), instance=instance)

@@ -28,6 +28,30 @@ def _max(df: pl.DataFrame, column: str) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+def activity_scores(activity: pl.DataFrame, planted: pl.DataFrame | None) -> dict[str, float | None]:
+    """Mean activity mAP, share called active, and (with truth) ``fraction_active`` and ``false_positive_rate``.
+
+    Parameters
+    ----------
+    activity
+        ``encoder_map`` rows of kind ``activity``.
+    planted
+        cell_line, compound, concentration_um, planted (the simulator's truth), or None.
+    """
+    flagged = activity.with_columns(pl.col("significant").cast(pl.Float64))
+    scores: dict[str, float | None] = {
+        "activity_map": _mean(activity, "map"),
+        "share_called_active": _mean(flagged, "significant"),
+        "fraction_active": None,
+        "false_positive_rate": None,
+    }
+    if planted is not None and planted.height and activity.height:
+        called = flagged.drop("planted").join(planted, on=CONDITION, how="inner")
+        scores["fraction_active"] = _mean(called.filter(pl.col("planted") != NO_EFFECT), "significant")
+        scores["false_positive_rate"] = _mean(called.filter(pl.col("planted") == NO_EFFECT), "significant")
+    return scores
+
+
 def encoder_row(
     encoder: str,
     weights_id: str,
@@ -63,20 +87,9 @@ def encoder_row(
         "drug_control_accuracy": _mean(cls, "accuracy"),
         "drug_control_f1": _mean(cls, "f1"),
         "drug_control_roc_auc": _mean(cls, "roc_auc"),
-        "activity_map": _mean(activity, "map"),
-        "share_called_active": _mean(activity.with_columns(pl.col("significant").cast(pl.Float64)), "significant"),
-        "fraction_active": None,
-        "false_positive_rate": None,
+        **activity_scores(activity, planted),
         "consistency_map": _mean(maps.filter(pl.col("kind") == "consistency"), "map"),
     }
-    if planted is not None and planted.height and activity.height:
-        called = (
-            activity.drop("planted")
-            .join(planted, on=CONDITION, how="inner")
-            .with_columns(pl.col("significant").cast(pl.Float64))
-        )
-        row["fraction_active"] = _mean(called.filter(pl.col("planted") != NO_EFFECT), "significant")
-        row["false_positive_rate"] = _mean(called.filter(pl.col("planted") == NO_EFFECT), "significant")
     return row
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from phenodag.core.shared.vocab import JUDGE_METRICS
+
 
 class TrainConfig(BaseModel):
     """Hyper-parameters of ConvAE training, shared by every crop strategy of a sweep."""
@@ -36,3 +38,10 @@ class ConvAETrainingConfig(TrainConfig):
         default_factory=lambda: ["1f+1l+3s"], description="Crop strategies (e.g. 1f+1l+3s); one MLflow run each."
     )
     max_images: int = Field(default=2000, description="Images sampled (seeded) from the plates.")
+    judge: str = Field(
+        default="activity_map",
+        description=f"Metric that moves the champion alias: {' | '.join(JUDGE_METRICS)} (compare stage, or MSE).",
+    )
+    judge_plates: list[str] = Field(
+        default_factory=list, description="Plates each version is judged on; empty = the training plates."
+    )

@@ -68,6 +68,12 @@ class _ConvAEEncoder(nn.Module):
         return self.encoder(x).flatten(1)
 
 
+def trained_convae_encoder(model: ConvAE, weights_id: str, device: str = "cpu") -> Encoder:
+    """Wrap a ConvAE (e.g. one just trained, before it is registered) as the ``convae`` encoder."""
+    network = _ConvAEEncoder(model).eval().to(device)
+    return Encoder("convae", network, TRAINED_CONVAE_PREPROCESS, math.prod(LATENT_SHAPE), weights_id, device)
+
+
 def default_weights(
     name: str,
     phenoml_weights: str | Path | None = None,

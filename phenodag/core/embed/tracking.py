@@ -19,11 +19,10 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from phenodag.core.embed.convae import ConvAE
-from phenodag.core.shared.vocab import CHAMPION_ALIAS, CONVAE_MODEL_NAME
+from phenodag.core.shared.vocab import CHAMPION_ALIAS, CONVAE_MODEL_NAME, LOWER_IS_BETTER
 
 logger = logging.getLogger(__name__)
 
-VAL_LOSS_TAG = "val_mse"  # held-out reconstruction MSE: lower is better
 _URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
 
 
@@ -38,8 +37,8 @@ def log_torch_model(model: torch.nn.Module, registered_name: str | None = None, 
     )
 
 
-def log_convae(model: ConvAE, val_loss: float, registered_name: str = CONVAE_MODEL_NAME) -> str:
-    """Log ``model`` to the active run, register it, and tag the version with its held-out loss.
+def log_convae(model: ConvAE, scores: dict[str, float], registered_name: str = CONVAE_MODEL_NAME) -> str:
+    """Log ``model`` to the active run, register it, and tag the version with its judge scores.
 
     Returns
     -------
@@ -48,31 +47,37 @@ def log_convae(model: ConvAE, val_loss: float, registered_name: str = CONVAE_MOD
     """
     info = log_torch_model(model, registered_name)
     version = str(info.registered_model_version)
-    MlflowClient().set_model_version_tag(registered_name, version, VAL_LOSS_TAG, repr(float(val_loss)))
+    client = MlflowClient()
+    for metric, value in scores.items():
+        client.set_model_version_tag(registered_name, version, metric, repr(float(value)))
     return version
 
 
-def champion_loss(name: str = CONVAE_MODEL_NAME, alias: str = CHAMPION_ALIAS) -> float | None:
-    """Return the held-out loss of the version the alias points to (None without a champion)."""
+def champion_score(metric: str, name: str = CONVAE_MODEL_NAME, alias: str = CHAMPION_ALIAS) -> float | None:
+    """Return the ``metric`` tag of the version the alias points to (None without a champion or that tag)."""
     client = MlflowClient()
     try:
         mv = client.get_model_version_by_alias(name, alias)
     except MlflowException:
         return None
-    tag = mv.tags.get(VAL_LOSS_TAG)
+    tag = mv.tags.get(metric)
     return float(tag) if tag is not None else None
 
 
 def promote_if_better(
-    version: str, val_loss: float, name: str = CONVAE_MODEL_NAME, alias: str = CHAMPION_ALIAS
+    version: str, metric: str, value: float, name: str = CONVAE_MODEL_NAME, alias: str = CHAMPION_ALIAS
 ) -> bool:
-    """Point ``alias`` at ``version`` if its held-out loss beats the current champion's (or there is none)."""
-    current = champion_loss(name, alias)
-    if current is not None and val_loss >= current:
-        logger.info("%s v%s (val %.5f) does not beat the %s (val %.5f)", name, version, val_loss, alias, current)
+    """Point ``alias`` at ``version`` if its ``metric`` beats the champion's (or the champion has none).
+
+    ``val_mse`` wins when lower, the comparison metrics when higher (``LOWER_IS_BETTER``).
+    """
+    current = champion_score(metric, name, alias)
+    lower = metric in LOWER_IS_BETTER
+    if current is not None and (value >= current if lower else value <= current):
+        logger.info("%s v%s (%s %.5f) does not beat the %s (%.5f)", name, version, metric, value, alias, current)
         return False
     MlflowClient().set_registered_model_alias(name, alias, version)
-    logger.info("%s v%s (val %.5f) is the new %s", name, version, val_loss, alias)
+    logger.info("%s v%s (%s %.5f) is the new %s", name, version, metric, value, alias)
     return True
 
 

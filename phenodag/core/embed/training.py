@@ -7,7 +7,8 @@ the model and moves the ``champion`` alias when the held-out loss improves.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from phenodag.core.embed.registry import TRAINED_CONVAE_PREPROCESS
 from phenodag.core.embed.tracking import log_convae, promote_if_better
 from phenodag.core.embed.trainer import EpochStats, reconstruction_sheet, train_convae
 from phenodag.core.shared.images import contrast_stretch, decode_image, to_unit_float
+
+logger = logging.getLogger(__name__)
 
 
 def load_training_images(rows: pl.DataFrame, max_images: int, seed: int) -> tuple[list[np.ndarray], list[str]]:
@@ -63,9 +66,18 @@ def _log_epoch(stats: EpochStats, model: ConvAE, val_batch: torch.Tensor) -> Non
 
 
 def train_and_register(
-    images: Sequence[np.ndarray], groups: Sequence[str], config: TrainConfig, strategy: str, checkpoint_dir: Path
+    images: Sequence[np.ndarray],
+    groups: Sequence[str],
+    config: TrainConfig,
+    strategy: str,
+    checkpoint_dir: Path,
+    judge: str = "val_mse",
+    score: Callable[[ConvAE], dict[str, float]] | None = None,
 ) -> dict[str, Any]:
     """Train in the active MLflow run, register the model, promote it if it beats the champion.
+
+    ``score`` adds judge metrics computed on the trained model (the compare stage's
+    activity mAP, say); the ``champion`` alias moves on ``judge``.
 
     The epoch checkpoint lives in ``checkpoint_dir`` while the run is under way (a
     restarted run resumes from it) and is removed once the model is registered.
@@ -74,7 +86,7 @@ def train_and_register(
     -------
     dict
         strategy, version, steps, initial_val_loss, val_loss (BCE), flat_val_mse, val_mse,
-        val_psnr, champion (promoted on the held-out MSE?), resumed_from.
+        val_psnr, judge, score (the judge metric's value), champion (promoted?), resumed_from.
     """
     mlflow.log_params(
         {**config.model_dump(), "strategy": strategy, "n_images": len(images), "n_groups": len(set(groups))}
@@ -84,8 +96,13 @@ def train_and_register(
     last = result.history[-1]
     mlflow.log_metrics({"initial_val_loss": result.initial_val_loss, "flat_val_mse": result.flat_val_mse})
     mlflow.log_param("precision_used", result.precision)
-    version = log_convae(result.model, last.val_mse)
-    promoted = promote_if_better(version, last.val_mse)
+    scores = {"val_mse": last.val_mse, **(score(result.model) if score is not None else {})}
+    if judge not in scores:  # e.g. no condition with replicate wells on the judge plates: nothing to call active
+        logger.warning("%s could not be scored (scores: %s); judging on val_mse", judge, sorted(scores))
+        judge = "val_mse"
+    mlflow.log_metrics({f"judge_{k}": v for k, v in scores.items()})
+    version = log_convae(result.model, scores)
+    promoted = promote_if_better(version, judge, scores[judge])
     checkpoint.unlink(missing_ok=True)
     return {
         "strategy": strategy,
@@ -96,6 +113,8 @@ def train_and_register(
         "flat_val_mse": round(result.flat_val_mse, 6),
         "val_mse": round(last.val_mse, 6),
         "val_psnr": round(last.val_psnr, 2),
+        "judge": judge,
+        "score": round(scores[judge], 6),
         "champion": promoted,
         "resumed_from": result.resumed_from,
     }

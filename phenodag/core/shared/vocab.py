@@ -56,3 +56,10 @@ EXPERIMENT_GROUP_CV = "phenodag-group-cv"
 
 EXPERIMENT_COMPARISON = "phenodag-encoder-comparison"
 """MLflow experiment of the encoder comparison (one run per encoder, the same metric names)."""
+
+JUDGE_METRICS = ("activity_map", "fraction_active", "val_mse")
+"""How ConvAE versions are judged for the champion alias: copairs activity mAP, the share of truly
+active conditions called active (simulated screens), or held-out reconstruction MSE."""
+
+LOWER_IS_BETTER = ("val_mse",)
+"""Judge metrics where a smaller value wins."""

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from phenodag.core.embed.convae import ConvAE
-from phenodag.core.embed.tracking import champion_loss, load_convae, log_convae, promote_if_better, resolve_version
+from phenodag.core.embed.tracking import champion_score, load_convae, log_convae, promote_if_better, resolve_version
 from phenodag.core.shared.vocab import CHAMPION_ALIAS
 
 
@@ -24,15 +24,16 @@ def test_register_promote_and_load(tracking: None) -> None:
     torch.manual_seed(0)
     first = ConvAE()
     with mlflow.start_run():
-        v1 = log_convae(first, 0.70)
-    assert promote_if_better(v1, 0.70) and champion_loss() == 0.70
+        v1 = log_convae(first, {"val_mse": 0.70, "activity_map": 0.2})
+    assert promote_if_better(v1, "val_mse", 0.70) and champion_score("val_mse") == 0.70
     with mlflow.start_run():
-        v2 = log_convae(ConvAE(), 0.75)
-    assert not promote_if_better(v2, 0.75)  # worse: the champion stays
+        v2 = log_convae(ConvAE(), {"val_mse": 0.75, "activity_map": 0.1})
+    assert not promote_if_better(v2, "val_mse", 0.75)  # worse: the champion stays
+    assert not promote_if_better(v2, "activity_map", 0.1)  # higher is better for a comparison metric
     assert resolve_version(f"models:/phenodag-convae@{CHAMPION_ALIAS}")[1] == v1
     with mlflow.start_run():
-        v3 = log_convae(ConvAE(), 0.65)
-    assert promote_if_better(v3, 0.65)
+        v3 = log_convae(ConvAE(), {"val_mse": 0.80, "activity_map": 0.4})
+    assert promote_if_better(v3, "activity_map", 0.4)  # sees drug effects better, though it reconstructs worse
     loaded, version_id = load_convae("models:/phenodag-convae/1")
     assert version_id == "mlflow:phenodag-convae/1"
     for a, b in zip(loaded.state_dict().values(), first.state_dict().values(), strict=True):
