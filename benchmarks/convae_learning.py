@@ -4,6 +4,7 @@ Usage:
   python benchmarks/convae_learning.py [--home DIR] [--steps 900] [--train-images 320]
       [--phenoml FILE] [--train-seed 0] [--eval-seed 1] [--strategies 1f+1l+3s ...]
       [--compounds 5] [--plates 2] [--sites 1]
+  python benchmarks/convae_learning.py --strategies grid --steps 300   # the crop-strategy sweep (Fig. 4)
 
 Simulates two time-lapse screens with different seeds: ``TRAIN`` (the ConvAE trains on
 its images only) and ``EVAL`` (never seen in training, and never tuned on). Trains
@@ -12,6 +13,12 @@ plates with the trained ConvAE, the untrained one (``convae-random``) and, with
 ``--phenoml``, the published pheno-ml weights, runs the comparison on EVAL and prints
 the summary table (``fraction_active``, drug-vs-control ROC-AUC and the rest) with the
 wall time of each stage. Not a test: minutes to half an hour depending on ``--steps``.
+
+Every trained version is judged on the EVAL plates (``judge_plates``), and a table of the
+sweep (one row per crop strategy: steps, held-out MSE, the flat baseline, activity mAP
+and fraction_active on EVAL, champion) is printed. ``--strategies grid`` runs every
+strategy of 2 to 5 views (``strategy_grid()``: 14, a superset of the 12 of the paper's
+Fig. 4, whose exact list the paper does not give).
 """
 
 import argparse
@@ -20,6 +27,7 @@ import time
 
 import polars as pl
 
+from phenodag.core.embed.crops import strategy_grid
 from phenodag.core.shared import lake
 from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
@@ -27,6 +35,27 @@ from phenodag.defs.shared.resources import EncodersResource
 from phenodag.runner import open_runner
 
 FAST_NULL = {"ops": {"compare_encoder": {"config": {"null_size": 5000}}}}
+
+
+def print_sweep(settings: Settings) -> None:
+    import mlflow
+
+    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    runs = mlflow.search_runs(experiment_names=["phenodag-convae"], output_format="list")
+    rows = [
+        {
+            "strategy": r.data.params["strategy"],
+            "steps": r.data.metrics.get("epoch"),
+            "val_mse": r.data.metrics.get("val_mse"),
+            "flat_val_mse": r.data.metrics.get("flat_val_mse"),
+            "activity_map_eval": r.data.metrics.get("judge_activity_map"),
+            "fraction_active_eval": r.data.metrics.get("judge_fraction_active"),
+        }
+        for r in runs
+    ]
+    with pl.Config(tbl_rows=-1, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
+        print("crop-strategy sweep (judged on EVAL):")
+        print(pl.DataFrame(rows).drop("steps").with_columns(pl.col(pl.Float64).round(4)).sort("strategy"))
 
 
 def main() -> None:
@@ -59,6 +88,7 @@ def main() -> None:
         screens[name] = simulate_screen(design, settings.inbox, seed=seed, workers=2)
     resources = {"encoders": EncodersResource(phenoml_weights=args.phenoml)} if args.phenoml else None
     encoders = ["convae", "convae-random", *(["convae-phenoml"] if args.phenoml else [])]
+    strategies = [s.name for s in strategy_grid()] if args.strategies == ["grid"] else args.strategies
     times = {}
     with open_runner(settings, resources) as runner:
         for folders in screens.values():
@@ -70,8 +100,10 @@ def main() -> None:
             "plates": [f.name for f in screens["TRAIN"]],
             "steps": args.steps,
             "max_images": args.train_images,
-            "strategies": args.strategies,
+            "strategies": strategies,
             "seed": args.train_seed,
+            "judge": "fraction_active",
+            "judge_plates": [f.name for f in screens["EVAL"]],
         }
         assert runner.run("train_convae_job", config={"ops": {"convae_model": {"config": train}}}).success
         times["train"] = time.perf_counter() - t
@@ -84,6 +116,7 @@ def main() -> None:
             assert runner.run("compare_job", encoder, FAST_NULL).success
         assert runner.run("encoder_comparison_job").success
         times["compare"] = time.perf_counter() - t
+    print_sweep(settings)
     runs = lake.read_table(settings.lake, "encoder_comparison").drop("preprocess")
     with pl.Config(tbl_rows=-1, tbl_width_chars=160, fmt_str_lengths=40, tbl_hide_dataframe_shape=True):
         print(runs.with_columns(pl.col(pl.Float64).round(3)).transpose(include_header=True, column_names="encoder"))
