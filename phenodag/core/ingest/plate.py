@@ -33,6 +33,7 @@ import polars as pl
 
 from phenodag.core.ingest.inbox import fingerprint as folder_fingerprint
 from phenodag.core.ingest.layouts import LayoutError, ParsedName, detect_layout, layout_regex, parse_name
+from phenodag.core.ingest.outcome import IngestResult, Quarantine, plate_row, rejected_plate
 from phenodag.core.ingest.platemap import (
     PLATE_YAML,
     PlateConfig,
@@ -44,7 +45,7 @@ from phenodag.core.ingest.platemap import (
 )
 from phenodag.core.shared.files import sha256_file
 from phenodag.core.shared.images import IMAGE_SUFFIXES, ImageDecodeError, decode_image, image_info
-from phenodag.core.shared.tables import PLATES_SCHEMA, QUARANTINE_SCHEMA, RAW_IMAGES_SCHEMA
+from phenodag.core.shared.tables import RAW_IMAGES_SCHEMA
 
 logger = logging.getLogger(__name__)
 
@@ -53,48 +54,9 @@ WELL_COLUMNS = ("cell_line", "compound", "concentration_um", "is_control", "repl
 
 
 @dataclass(frozen=True)
-class IngestResult:
-    """Rows for one plate; ``images`` is None when the plate was rejected as a whole."""
-
-    plate_id: str
-    layout: str | None
-    images: pl.DataFrame | None
-    quarantine: pl.DataFrame
-    plate: pl.DataFrame
-
-    @property
-    def rejected(self) -> bool:
-        """True when a plate-level problem kept every image out."""
-        return self.images is None
-
-
-@dataclass(frozen=True)
 class _Candidate:
     path: Path
     parsed: ParsedName
-
-
-class _Quarantine:
-    """Collects quarantine rows, logging each one."""
-
-    def __init__(self, plate_id: str, now: datetime, previous: pl.DataFrame | None) -> None:
-        self.plate_id = plate_id
-        self.now = now
-        self.rows: list[dict[str, Any]] = []
-        self._seen: dict[tuple[str, str], datetime] = {}
-        if previous is not None and previous.height:
-            for rec in previous.select("path", "reason", "detected_at").iter_rows():
-                self._seen[(rec[0], rec[1])] = rec[2]
-
-    def add(self, path: Path | str, kind: str, reason: str) -> None:
-        logger.warning("quarantined %s (%s): %s", path, kind, reason)
-        first = self._seen.get((str(path), reason), self.now)
-        self.rows.append(
-            {"plate_id": self.plate_id, "path": str(path), "kind": kind, "reason": reason, "detected_at": first}
-        )
-
-    def frame(self) -> pl.DataFrame:
-        return pl.DataFrame(self.rows, schema=QUARANTINE_SCHEMA)
 
 
 def iter_image_files(folder: Path) -> Iterator[Path]:
@@ -147,63 +109,6 @@ def _hash_and_decode(path: Path, reuse: dict[str, dict[str, Any]]) -> tuple[str,
     return digest, {"width": info.width, "height": info.height, "bit_depth": info.bit_depth}, None
 
 
-def _plate_row(
-    config_id: str,
-    status: str,
-    layout: str | None,
-    folder: Path,
-    images: pl.DataFrame | None,
-    n_new: int,
-    n_quarantined: int,
-    n_skipped: int,
-    now: datetime,
-    fp: str | None,
-) -> pl.DataFrame:
-    imgs = images if images is not None else pl.DataFrame(schema=RAW_IMAGES_SCHEMA)
-    row = {
-        "plate_id": config_id,
-        "status": status,
-        "layout": layout,
-        "source_dir": str(folder),
-        "n_images": imgs.height,
-        "n_new": n_new,
-        "n_quarantined": n_quarantined,
-        "n_skipped": n_skipped,
-        "n_wells": imgs["well"].n_unique(),
-        "n_sites": imgs.select("well", "site").n_unique() if imgs.height else 0,
-        "n_timepoints": imgs["time_h"].n_unique(),
-        "fingerprint": fp,
-        "ingested_at": now,
-    }
-    return pl.DataFrame([row], schema=PLATES_SCHEMA)
-
-
-def rejected_plate(
-    folder: Path,
-    plate_id: str,
-    err: PlateError,
-    now: datetime | None = None,
-    previous_quarantine: pl.DataFrame | None = None,
-    fp: str | None = None,
-) -> IngestResult:
-    """Return the result of a plate rejected as a whole: one quarantine row, no images.
-
-    Parameters
-    ----------
-    folder
-        The plate folder (or where it was looked for).
-    plate_id
-        The plate id (partition key) the rejection is filed under.
-    err
-        The plate-level problem; its path and reason fill the quarantine row.
-    """
-    now = now or datetime.now(UTC)
-    q = _Quarantine(plate_id, now, previous_quarantine)
-    q.add(err.path, "plate", err.reason)
-    plate = _plate_row(q.plate_id, "rejected", None, folder, None, 0, 1, 0, now, fp)
-    return IngestResult(plate_id=q.plate_id, layout=None, images=None, quarantine=q.frame(), plate=plate)
-
-
 @dataclass(frozen=True)
 class _Plan:
     """What the folder says about itself: config, plate map, image files, layout (the discover step)."""
@@ -245,7 +150,7 @@ def discover(folder: Path, plate_id: str | None) -> _Plan:
     return _Plan(config, platemap, files, layout, regex)
 
 
-def parse_names(plan: _Plan, q: _Quarantine) -> tuple[list[_Candidate], int]:
+def parse_names(plan: _Plan, q: Quarantine) -> tuple[list[_Candidate], int]:
     """Parse every file name with the layout; returns the candidates and the count of other channels skipped."""
     candidates: list[_Candidate] = []
     n_skipped = 0
@@ -281,7 +186,7 @@ def locate(
     candidates: list[_Candidate],
     decoded: list[tuple[str, dict[str, Any] | None, str | None]],
     plan: _Plan,
-    q: _Quarantine,
+    q: Quarantine,
 ) -> list[_Located]:
     """Join each decoded image to its plate-map well and resolve its hours since treatment."""
     wells = {r["well"]: r for r in plan.platemap.iter_rows(named=True)}
@@ -304,7 +209,7 @@ def locate(
 
 
 def image_rows(
-    located: list[_Located], plan: _Plan, reuse: dict[str, dict[str, Any]], q: _Quarantine
+    located: list[_Located], plan: _Plan, reuse: dict[str, dict[str, Any]], q: Quarantine
 ) -> tuple[pl.DataFrame, int]:
     """Rows of ``raw_images``: images off the plate's size and duplicates are quarantined.
 
@@ -418,13 +323,13 @@ def ingest_plate(
         plan = discover(folder, plate_id)
     except PlateError as exc:
         return rejected_plate(folder, plate_id or exc.plate_id or folder.name, exc, now, previous_quarantine, fp)
-    q = _Quarantine(plan.config.plate_id, now, previous_quarantine)
+    q = Quarantine(plan.config.plate_id, now, previous_quarantine)
     reuse = {r["path"]: r for r in previous.iter_rows(named=True)} if previous is not None else {}
     candidates, n_skipped = parse_names(plan, q)
     decoded = hash_and_decode(candidates, reuse, workers)
     images, n_new = image_rows(locate(candidates, decoded, plan, q), plan, reuse, q)
     quarantine = q.frame()
-    plate = _plate_row(
+    plate = plate_row(
         plan.config.plate_id, "ingested", plan.layout, folder, images, n_new, quarantine.height, n_skipped, now, fp
     )
     logger.info(
@@ -436,22 +341,3 @@ def ingest_plate(
         plan.layout,
     )
     return IngestResult(plan.config.plate_id, plan.layout, images, quarantine, plate)
-
-
-def missing_timepoints(images: pl.DataFrame) -> pl.DataFrame:
-    """Return the (well, site) fields that lack some of the plate's time points.
-
-    Returns
-    -------
-    polars.DataFrame
-        Columns well, site, n_timepoints, expected; empty when every field has every
-        time point.
-    """
-    expected = images["time_h"].n_unique()
-    return (
-        images.group_by("well", "site")
-        .agg(n_timepoints=pl.col("time_h").n_unique())
-        .filter(pl.col("n_timepoints") < expected)
-        .with_columns(expected=pl.lit(expected))
-        .sort("well", "site")
-    )

@@ -6,7 +6,8 @@ import polars as pl
 import pytest
 
 from phenodag.core.ingest import plate as ingest_mod
-from phenodag.core.ingest.plate import ingest_plate, missing_timepoints
+from phenodag.core.ingest.outcome import missing_timepoints
+from phenodag.core.ingest.plate import ingest_plate
 from phenodag.core.shared.tables import RAW_IMAGES_SCHEMA
 from phenodag.core.simulate.plate_writer import cv8000_name, incucyte_elapsed_name, incucyte_name, write_plate_yaml
 from phenodag_tests.helpers import noise, plate_folder, platemap
@@ -180,12 +181,6 @@ def test_changed_file_is_decoded_again(tmp_path: Path) -> None:
     (folder / incucyte("B3", 1, 0)).write_bytes(b"corrupted later")
     again = ingest_plate(folder, previous=first.images)
     assert again.images is not None and again.images.height == 0 and again.quarantine["kind"].to_list() == ["decode"]
-
-
-def test_missing_timepoints_lists_incomplete_fields() -> None:
-    df = pl.DataFrame({"well": ["B03", "B03", "B04"], "site": [1, 1, 1], "time_h": [0.0, 2.0, 0.0]})
-    gaps = missing_timepoints(df)
-    assert gaps.select("well", "n_timepoints", "expected").rows() == [("B04", 1, 2)]
 
 
 def test_real_t98g_frames_end_to_end(tmp_path: Path, t98g_frames: list[Path]) -> None:
