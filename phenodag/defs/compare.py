@@ -90,7 +90,7 @@ def encoder_comparison(
     planted = _planted(lake)
     rows = []
     for encoder in sorted(set(blocks["encoder_map"]["encoder"]) | set(blocks["encoder_classification"]["encoder"])):
-        source = lake.read("embeddings", {"encoder": encoder}).select("weights_id", "preprocess").unique()
+        source = lake.read("embeddings", {"encoder": encoder}, ["weights_id", "preprocess"]).unique()
         mine = {name: df.filter(pl.col("encoder") == encoder) for name, df in blocks.items()}
         row = encoder_row(encoder, ", ".join(source["weights_id"]), ", ".join(source["preprocess"]), mine, planted)
         rows.append(row)

@@ -32,9 +32,9 @@ class LakeResource(dg.ConfigurableResource):
         """Overwrite the whole (unpartitioned) table ``name``."""
         return lake.write_table(self.root, name, df, self.storage_options)
 
-    def read(self, name: str, filters: dict[str, Any] | None = None) -> pl.DataFrame:
-        """Read table ``name`` with optional column filters."""
-        return lake.read_table(self.root, name, filters=filters, storage_options=self.storage_options)
+    def read(self, name: str, filters: dict[str, Any] | None = None, columns: list[str] | None = None) -> pl.DataFrame:
+        """Read table ``name`` with optional column filters, only ``columns`` when given."""
+        return lake.read_table(self.root, name, filters=filters, columns=columns, storage_options=self.storage_options)
 
     def read_or_empty(self, name: str, schema: dict[str, Any], filters: dict[str, Any] | None = None) -> pl.DataFrame:
         """Read table ``name``, or an empty frame of ``schema`` when it does not exist yet."""

@@ -16,6 +16,13 @@ SHAPES = {
 }
 
 
+def noisy_shapes(per_shape: int, seed: int) -> np.ndarray:
+    """Normalised cytotoxic, cytostatic and mixed curves with a little noise, ``per_shape`` of each."""
+    rng = np.random.default_rng(seed)
+    shapes = [s for s in ("cytotoxic", "cytostatic", "mixed") for _ in range(per_shape)]
+    return np.stack([normalise((SHAPES[s] + rng.normal(0, 0.02, T.size))[None])[0] for s in shapes])
+
+
 @pytest.mark.parametrize(("expected", "curve"), SHAPES.items())
 def test_shape_rules(expected: str, curve: np.ndarray) -> None:
     assert shape_type(normalise(curve[None])[0]) == expected
@@ -64,14 +71,7 @@ def test_to_series_resamples_when_plates_differ() -> None:
 
 
 def test_dtw_kmeans_separates_shapes_and_picks_k() -> None:
-    rng = np.random.default_rng(0)
-    x = np.stack(
-        [
-            normalise((SHAPES[s] + rng.normal(0, 0.02, T.size))[None])[0]
-            for s in ("cytotoxic", "cytostatic", "mixed")
-            for _ in range(5)
-        ]
-    )
+    x = noisy_shapes(5, seed=0)
     result = dtw_kmeans(x, range(2, 6), seed=0)
     assert result.k == 3 and set(result.scan["k"]) == {2, 3, 4, 5}
     groups = [set(result.labels[i * 5 : (i + 1) * 5]) for i in range(3)]
@@ -107,14 +107,7 @@ def test_pipeline_and_switches() -> None:
 
 
 def test_coverage_rule_takes_the_smallest_k_that_shows_every_shape() -> None:
-    rng = np.random.default_rng(1)
-    x = np.stack(
-        [
-            normalise((SHAPES[s] + rng.normal(0, 0.02, T.size))[None])[0]
-            for s in ("cytotoxic", "cytostatic", "mixed")
-            for _ in range(4)
-        ]
-    )
+    x = noisy_shapes(4, seed=1)
     result = dtw_kmeans(x, range(2, 6), seed=0, rule="coverage", shape_of=shape_type)
     assert result.k == 3 and result.scan.filter(pl.col("k") == 3)["shapes"][0] == 3
     assert result.scan["shapes"].max() == 3
