@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 DEMO_ENCODERS = ("convae", "convae-random")
 """What the demo compares: the ConvAE it trains, and the same network untrained (``random:seed0``)."""
+DEMO_ALPHAS = ("0", "-20", "20")
+"""The lens α the demo runs: none, discriminative, adversarial (the benchmark runs the whole grid)."""
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -87,7 +89,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) -> bool:
-    """Run every stage of the demo after ingestion: SQL models, training, embedding, temporal."""
+    """Run every stage of the demo after ingestion: SQL models, training, embedding, temporal, comparison, lens."""
     if not runner.run("sql_models_job").success:
         logger.error("SQL models failed")
         return False
@@ -108,7 +110,18 @@ def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) 
     for encoder in DEMO_ENCODERS:
         if not runner.run("compare_job", encoder).success:
             return False
-    return runner.run("encoder_comparison_job").success
+    if not runner.run("encoder_comparison_job").success:
+        return False
+    return _demo_lens(runner, args)
+
+
+def _demo_lens(runner: "Runner", args: argparse.Namespace) -> bool:
+    """Run the lens on the trained ConvAE: the classifier, then α in :data:`DEMO_ALPHAS` at a small budget."""
+    logger.info("lens: classifier, then alpha %s (%d steps each)", ", ".join(DEMO_ALPHAS), args.lens_steps)
+    lens = {"config": {"steps": args.lens_steps, "max_images": args.lens_images, "seed": args.seed}}
+    if not runner.run("lens_classifier_job", config={"ops": {"lens_classifier": lens}}).success:
+        return False
+    return all(runner.run("lens_job", key, {"ops": {"lens": lens}}).success for key in DEMO_ALPHAS)
 
 
 def _print_demo(settings: Settings, seconds: float) -> None:
@@ -131,6 +144,10 @@ def _print_demo(settings: Settings, seconds: float) -> None:
         comparison = lake.read_table(settings.lake, "encoder_comparison").drop("preprocess")
         comparison = comparison.with_columns(pl.col(pl.Float64).round(3))
         print(comparison.transpose(include_header=True, header_name="metric", column_names="encoder"))
+        print("lens (held-out wells; docs/guide/lens.md):")
+        lens = lake.read_table(settings.lake, "lens_metrics").sort("alpha")
+        shown = ["alpha", "top1_original", "top1_lensed", "top3_lensed", "map_signature_auroc", "map_mass_in_cells"]
+        print(lens.select(shown).with_columns(pl.col(pl.Float64).round(3)))
     print(
         f"\nphenodag demo finished in {seconds:.0f} s\n"
         f"  lake (Delta tables): {settings.lake}\n"
@@ -210,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     _screen_options(p, plates=2, days=2.0, every_h=4.0)
     p.add_argument("--train-steps", type=int, default=900, help="ConvAE optimiser steps (batches of 20 views)")
     p.add_argument("--train-images", type=int, default=320, help="images sampled for ConvAE training")
+    p.add_argument("--lens-steps", type=int, default=20, help="lens optimiser steps per alpha (batches of 8)")
+    p.add_argument("--lens-images", type=int, default=96, help="images per side of the lens split (seeded sample)")
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("simulate", help="write a simulated screen as plate folders (default: into the inbox)")

@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 
 from phenodag.core.shared.settings import Settings
-from phenodag.defs import compare, embed, groups, ingest, simulate, sql, temporal
+from phenodag.defs import compare, embed, groups, ingest, lens, simulate, sql, temporal
 from phenodag.defs.shared.resources import EncodersResource, InboxResource, LakeResource, MlflowResource, TorchResource
 
 
@@ -29,6 +29,7 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
         assets=[
             ingest.ingest_plate_assets,
             simulate.sim_truth,
+            simulate.sim_masks,
             embed.convae_model,
             embed.embeddings,
             embed.well_embeddings,
@@ -36,6 +37,8 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
             temporal.temporal_clustering,
             compare.compare_encoder,
             compare.encoder_comparison,
+            lens.lens_classifier,
+            lens.lens,
             groups.image_groups,
             groups.group_cv,
             *sql.load_sql_assets(s.sql_dir),
@@ -48,6 +51,8 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
             temporal.temporal_job,
             compare.compare_job,
             compare.comparison_job,
+            lens.lens_classifier_job,
+            lens.lens_job,
             groups.groups_job,
             groups.group_cv_job,
         ],

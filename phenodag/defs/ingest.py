@@ -170,7 +170,7 @@ def ingest_plate_assets(
 
 ingest_job = dg.define_asset_job(
     JOB,
-    selection=dg.AssetSelection.assets(ingest_plate_assets, "sim_truth"),
+    selection=dg.AssetSelection.assets(ingest_plate_assets, "sim_truth", "sim_masks"),
     partitions_def=plates_partitions,
     description="Ingest one plate (partition) from the inbox.",
 )

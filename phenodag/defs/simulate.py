@@ -1,4 +1,4 @@
-"""Simulation ground truth: the planted responses of a simulated plate, as table ``sim_truth``."""
+"""Simulation ground truth of a plate: planted responses (``sim_truth``) and per-image masks (``sim_masks``)."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,7 +8,7 @@ import polars as pl
 
 from phenodag.core.shared.tables import PLATES_SCHEMA, RAW_IMAGES_SCHEMA
 from phenodag.core.simulate.screen import SIM_TRUTH_SCHEMA, TRUTH_FILE
-from phenodag.core.simulate.truth import read_truth, uncovered_conditions
+from phenodag.core.simulate.truth import mask_rows, read_truth, uncovered_conditions
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import plates_partitions
 from phenodag.defs.shared.resources import LakeResource
@@ -49,3 +49,17 @@ def sim_truth(
         description=f"{missing.height} imaged condition(s) without truth" if truth.height else "not a simulated plate",
         metadata={"missing": dg.MetadataValue.md(markdown_table(missing))},
     )
+
+
+@dg.asset(partitions_def=plates_partitions, deps=["raw_images"], group_name="simulation", kinds={"delta", "polars"})
+def sim_masks(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    """Truth masks of a simulated plate's images: one row per landed image whose mask file exists.
+
+    The masks (cells, and cells expressing the compound's signature) stay files in the
+    plate folder; the row points at one and gives its cell and signature fractions. The
+    lens stage scores its importance maps against them. Real plates get an empty partition.
+    """
+    part = {"plate_id": context.partition_key}
+    masks = mask_rows(lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA, part))
+    info = lake.write_partition("sim_masks", masks, part)
+    return dg.MaterializeResult(metadata={**write_metadata(info, masks), "simulated": masks.height > 0})

@@ -105,11 +105,30 @@ def _weights_file(name: str, weights: str | Path | None, how: str) -> Path:
     return path
 
 
-def _convae_from_file(name: str, weights: str | Path | None, how: str) -> tuple[nn.Module, str]:
-    path = _weights_file(name, weights, how)
+def _autoencoder_file(path: Path) -> tuple[ConvAE, str]:
     ae = ConvAE()
     ae.load_state_dict(load_state_dict(path))
-    return _ConvAEEncoder(ae).eval(), f"sha256:{sha256_file(path)}"
+    return ae.eval(), f"sha256:{sha256_file(path)}"
+
+
+def _convae_from_file(name: str, weights: str | Path | None, how: str) -> tuple[nn.Module, str]:
+    ae, weights_id = _autoencoder_file(_weights_file(name, weights, how))
+    return _ConvAEEncoder(ae).eval(), weights_id
+
+
+def load_autoencoder(ref: str) -> tuple[ConvAE, str]:
+    """Load the whole ConvAE (encoder and decoder) from an MLflow model URI or a state-dict file, with its weights id.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file or the registered version does not exist.
+    """
+    if ref.startswith("models:/"):
+        from phenodag.core.embed.tracking import load_convae
+
+        return load_convae(ref)
+    return _autoencoder_file(_weights_file("convae", ref, "pass a ConvAE state-dict file or an MLflow model URI"))
 
 
 def _convae_registered(weights: str | Path | None, seed: int) -> tuple[nn.Module, str]:

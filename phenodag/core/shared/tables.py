@@ -86,6 +86,20 @@ SIM_TRUTH_SCHEMA: Schema = {
     "signature_min_conc_um": pl.Float64,
     "signature_from_h": pl.Float64,
 }
+IMAGE_KEY_SCHEMA: Schema = {
+    "plate_id": pl.String,
+    "well": pl.String,
+    "site": pl.Int32,
+    "time_h": pl.Float64,
+    "path": pl.String,
+}
+"""The columns that name one image (a field at one time) in the tables that point at images."""
+SIM_MASKS_SCHEMA: Schema = {
+    **IMAGE_KEY_SCHEMA,
+    "mask_path": pl.String,
+    "cell_fraction": pl.Float64,
+    "signature_fraction": pl.Float64,
+}
 EMBEDDINGS_SCHEMA: Schema = {
     "plate_id": pl.String,
     "well": pl.String,
@@ -250,6 +264,53 @@ MAP_SCHEMA: Schema = {
     "corrected_p_value": pl.Float64,
     "significant": pl.Boolean,
 }
+LENS_MAPS_SCHEMA: Schema = {
+    "alpha_key": pl.String,
+    "alpha": pl.Float64,
+    **IMAGE_KEY_SCHEMA,
+    "class_name": pl.String,
+    "pred_original": pl.String,
+    "p_true_original": pl.Float64,
+    "pred_lensed": pl.String,
+    "p_true_lensed": pl.Float64,
+    "map_size": pl.Int32,
+    "map": VECTOR,
+    "map_mean": pl.Float64,
+    "map_max": pl.Float64,
+    "map_mass_in_cells": pl.Float64,
+    "map_signature_auroc": pl.Float64,
+}
+LENS_METRICS_SCHEMA: Schema = {
+    "alpha_key": pl.String,
+    "alpha": pl.Float64,
+    "convae_id": pl.String,
+    "steps": pl.Int64,
+    "n_classes": pl.Int64,
+    "n_train_images": pl.Int64,
+    "n_held_out_images": pl.Int64,
+    **{
+        f"{m}_{view}": pl.Float64
+        for view in ("original", "lensed")
+        for m in ("top1", "top3", "f1", "recall", "precision")
+    },
+    "map_signature_auroc": pl.Float64,
+    "map_mass_in_cells": pl.Float64,
+    "rec_loss": pl.Float64,
+    "disc_loss": pl.Float64,
+    "mlflow_run": pl.String,
+}
+LENS_CORRECTIONS_SCHEMA: Schema = {
+    "alpha_key": pl.String,
+    "alpha": pl.Float64,
+    "case": pl.String,
+    **IMAGE_KEY_SCHEMA,
+    "class_name": pl.String,
+    "pred_original": pl.String,
+    "pred_lensed": pl.String,
+    "p_true_original": pl.Float64,
+    "p_true_lensed": pl.Float64,
+    "gain": pl.Float64,
+}
 COMPARISON_SCHEMA: Schema = {
     "encoder": pl.String,
     "weights_id": pl.String,
@@ -293,6 +354,7 @@ TABLES: dict[str, Table] = {
         Table("quarantine", QUARANTINE_SCHEMA, ("plate_id",), "ingest", "one file (or plate) that could not land"),
         Table("plates", PLATES_SCHEMA, ("plate_id",), "ingest", "one plate: layout, counts, fingerprint"),
         Table("sim_truth", SIM_TRUTH_SCHEMA, ("plate_id",), "simulate", "one simulated condition's planted truth"),
+        Table("sim_masks", SIM_MASKS_SCHEMA, ("plate_id",), "simulate", "one simulated image's truth mask file"),
         Table("embeddings", EMBEDDINGS_SCHEMA, ("encoder", "plate_id"), "embed", "one vector per image field"),
         Table(
             "well_embeddings", WELL_EMBEDDINGS_SCHEMA, ("encoder", "plate_id"), "embed", "mean vector per well, time"
@@ -306,6 +368,9 @@ TABLES: dict[str, Table] = {
         Table("encoder_classification", CLASSIFICATION_SCHEMA, ("encoder",), "compare", "one held-out fold"),
         Table("encoder_map", MAP_SCHEMA, ("encoder",), "compare", "one condition (activity) or response type"),
         Table("encoder_comparison", COMPARISON_SCHEMA, (), "compare", "one encoder's headline of every block"),
+        Table("lens_maps", LENS_MAPS_SCHEMA, ("alpha_key",), "lens", "one held-out image's importance map at one α"),
+        Table("lens_metrics", LENS_METRICS_SCHEMA, ("alpha_key",), "lens", "one α: held-out metrics, map scores"),
+        Table("lens_corrections", LENS_CORRECTIONS_SCHEMA, ("alpha_key",), "lens", "one mined correction at one α"),
         Table("image_groups", IMAGE_GROUPS_SCHEMA, (), "groups", "one group of images and its fold"),
         Table("group_cv_predictions", PREDICTIONS_SCHEMA, ("method",), "groups", "one held-out group's ranking"),
         Table("group_cv_metrics", METRICS_SCHEMA, ("method",), "groups", "one method, variant and fold"),

@@ -63,3 +63,10 @@ active conditions called active (simulated screens), or held-out reconstruction 
 
 LOWER_IS_BETTER = ("val_mse",)
 """Judge metrics where a smaller value wins."""
+
+EXPERIMENT_LENS = "phenodag-lens"
+"""MLflow experiment of the lens stage: one run per α (and one for the drug classifier)."""
+
+CORRECTION_CASES = ("control_fixed", "drug_fixed", "raised")
+"""Mined lens corrections (pheno-ml section 4.5): a drug called DMSO without the lens and right with it;
+a drug called another drug, p(true) < 0.5 without and > 0.5 with the lens; p(true) raised by > 0.5."""

@@ -28,6 +28,8 @@ BACKGROUND = 128.0
 CONTRAST = 2.2  # scales every cell, granule and debris term; matched to the grey-level spread of real frames
 NOISE_SD = 1.5
 MAX_HALF = 48
+MASK_BACKGROUND, MASK_CELL, MASK_SIGNATURE = 0, 1, 2
+MASK_EXTENT = 1.15  # a cell's mask reaches past its edge line to the halo (d = 1 is the outline)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,13 @@ def _circ_blend(angle: np.ndarray, target: float, w: float) -> np.ndarray:
 
 
 def render(
-    pop: Population, line: CellLine, look: Look, illum: np.ndarray, texture: np.ndarray, rng: np.random.Generator
+    pop: Population,
+    line: CellLine,
+    look: Look,
+    illum: np.ndarray,
+    texture: np.ndarray,
+    rng: np.random.Generator,
+    mask_out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Render one frame as float grey levels on the 8-bit scale (background ≈ 128).
 
@@ -100,6 +108,11 @@ def render(
         The field's fixed illumination and cytoplasm texture (:func:`field_background`).
     rng
         Noise source of this frame.
+    mask_out
+        Optional (size, size) uint8 array filled with the frame's truth mask:
+        :data:`MASK_BACKGROUND`, :data:`MASK_CELL` (any cell, outline and halo included)
+        or :data:`MASK_SIGNATURE` (an adherent cell that expresses the compound's
+        signature at this time; the signature changes adherent cells only).
 
     Returns
     -------
@@ -156,6 +169,8 @@ def render(
             + w_nuc[:, None, None] * nucleus
         )
         img += CONTRAST * _scatter(size, flat, contrib)
+        if mask_out is not None:
+            _fill_mask(mask_out, size, flat, d, rounded, look.signature_weight != 0.0)
         coverage = np.minimum(_scatter(size, flat, body * ~rounded[:, None, None]), 1.0)
 
         gran_n = np.round(granules_shown(line, look) * np.ones(n)).astype(int)
@@ -173,6 +188,18 @@ def render(
     img = gaussian_filter(img, 0.6, mode="wrap")
     img += rng.normal(0.0, NOISE_SD, img.shape)
     return img
+
+
+def _fill_mask(
+    mask: np.ndarray, size: int, flat: np.ndarray, d: np.ndarray, rounded: np.ndarray, signature: bool
+) -> None:
+    """Write the cell and signature labels of one frame into ``mask`` (see :func:`render`)."""
+    inside = d < MASK_EXTENT
+    cells = _scatter(size, flat, inside) > 0
+    mask[...] = np.where(cells, MASK_CELL, MASK_BACKGROUND)
+    if signature:
+        expressing = _scatter(size, flat, inside & ~rounded[:, None, None]) > 0
+        mask[expressing] = MASK_SIGNATURE
 
 
 def granules_shown(line: CellLine, look: Look) -> float:

@@ -28,6 +28,7 @@ from phenodag.core.simulate.plate_writer import cv8000_name, incucyte_name, mark
 from phenodag.core.simulate.population import seed_population, step
 from phenodag.core.simulate.render import Look, field_background, quantise, render
 from phenodag.core.simulate.responses import modifiers
+from phenodag.core.simulate.truth import mask_path, write_mask
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +91,19 @@ def plan_screen(design: ScreenDesign, seed: int) -> list[PlatePlan]:
     return plans
 
 
-def simulate_field(design: ScreenDesign, line: CellLine, well: WellPlan, site: int, seed: int) -> list[np.ndarray]:
-    """Simulate one field over the design's time points and return its frames (in time order)."""
+def simulate_field(
+    design: ScreenDesign,
+    line: CellLine,
+    well: WellPlan,
+    site: int,
+    seed: int,
+    masks: list[np.ndarray] | None = None,
+) -> list[np.ndarray]:
+    """Simulate one field over the design's time points and return its frames (in time order).
+
+    With ``masks`` (a list), each frame's truth mask (see :func:`.render.render`) is
+    appended to it, in the same order; the frames do not depend on whether it is given.
+    """
     rng = np.random.default_rng([seed, well.plate_index, well.well_index, site])
     size = design.image_size
     illum, texture = field_background(rng, size)
@@ -114,7 +126,10 @@ def simulate_field(design: ScreenDesign, line: CellLine, well: WellPlan, site: i
             signature_weight=well.compound.signature_weight(well.concentration_um, t) if well.compound else 0.0,
             signature_angle=sig.angle if sig else 0.0,
         )
-        frames.append(quantise(render(pop, line, look, illum, texture, rng), design.bit_depth))
+        mask = np.zeros((size, size), np.uint8) if masks is not None else None
+        frames.append(quantise(render(pop, line, look, illum, texture, rng, mask), design.bit_depth))
+        if masks is not None and mask is not None:
+            masks.append(mask)
     return frames
 
 
@@ -130,8 +145,11 @@ def _write_well(args: tuple[ScreenDesign, PlatePlan, WellPlan, Path, int]) -> in
     times = sorted(design.times_h)
     n = 0
     for site in range(1, design.sites + 1):
-        for ti, frame in enumerate(simulate_field(design, plan.cell_line, well, site, seed)):
-            write_image(folder / _file_name(design, plan, well.well, site, ti, times[ti]), frame)
+        masks: list[np.ndarray] = []
+        for ti, frame in enumerate(simulate_field(design, plan.cell_line, well, site, seed, masks)):
+            name = _file_name(design, plan, well.well, site, ti, times[ti])
+            write_image(folder / name, frame)
+            write_mask(mask_path(folder / name), masks[ti])
             n += 1
     return n
 

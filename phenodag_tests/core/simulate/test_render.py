@@ -3,7 +3,16 @@ import pytest
 
 from phenodag.core.simulate.design import CELL_LINES, Compound, timelapse_design
 from phenodag.core.simulate.population import seed_population
-from phenodag.core.simulate.render import BACKGROUND, Look, field_background, quantise, render
+from phenodag.core.simulate.render import (
+    BACKGROUND,
+    MASK_BACKGROUND,
+    MASK_CELL,
+    MASK_SIGNATURE,
+    Look,
+    field_background,
+    quantise,
+    render,
+)
 from phenodag.core.simulate.screen import WellPlan, simulate_field
 
 LINE = CELL_LINES["HCT 15"]
@@ -65,3 +74,29 @@ def test_inactive_compound_matches_control_statistics() -> None:
     ctrl = [simulate_field(design, LINE, WellPlan(0, i, "B02", None, 0.0), 1, 0)[-1] for i in range(4)]
     drug = [simulate_field(design, LINE, WellPlan(0, 10 + i, "B03", inactive, 10.0), 1, 0)[-1] for i in range(4)]
     assert abs(np.mean([f.std() for f in ctrl]) - np.mean([f.std() for f in drug])) < 3.0
+
+
+def test_mask_labels_cells_and_signature_cells_only_when_the_signature_shows() -> None:
+    rng = np.random.default_rng(3)
+    pop = seed_population(rng, LINE, 96)
+    illum, texture = field_background(rng, 96)
+    plain, marked = np.zeros((96, 96), np.uint8), np.zeros((96, 96), np.uint8)
+    img = render(pop, LINE, Look(), illum, texture, np.random.default_rng(0), plain)
+    assert np.array_equal(img, render(pop, LINE, Look(), illum, texture, np.random.default_rng(0)))  # mask is passive
+    look = Look(signature_kind="size", signature_weight=1.0)
+    render(pop, LINE, look, illum, texture, np.random.default_rng(0), marked)
+    assert set(np.unique(plain)) == {MASK_BACKGROUND, MASK_CELL}
+    assert MASK_SIGNATURE in marked and 0.05 < float(np.mean(plain > 0)) < 0.95
+    dark = img < BACKGROUND - 20  # cell interiors and edges are darker than the background
+    assert plain[dark].mean() > plain[~dark].mean()
+
+
+def test_field_masks_follow_the_frames() -> None:
+    design = timelapse_design(n_compounds=1, days=0.25, every_h=6, image_size=64)
+    masks: list[np.ndarray] = []
+    frames = simulate_field(design, LINE, WellPlan(0, 0, "B02", None, 0.0), 1, 0, masks)
+    assert len(masks) == len(frames) and masks[0].shape == (64, 64)
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(frames, simulate_field(design, LINE, WellPlan(0, 0, "B02", None, 0.0), 1, 0), strict=True)
+    )

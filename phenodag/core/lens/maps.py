@@ -1,0 +1,52 @@
+"""Importance maps (|reconstruction − lensed image|) and how well they find the planted signature.
+
+The map of an image is the absolute difference between the frozen ConvAE's
+reconstruction and the lens's output: where the lens changed the image beyond what
+the autoencoder changes anyway. Maps are stored downsampled to ``map_size`` (area
+average) as a fixed-size float32 array in the ``lens_maps`` row, not as files: a
+64 x 64 map is 16 kB, a held-out set holds hundreds of images, and a row that carries
+its map can be read, filtered and plotted with the table alone (no orphaned files
+when a partition is rewritten). Scores against truth use the full-resolution map.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+from torch.nn import functional as F
+
+from phenodag.core.simulate.render import MASK_CELL, MASK_SIGNATURE
+
+
+def importance_maps(reconstructions: torch.Tensor, lensed: torch.Tensor) -> np.ndarray:
+    """|reconstruction − lensed|, (N, H, W) float32."""
+    return (reconstructions - lensed).abs()[:, 0].float().numpy()
+
+
+def downsample(maps: np.ndarray, size: int) -> np.ndarray:
+    """Area-average (N, H, W) maps to (N, size, size)."""
+    t = torch.from_numpy(np.ascontiguousarray(maps, dtype=np.float32))[:, None]
+    return F.adaptive_avg_pool2d(t, size)[:, 0].numpy()
+
+
+def resize_mask(mask: np.ndarray, size: int) -> np.ndarray:
+    """Nearest-neighbour resize of a label mask to (size, size)."""
+    t = torch.from_numpy(mask.astype(np.float32))[None, None]
+    return F.interpolate(t, size=(size, size), mode="nearest")[0, 0].numpy().astype(np.uint8)
+
+
+def signature_auroc(importance: np.ndarray, mask: np.ndarray) -> float | None:
+    """AUROC of the map's pixels against the signature label (None without both classes)."""
+    target = (mask == MASK_SIGNATURE).ravel()
+    if target.all() or not target.any():
+        return None
+    return float(roc_auc_score(target, importance.ravel()))
+
+
+def mass_in_cells(importance: np.ndarray, mask: np.ndarray) -> float | None:
+    """Share of the map's total mass on cell pixels (None for an all-zero map)."""
+    total = float(importance.sum())
+    if total <= 0:
+        return None
+    return float(importance[mask >= MASK_CELL].sum()) / total
