@@ -64,6 +64,7 @@ def main() -> None:
         seed=args.seed,
         replicates=args.plates,
         sites=args.sites,
+        signatures=True,  # active compounds also change their cells in a planted way, which the masks mark
     )
     folders = simulate_screen(design, settings.inbox, seed=args.seed, workers=2)
     resources = {"encoders": EncodersResource(convae_model=args.phenoml)} if args.phenoml else None
