@@ -34,6 +34,9 @@ class LensConfig(BaseModel):
     classifier_epochs: int = Field(default=300, ge=1, description="Full-batch epochs of the drug classifier.")
     classifier_lr: float = Field(default=1e-3, description="Adam learning rate of the drug classifier.")
     classifier_weight_decay: float = Field(default=1e-3, description="Adam weight decay of the drug classifier.")
+    classifier_label_smoothing: float = Field(
+        default=0.1, ge=0.0, lt=1.0, description="Label smoothing of the classifier (keeps L_disc from saturating)."
+    )
     hidden: int = Field(default=256, ge=1, description="Hidden units of the classifier (the paper: 4096→256→K).")
     steps: int = Field(default=40, ge=0, description="Optimiser steps of each lens.")
     batch_size: int = Field(default=8, ge=1, description="Images per lens step.")

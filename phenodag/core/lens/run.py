@@ -73,6 +73,7 @@ def fit_classifier(raw_images: pl.DataFrame, convae: ConvAE, convae_id: str, con
         config.classifier_lr,
         config.classifier_weight_decay,
         config.seed,
+        config.classifier_label_smoothing,
     )
     probs = probabilities(classifier, features(encoder, load_images(data.held_out, PREPROCESS)))
     metrics = classification_metrics(data.held_out["label"].to_numpy(), probs)

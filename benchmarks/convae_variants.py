@@ -1,0 +1,133 @@
+"""Training variants of the ConvAE against the untrained network, on the held-out screen of convae_learning.py.
+
+Usage:
+  python benchmarks/convae_learning.py --home /tmp/bench3 --plates 3 --sites 2   # once: the two screens
+  python benchmarks/convae_variants.py --home /tmp/bench3 '{"steps": 900}' '{"steps": 0}' \\
+      '{"steps": 900, "native": 128, "crop_size": 64}' '{"steps": 900, "noise": 0.1}' '{"steps": 900, "mask": 0.5}'
+
+Each argument is one variant (JSON): ``TrainConfig`` fields (``steps``, ``crop_size``, ``lr``
+...) plus, beyond what ``convae_model`` offers,
+
+- ``"steps": 0``: no training, the seeded He init (what ``convae-random`` embeds);
+- ``"native": S``: images resized to the embedding size S first and views cut as plain
+  ``crop_size`` patches without resizing (the scale the encoder sees when it embeds);
+- ``"noise": sd`` / ``"mask": p``: denoising / masked-patch training (input corrupted,
+  target clean).
+
+The variants replace the trainer's view function or model class for the run (module
+attributes), so ``phenodag`` itself keeps one training path. Each variant trains on the
+TRAIN plates (320 images, seed 0), embeds the EVAL plates and prints one JSON line: training
+seconds, held-out MSE, copairs activity mAP, fraction_active, false-positive rate and
+drug-vs-control ROC-AUC (held-out plates), all on EVAL.
+"""
+
+import argparse
+import json
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import polars as pl
+import torch
+from torch.nn import functional as F
+
+import phenodag.core.embed.trainer as trainer
+from phenodag.core.compare.activity import phenotypic_activity
+from phenodag.core.compare.classification import drug_vs_control
+from phenodag.core.compare.profiles import late_profiles
+from phenodag.core.compare.summary import activity_scores
+from phenodag.core.embed.config import TrainConfig
+from phenodag.core.embed.convae import ConvAE, kaiming_init
+from phenodag.core.embed.crops import CropStrategy
+from phenodag.core.embed.pipeline import embed_rows, well_embeddings
+from phenodag.core.embed.registry import trained_convae_encoder
+from phenodag.core.embed.training import load_training_images
+from phenodag.core.temporal.evaluate import planted_types
+
+logger = logging.getLogger("convae_variants")
+ORIGINAL_VIEWS, ORIGINAL_MODEL = trainer.make_views, trainer.ConvAE
+
+
+def native_views(image: torch.Tensor, strategy: CropStrategy, rng: np.random.Generator) -> torch.Tensor:
+    """``n_views`` random ``size`` x ``size`` patches, no resizing, random flips."""
+    _, h, w = image.shape
+    k, out = strategy.size, []
+    for _ in range(strategy.n_views):
+        y, x = int(rng.integers(0, h - k + 1)), int(rng.integers(0, w - k + 1))
+        v = image[:, y : y + k, x : x + k]
+        v = v.flip(-1) if rng.uniform() < 0.5 else v
+        out.append(v.flip(-2) if rng.uniform() < 0.5 else v)
+    return torch.stack(out).clamp(0, 1)
+
+
+def corrupting_model(noise: float, mask: float) -> type[ConvAE]:
+    """A ConvAE whose training forward corrupts its input (Gaussian noise, grey 4x4 patches)."""
+
+    class Corrupting(ConvAE):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            if self.training and noise:
+                x = (x + noise * torch.randn_like(x)).clamp(0, 1)
+            if self.training and mask:
+                m = (torch.rand(x.shape[0], 1, x.shape[2] // 4, x.shape[3] // 4) < mask).float()
+                m = F.interpolate(m, scale_factor=4, mode="nearest")
+                x = x * (1 - m) + 0.5 * m
+            return self.decoder(self.encoder(x))
+
+    return Corrupting
+
+
+def score(model: ConvAE, eval_rows: pl.DataFrame, planted: pl.DataFrame) -> dict[str, Any]:
+    """The compare stage's headline metrics of ``model`` on the EVAL plates."""
+    encoder = trained_convae_encoder(model, "variant")
+    profiles = late_profiles(well_embeddings(embed_rows(eval_rows, encoder)), eval_rows, 24.0)
+    scores = activity_scores(phenotypic_activity(profiles, "variant", 5000, 0.05, 0), planted)
+    scores["roc_auc"] = float(np.nanmean(drug_vs_control(profiles, "variant")["roc_auc"].to_numpy()))
+    keep = ("activity_map", "fraction_active", "false_positive_rate", "roc_auc")
+    return {k: round(v, 3) if isinstance(v, float) else v for k, v in scores.items() if k in keep}
+
+
+def run_variant(
+    spec: dict[str, Any], train_rows: pl.DataFrame, eval_rows: pl.DataFrame, planted: pl.DataFrame
+) -> dict[str, Any]:
+    """Train one variant and score it on EVAL."""
+    spec = dict(spec)
+    native, noise, mask = spec.pop("native", 0), spec.pop("noise", 0.0), spec.pop("mask", 0.0)
+    setattr(trainer, "make_views", native_views if native else ORIGINAL_VIEWS)  # noqa: B010
+    setattr(trainer, "ConvAE", corrupting_model(noise, mask) if noise or mask else ORIGINAL_MODEL)  # noqa: B010
+    images, groups = load_training_images(train_rows, 320, 0)
+    if native:
+        images = [
+            F.interpolate(torch.from_numpy(a)[None, None], size=(native, native), mode="bilinear")[0, 0].numpy()
+            for a in images
+        ]
+    start = time.perf_counter()
+    if spec.get("steps", 1) == 0:
+        torch.manual_seed(0)
+        model, val_mse = kaiming_init(ConvAE()).eval(), None
+    else:
+        result = trainer.train_convae(images, groups, TrainConfig(**spec))
+        model, val_mse = result.model, round(result.history[-1].val_mse, 5)
+    seconds = round(time.perf_counter() - start)
+    return {"train_s": seconds, "val_mse": val_mse, **score(model, eval_rows, planted)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--home", default="/tmp/phenodag-convae-bench", help="home of a convae_learning.py run")
+    p.add_argument("variants", nargs="+", help="JSON objects, one per variant")
+    args = p.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    raw = pl.read_delta(f"{args.home}/lake/raw_images")
+    planted = planted_types(pl.read_delta(f"{args.home}/lake/sim_truth"))
+    train_rows = raw.filter(pl.col("plate_id").str.starts_with("TRAIN"))
+    eval_rows = raw.filter(pl.col("plate_id").str.starts_with("EVAL"))
+    for text in args.variants:
+        print(
+            json.dumps({"variant": json.loads(text), **run_variant(json.loads(text), train_rows, eval_rows, planted)}),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
