@@ -27,8 +27,6 @@ class LensConfig(dg.Config, core_config.LensConfig):
 def _inputs(config: LensConfig, lake: LakeResource, encoders: EncodersResource) -> tuple[pl.DataFrame, Any, str]:
     from phenodag.core.embed.registry import load_autoencoder
 
-    if config.encoder not in core_config.LENS_ENCODERS:
-        raise ValueError(f"lens encoder {config.encoder!r}; expected one of {core_config.LENS_ENCODERS}")
     ref = encoders.weights_for(config.encoder)
     if ref is None:
         raise FileNotFoundError(f"encoder {config.encoder!r} has no weights: set the encoders resource")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from phenodag.core.shared.vocab import CONVAE_ENCODERS
 
@@ -48,3 +48,10 @@ class LensConfig(BaseModel):
         default=0, description="Seed of the split, the classifier and every lens (same start for each α)."
     )
     max_images: int = Field(default=0, ge=0, description="Cap on images per split (seeded sample); 0 = all.")
+
+    @field_validator("encoder")
+    @classmethod
+    def _known_encoder(cls, value: str) -> str:
+        if value not in LENS_ENCODERS:
+            raise ValueError(f"lens encoder {value!r}; expected one of {LENS_ENCODERS}")
+        return value

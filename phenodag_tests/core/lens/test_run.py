@@ -1,5 +1,7 @@
 """The stage end to end in core: every α re-applies the classifier's held-out wells."""
 
+import pydantic
+import pytest
 import torch
 
 from phenodag.core.lens.classifier import ClassifierBundle, DrugClassifier
@@ -18,3 +20,8 @@ def test_lens_training_never_sees_the_classifiers_held_out_wells() -> None:
     assert set(data.held_out.select("plate_id", "well").iter_rows()) == set(held)
     assert set(data.train.select("plate_id", "well").iter_rows()).isdisjoint(held)
     assert torch.is_tensor(bundle.classifier.mean)
+
+
+def test_config_rejects_an_encoder_a_lens_cannot_start_from() -> None:
+    with pytest.raises(pydantic.ValidationError, match="convae-random"):
+        LensConfig(encoder="convae-random")
