@@ -18,7 +18,8 @@ HEADLINE_METRICS = [c for c, t in COMPARISON_SCHEMA.items() if t == pl.Float64]
 """The numeric columns of ``encoder_comparison``: the metric names of every encoder's MLflow run."""
 
 
-def _mean(df: pl.DataFrame, column: str) -> float | None:
+def column_mean(df: pl.DataFrame, column: str) -> float | None:
+    """Mean of a numeric column over its non-null, non-NaN values (None when there are none)."""
     value = df[column].drop_nulls().drop_nans().mean() if df.height else None
     return float(value) if isinstance(value, int | float) else None
 
@@ -40,15 +41,15 @@ def activity_scores(activity: pl.DataFrame, planted: pl.DataFrame | None) -> dic
     """
     flagged = activity.with_columns(pl.col("significant").cast(pl.Float64))
     scores: dict[str, float | None] = {
-        "activity_map": _mean(activity, "map"),
-        "share_called_active": _mean(flagged, "significant"),
+        "activity_map": column_mean(activity, "map"),
+        "share_called_active": column_mean(flagged, "significant"),
         "fraction_active": None,
         "false_positive_rate": None,
     }
     if planted is not None and planted.height and activity.height:
         called = flagged.drop("planted").join(planted, on=CONDITION, how="inner")
-        scores["fraction_active"] = _mean(called.filter(pl.col("planted") != NO_EFFECT), "significant")
-        scores["false_positive_rate"] = _mean(called.filter(pl.col("planted") == NO_EFFECT), "significant")
+        scores["fraction_active"] = column_mean(called.filter(pl.col("planted") != NO_EFFECT), "significant")
+        scores["false_positive_rate"] = column_mean(called.filter(pl.col("planted") == NO_EFFECT), "significant")
     return scores
 
 
@@ -79,16 +80,16 @@ def encoder_row(
         "encoder": encoder,
         "weights_id": weights_id,
         "preprocess": preprocess,
-        "replicate_similarity_cosine": _mean(sim, "similarity"),
+        "replicate_similarity_cosine": column_mean(sim, "similarity"),
         "best_silhouette": _max(clu, "silhouette"),
         "ari_compound": _max(clu, "ari_compound"),
         "ari_response": _max(clu, "ari_response"),
-        "noise_fraction": _mean(best, "noise_fraction"),
-        "drug_control_accuracy": _mean(cls, "accuracy"),
-        "drug_control_f1": _mean(cls, "f1"),
-        "drug_control_roc_auc": _mean(cls, "roc_auc"),
+        "noise_fraction": column_mean(best, "noise_fraction"),
+        "drug_control_accuracy": column_mean(cls, "accuracy"),
+        "drug_control_f1": column_mean(cls, "f1"),
+        "drug_control_roc_auc": column_mean(cls, "roc_auc"),
         **activity_scores(activity, planted),
-        "consistency_map": _mean(maps.filter(pl.col("kind") == "consistency"), "map"),
+        "consistency_map": column_mean(maps.filter(pl.col("kind") == "consistency"), "map"),
     }
     return row
 

@@ -18,6 +18,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from phenodag.core.lens.config import LensConfig
+
 
 class DrugClassifier(nn.Module):
     """Standardise → Linear(d, hidden) → ReLU → Linear(hidden, K); outputs logits."""
@@ -38,17 +40,12 @@ class DrugClassifier(nn.Module):
 
 
 def train_classifier(
-    features: torch.Tensor,
-    labels: torch.Tensor,
-    n_classes: int,
-    hidden: int = 256,
-    epochs: int = 300,
-    lr: float = 1e-3,
-    weight_decay: float = 1e-3,
-    seed: int = 0,
-    label_smoothing: float = 0.1,
+    features: torch.Tensor, labels: torch.Tensor, n_classes: int, config: LensConfig | None = None
 ) -> DrugClassifier:
     """Fit the classifier full-batch on training features, classes weighted by inverse frequency.
+
+    Hidden units, epochs, learning rate, weight decay, label smoothing and seed come from
+    ``config`` (:class:`.config.LensConfig`, its defaults when None).
 
     Label smoothing keeps the logits finite: an MLP with a million weights fits tens of
     training images to a cross-entropy of ~0, and a classifier saturated on the lens's
@@ -60,18 +57,21 @@ def train_classifier(
     DrugClassifier
         In eval mode, every parameter frozen (``requires_grad`` False).
     """
-    torch.manual_seed(seed)
-    model = DrugClassifier(features.shape[1], n_classes, hidden)
+    cfg = config or LensConfig()
+    torch.manual_seed(cfg.seed)
+    model = DrugClassifier(features.shape[1], n_classes, cfg.hidden)
     mean, std = features.mean(0), features.std(0)
     model.mean.copy_(mean)
     model.std.copy_(torch.where(std > 1e-6, std, torch.ones_like(std)))
     counts = torch.bincount(labels, minlength=n_classes).float()
     weight = torch.where(counts > 0, counts.sum() / (n_classes * counts.clamp(min=1)), torch.zeros_like(counts))
-    optim = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    optim = torch.optim.Adam(model.parameters(), lr=cfg.classifier_lr, weight_decay=cfg.classifier_weight_decay)
     model.train()
-    for _ in range(epochs):
+    for _ in range(cfg.classifier_epochs):
         optim.zero_grad(set_to_none=True)
-        F.cross_entropy(model(features), labels, weight=weight, label_smoothing=label_smoothing).backward()
+        F.cross_entropy(
+            model(features), labels, weight=weight, label_smoothing=cfg.classifier_label_smoothing
+        ).backward()
         optim.step()
     return freeze(model)
 

@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 import torch
 
+from phenodag.core.compare.summary import column_mean
 from phenodag.core.embed.convae import ConvAE
 from phenodag.core.embed.registry import CONVAE_PREPROCESS
 from phenodag.core.embed.trainer import use_bf16
@@ -64,17 +65,7 @@ def fit_classifier(raw_images: pl.DataFrame, convae: ConvAE, convae_id: str, con
     encoder = freeze(convae).encoder
     x = features(encoder, load_images(data.train, PREPROCESS))
     y = torch.tensor(data.train["label"].to_list())
-    classifier = train_classifier(
-        x,
-        y,
-        len(classes),
-        config.hidden,
-        config.classifier_epochs,
-        config.classifier_lr,
-        config.classifier_weight_decay,
-        config.seed,
-        config.classifier_label_smoothing,
-    )
+    classifier = train_classifier(x, y, len(classes), config)
     probs = probabilities(classifier, features(encoder, load_images(data.held_out, PREPROCESS)))
     metrics = classification_metrics(data.held_out["label"].to_numpy(), probs)
     logger.info(
@@ -102,11 +93,6 @@ def _map_scores(
         mask = resize_mask(read_mask(Path(paths[path])), m.shape[0])
         out.append((mass_in_cells(m, mask), signature_auroc(m, mask)))
     return out
-
-
-def _mean(values: pl.Series) -> float | None:
-    v = values.drop_nulls()
-    return float(v.mean()) if v.len() else None  # type: ignore[arg-type]
 
 
 def run_alpha(
@@ -189,8 +175,8 @@ def run_alpha(
         "n_held_out_images": len(held_x),
         **{f"{k}_original": v for k, v in original.items()},
         **{f"{k}_lensed": v for k, v in with_lens.items()},
-        "map_signature_auroc": _mean(maps["map_signature_auroc"]),
-        "map_mass_in_cells": _mean(maps["map_mass_in_cells"]),
+        "map_signature_auroc": column_mean(maps, "map_signature_auroc"),
+        "map_mass_in_cells": column_mean(maps, "map_mass_in_cells"),
         "rec_loss": last.rec if last else None,
         "disc_loss": last.disc if last else None,
         "mlflow_run": None,

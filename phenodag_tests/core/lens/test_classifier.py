@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from phenodag.core.lens.classifier import ClassifierBundle, probabilities, train_classifier
+from phenodag.core.lens.config import LensConfig
 
 
 def _features(n: int = 60, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -17,7 +18,7 @@ def _features(n: int = 60, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
 
 def test_classifier_separates_held_out_blobs_and_is_frozen() -> None:
     x, y = _features()
-    model = train_classifier(x, y, 3)  # the defaults: 256 hidden units, 300 epochs
+    model = train_classifier(x, y, 3)  # LensConfig's defaults: 256 hidden units, 300 epochs
     xt, yt = _features(seed=1)  # new draws: held out
     probs = probabilities(model, xt)
     assert (probs.argmax(1) == yt.numpy()).mean() > 0.9
@@ -27,7 +28,7 @@ def test_classifier_separates_held_out_blobs_and_is_frozen() -> None:
 
 def test_bundle_round_trip(tmp_path: Path) -> None:
     x, y = _features()
-    model = train_classifier(x, y, 3, hidden=8, epochs=5)
+    model = train_classifier(x, y, 3, LensConfig(hidden=8, classifier_epochs=5))
     bundle = ClassifierBundle(model, ["DMSO", "A", "B"], [("P1", "B02")], "sha256:x", {"top1": 0.5})
     loaded = ClassifierBundle.load(bundle.save(tmp_path / "c.pt"))
     assert loaded.classes == bundle.classes and loaded.held_out_wells == [("P1", "B02")]
