@@ -6,7 +6,7 @@ import dagster as dg
 import polars as pl
 
 from phenodag.core.compare.config import CompareConfig as CoreCompareConfig
-from phenodag.core.shared.tables import RAW_IMAGES_SCHEMA, SIM_TRUTH_SCHEMA
+from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA, SIM_TRUTH_SCHEMA
 from phenodag.core.shared.vocab import EXPERIMENT_COMPARISON
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import encoder_partitions

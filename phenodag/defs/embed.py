@@ -8,7 +8,7 @@ import dagster as dg
 import polars as pl
 
 from phenodag.core.embed.config import ConvAETrainingConfig
-from phenodag.core.shared.tables import RAW_IMAGES_SCHEMA, SIM_TRUTH_SCHEMA
+from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA, SIM_TRUTH_SCHEMA
 from phenodag.core.shared.vocab import EXPERIMENT_CONVAE
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import embedding_partitions

@@ -8,7 +8,7 @@ import polars as pl
 
 from phenodag.core.groups.config import GroupCVConfig as CoreGroupCVConfig
 from phenodag.core.groups.config import GroupingConfig
-from phenodag.core.shared.tables import RAW_IMAGES_SCHEMA
+from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA
 from phenodag.core.shared.vocab import EXPERIMENT_GROUP_CV
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import method_partitions

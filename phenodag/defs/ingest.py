@@ -19,7 +19,7 @@ from phenodag.core.ingest.config import IngestConfig as CoreIngestConfig
 from phenodag.core.ingest.inbox import Arrival, find_plate_folder, pending, scan_inbox
 from phenodag.core.ingest.outcome import IngestResult, missing_timepoints
 from phenodag.core.ingest.plate import ingest_plate
-from phenodag.core.shared.tables import PLATES_SCHEMA, QUARANTINE_SCHEMA, RAW_IMAGES_SCHEMA
+from phenodag.core.shared.schemas import PLATES_SCHEMA, QUARANTINE_SCHEMA, RAW_IMAGES_SCHEMA
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import plates_partitions
 from phenodag.defs.shared.resources import InboxResource, LakeResource

@@ -8,7 +8,7 @@ import dagster as dg
 import polars as pl
 
 from phenodag.core.lens import config as core_config
-from phenodag.core.shared.tables import LENS_METRICS_SCHEMA, RAW_IMAGES_SCHEMA, SIM_MASKS_SCHEMA
+from phenodag.core.shared.schemas import LENS_METRICS_SCHEMA, RAW_IMAGES_SCHEMA, SIM_MASKS_SCHEMA
 from phenodag.core.shared.vocab import EXPERIMENT_LENS
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import lens_partitions

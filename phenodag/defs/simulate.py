@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from phenodag.core.shared.tables import PLATES_SCHEMA, RAW_IMAGES_SCHEMA
+from phenodag.core.shared.schemas import PLATES_SCHEMA, RAW_IMAGES_SCHEMA
 from phenodag.core.simulate.screen import SIM_TRUTH_SCHEMA, TRUTH_FILE
 from phenodag.core.simulate.truth import mask_rows, read_truth, uncovered_conditions
 from phenodag.defs.shared.metadata import markdown_table, write_metadata

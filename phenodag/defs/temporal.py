@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 import polars as pl
 
-from phenodag.core.shared.tables import CONDITION, RAW_IMAGES_SCHEMA
+from phenodag.core.shared.schemas import CONDITION, RAW_IMAGES_SCHEMA
 from phenodag.core.shared.vocab import EXPERIMENT_TEMPORAL
 from phenodag.core.temporal import config as core_config
 from phenodag.defs.shared.metadata import markdown_table, write_metadata

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from phenodag.core.compare.profiles import vectors
-from phenodag.core.shared.tables import CONDITION, MAP_SCHEMA
+from phenodag.core.shared.schemas import CONDITION, MAP_SCHEMA
 from phenodag.core.shared.vectors import mean_vectors
 from phenodag.core.shared.vocab import NO_EFFECT
 

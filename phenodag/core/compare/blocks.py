@@ -13,7 +13,7 @@ from phenodag.core.compare.clustering import cluster_sweep
 from phenodag.core.compare.config import CompareConfig
 from phenodag.core.compare.profiles import late_profiles
 from phenodag.core.compare.similarity import replicate_similarity
-from phenodag.core.shared.tables import CONDITION
+from phenodag.core.shared.schemas import CONDITION
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from phenodag.core.compare.profiles import at_top_concentration, vectors
-from phenodag.core.shared.tables import CLASSIFICATION_SCHEMA
+from phenodag.core.shared.schemas import CLASSIFICATION_SCHEMA
 
 
 def held_out_scores(x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int = 0) -> list[dict[str, float | None]]:

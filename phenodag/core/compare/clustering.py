@@ -21,7 +21,7 @@ import polars as pl
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 from phenodag.core.compare.profiles import vectors
-from phenodag.core.shared.tables import CLUSTERING_SCHEMA
+from phenodag.core.shared.schemas import CLUSTERING_SCHEMA
 
 logger = logging.getLogger(__name__)
 

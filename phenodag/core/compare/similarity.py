@@ -13,7 +13,7 @@ import polars as pl
 from scipy.spatial.distance import pdist
 
 from phenodag.core.compare.profiles import at_top_concentration, vectors, well_means
-from phenodag.core.shared.tables import SIMILARITY_SCHEMA
+from phenodag.core.shared.schemas import SIMILARITY_SCHEMA
 from phenodag.core.shared.vocab import DISTANCE_METRICS
 
 

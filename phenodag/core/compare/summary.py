@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from phenodag.core.shared.tables import COMPARISON_SCHEMA, CONDITION
+from phenodag.core.shared.schemas import COMPARISON_SCHEMA, CONDITION
 from phenodag.core.shared.vocab import NO_EFFECT
 
 HEADLINE_METRICS = [c for c, t in COMPARISON_SCHEMA.items() if t == pl.Float64]

@@ -23,7 +23,7 @@ import torch
 from phenodag.core.embed.registry import Encoder
 from phenodag.core.shared.files import sha256_file
 from phenodag.core.shared.images import decode_image
-from phenodag.core.shared.tables import EMBEDDINGS_SCHEMA, with_dim
+from phenodag.core.shared.schemas import EMBEDDINGS_SCHEMA, with_dim
 from phenodag.core.shared.vectors import mean_vectors
 
 logger = logging.getLogger(__name__)

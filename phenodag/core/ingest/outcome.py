@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 from phenodag.core.ingest.platemap import PlateError
-from phenodag.core.shared.tables import PLATES_SCHEMA, QUARANTINE_SCHEMA, RAW_IMAGES_SCHEMA
+from phenodag.core.shared.schemas import PLATES_SCHEMA, QUARANTINE_SCHEMA, RAW_IMAGES_SCHEMA
 
 logger = logging.getLogger(__name__)
 

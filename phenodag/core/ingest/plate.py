@@ -45,7 +45,7 @@ from phenodag.core.ingest.platemap import (
 )
 from phenodag.core.shared.files import sha256_file
 from phenodag.core.shared.images import IMAGE_SUFFIXES, ImageDecodeError, decode_image, image_info
-from phenodag.core.shared.tables import RAW_IMAGES_SCHEMA
+from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA
 
 logger = logging.getLogger(__name__)
 

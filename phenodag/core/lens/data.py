@@ -18,7 +18,7 @@ import torch
 from phenodag.core.compare.profiles import at_top_concentration
 from phenodag.core.embed.preprocess import Preprocess
 from phenodag.core.shared.images import decode_image
-from phenodag.core.shared.tables import IMAGE_KEY_SCHEMA
+from phenodag.core.shared.schemas import IMAGE_KEY_SCHEMA
 
 IMAGE_KEYS = list(IMAGE_KEY_SCHEMA)
 

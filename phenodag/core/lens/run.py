@@ -27,7 +27,7 @@ from phenodag.core.lens.data import LensData, class_names, held_out_wells, lens_
 from phenodag.core.lens.lens import LensResult, LensStats, apply_lens, train_lens
 from phenodag.core.lens.maps import downsample, importance_maps, mass_in_cells, resize_mask, signature_auroc
 from phenodag.core.lens.metrics import classification_metrics
-from phenodag.core.shared.tables import LENS_CORRECTIONS_SCHEMA, LENS_MAPS_SCHEMA, LENS_METRICS_SCHEMA
+from phenodag.core.shared.schemas import LENS_CORRECTIONS_SCHEMA, LENS_MAPS_SCHEMA, LENS_METRICS_SCHEMA
 from phenodag.core.simulate.truth import read_mask
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ import polars as pl
 from tqdm import tqdm
 
 from phenodag.core.ingest.layouts import normalize_well
-from phenodag.core.shared.tables import SIM_TRUTH_SCHEMA
+from phenodag.core.shared.schemas import SIM_TRUTH_SCHEMA
 from phenodag.core.simulate.design import CONTROL, NO_EFFECT, CellLine, Compound, ScreenDesign, plate_shape
 from phenodag.core.simulate.plate_writer import cv8000_name, incucyte_name, mark_complete, write_image, write_platemap
 from phenodag.core.simulate.population import seed_population, step

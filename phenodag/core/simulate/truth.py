@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from phenodag.core.shared.tables import CONDITION, SIM_MASKS_SCHEMA, SIM_TRUTH_SCHEMA
+from phenodag.core.shared.schemas import CONDITION, SIM_MASKS_SCHEMA, SIM_TRUTH_SCHEMA
 from phenodag.core.simulate.render import MASK_CELL, MASK_SIGNATURE
 
 MASK_DIR = "sim_masks"

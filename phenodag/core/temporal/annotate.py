@@ -29,7 +29,7 @@ import polars as pl
 from scipy.signal import find_peaks
 from scipy.stats import spearmanr
 
-from phenodag.core.shared.tables import CONDITION, SWITCHES_SCHEMA
+from phenodag.core.shared.schemas import CONDITION, SWITCHES_SCHEMA
 
 
 def shape_type(b: np.ndarray) -> str:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from phenodag.core.shared.tables import CONDITION, SCAN_SCHEMA
+from phenodag.core.shared.schemas import CONDITION, SCAN_SCHEMA
 from phenodag.core.shared.vocab import NORMALISATIONS
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from phenodag.core.shared.tables import CONDITION
+from phenodag.core.shared.schemas import CONDITION
 
 
 def planted_types(sim_truth: pl.DataFrame) -> pl.DataFrame:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from phenodag.core.shared.tables import CLUSTERS_SCHEMA, SCAN_SCHEMA
+from phenodag.core.shared.schemas import CLUSTERS_SCHEMA, SCAN_SCHEMA
 from phenodag.core.temporal.annotate import concentration_switches, effect_size, shape_type
 from phenodag.core.temporal.clustering import Clustering, Series, dtw_kmeans, normalise, to_series
 from phenodag.core.temporal.config import ClusterConfig

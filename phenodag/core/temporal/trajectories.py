@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from phenodag.core.shared.tables import CONDITION, TRAJECTORY_SCHEMA
+from phenodag.core.shared.schemas import CONDITION, TRAJECTORY_SCHEMA
 from phenodag.core.shared.vectors import mean_vectors
 from phenodag.core.shared.vocab import DISTANCE_METRICS
 from phenodag.core.temporal.config import TrajectoryConfig

@@ -1,7 +1,7 @@
 import polars as pl
 
 from phenodag.core.compare.summary import HEADLINE_METRICS, comparison_table, encoder_row
-from phenodag.core.shared.tables import CLASSIFICATION_SCHEMA, CLUSTERING_SCHEMA, MAP_SCHEMA, SIMILARITY_SCHEMA
+from phenodag.core.shared.schemas import CLASSIFICATION_SCHEMA, CLUSTERING_SCHEMA, MAP_SCHEMA, SIMILARITY_SCHEMA
 
 
 def activity(rows: list[tuple[str, float, bool]]) -> pl.DataFrame:

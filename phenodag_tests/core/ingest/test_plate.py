@@ -8,7 +8,7 @@ import pytest
 from phenodag.core.ingest import plate as ingest_mod
 from phenodag.core.ingest.outcome import missing_timepoints
 from phenodag.core.ingest.plate import ingest_plate
-from phenodag.core.shared.tables import RAW_IMAGES_SCHEMA
+from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA
 from phenodag.core.simulate.plate_writer import cv8000_name, incucyte_elapsed_name, incucyte_name, write_plate_yaml
 from phenodag_tests.helpers import noise, plate_folder, platemap
 

@@ -1,9 +1,7 @@
 from pathlib import Path
 
-import polars as pl
-
 from phenodag.core.shared.settings import Settings
-from phenodag.core.shared.tables import EMBEDDINGS_SCHEMA, TABLES, VECTOR, contract_markdown, with_dim
+from phenodag.core.shared.tables import TABLES, contract_markdown
 from phenodag.definitions import build_definitions
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "tables.md"
@@ -22,9 +20,3 @@ def test_docs_table_contract_is_the_schema_module() -> None:
 def test_every_table_is_an_asset(settings: Settings) -> None:
     keys = {k.to_user_string() for k in build_definitions(settings).resolve_all_asset_keys()}
     assert set(TABLES) <= keys
-
-
-def test_vector_column_takes_the_encoder_dimension() -> None:
-    schema = with_dim(EMBEDDINGS_SCHEMA, 8)
-    assert schema["vector"] == pl.Array(pl.Float32, 8) and VECTOR not in schema.values()
-    assert [c for c in schema if c != "vector"] == [c for c in EMBEDDINGS_SCHEMA if c != "vector"]
