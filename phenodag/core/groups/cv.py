@@ -26,7 +26,7 @@ import polars as pl
 import torch
 
 from phenodag.core.groups.config import GroupCVConfig
-from phenodag.core.groups.data import group_tensor
+from phenodag.core.groups.features import GroupInputs
 from phenodag.core.groups.metrics import macro_f1, top_k, top_k_accuracy
 from phenodag.core.groups.models import GroupClassifier
 from phenodag.core.groups.train import predict_groups, predict_images, train_group_model
@@ -71,11 +71,11 @@ def fold_metrics(y: np.ndarray, probs: np.ndarray, n_classes: int) -> dict[str, 
 
 def cross_validate(
     groups: pl.DataFrame,
+    inputs: GroupInputs,
     method: str,
     config: GroupCVConfig,
     device: str = "cpu",
     variant: str = "all",
-    threads: int = 2,
     on_fold: Callable[[int, GroupClassifier, dict[str, float]], None] | None = None,
 ) -> CVResult:
     """Cross-validate ``method`` over the folds of ``groups`` (rows of ``image_groups``).
@@ -84,6 +84,9 @@ def cross_validate(
     ----------
     groups
         ``image_groups`` rows with ``fold`` assigned.
+    inputs
+        Their images or frozen vectors (:func:`~phenodag.core.groups.features.load_inputs`),
+        in the same order; ``inputs.features`` is stored in every row.
     method
         One of :data:`phenodag.core.shared.vocab.GROUP_METHODS`.
     config
@@ -99,7 +102,7 @@ def cross_validate(
     classes = sorted(groups["compound"].unique().to_list())
     index = {c: i for i, c in enumerate(classes)}
     y = np.array([index[c] for c in groups["compound"]])
-    x, mask = group_tensor(groups["paths"].to_list(), config.image_size, threads)
+    x, mask, features = inputs.x, inputs.mask, inputs.features
     fold_of = groups["fold"].to_numpy()
     preds, metrics, images = [], [], []
     for fold in config.folds if config.folds is not None else sorted(set(fold_of.tolist())):
@@ -113,13 +116,16 @@ def cross_validate(
         logger.info(
             "%s/%s fold %d: top-1 %.3f top-5 %.3f", method, variant, fold, m["top1_accuracy"], m["top5_accuracy"]
         )
-        metrics.append({"method": method, "variant": variant, "fold": fold, "n_groups": int(test.sum()), **m})
+        metrics.append(
+            {"method": method, "features": features, "variant": variant, "fold": fold, "n_groups": int(test.sum()), **m}
+        )
         held = groups.filter(pl.Series(test))
         top = top_k(probs, len(classes))  # the full ranking; its first 10 are the top-10
         for i, g in enumerate(held.iter_rows(named=True)):
             preds.append(
                 {
                     "method": method,
+                    "features": features,
                     "variant": variant,
                     "fold": fold,
                     "group_id": g["group_id"],
@@ -135,6 +141,7 @@ def cross_validate(
                 images.append(
                     {
                         "method": method,
+                        "features": features,
                         "variant": variant,
                         "fold": fold,
                         "group_id": g["group_id"],

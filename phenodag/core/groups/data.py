@@ -30,20 +30,25 @@ def load_images(paths: Sequence[str], size: int, threads: int = 2) -> torch.Tens
     return (x - mean) / std
 
 
+def pack(vectors: np.ndarray | torch.Tensor, sizes: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Place consecutive rows (M, ...) into groups of ``sizes``: (G, N, ...) zero-padded, with the real-slot mask."""
+    v = torch.as_tensor(vectors)
+    n = max(sizes, default=0)
+    x = v.new_zeros(len(sizes), n, *v.shape[1:])
+    mask = torch.zeros(len(sizes), n, dtype=torch.bool)
+    i = 0
+    for g, size in enumerate(sizes):
+        x[g, :size] = v[i : i + size]
+        mask[g, :size] = True
+        i += size
+    return x, mask
+
+
 def group_tensor(paths: Sequence[Sequence[str]], size: int, threads: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
     """Stack groups of paths into (G, N, 1, size, size) with a (G, N) mask of real images.
 
     Groups may differ in length: shorter ones are masked at their tail slots (zeros in
     the tensor), never filled with other images.
     """
-    n = max((len(p) for p in paths), default=0)
-    flat = [p for group in paths for p in group]
-    images = load_images(flat, size, threads)
-    x = torch.zeros(len(paths), n, 1, size, size)
-    mask = torch.zeros(len(paths), n, dtype=torch.bool)
-    i = 0
-    for g, group in enumerate(paths):
-        x[g, : len(group)] = images[i : i + len(group)]
-        mask[g, : len(group)] = True
-        i += len(group)
-    return x, mask
+    images = load_images([p for group in paths for p in group], size, threads)
+    return pack(images, [len(p) for p in paths])

@@ -17,6 +17,13 @@ in one biological replicate (plate), exactly one image per configuration. Rules:
 - Folds: stratified k-fold over groups by compound (scikit-learn
   ``StratifiedKFold(shuffle=True, random_state=seed)``); a compound with fewer groups
   than folds is dropped from the cross-validation and counted.
+- ``time_points`` keeps only the images of those times, so a time-lapse plate gives
+  groups whose configurations are concentration x chosen time (a time-resolved
+  group); ``[72]`` gives end-point-only groups of the same wells.
+- Sets (``group_set``): ``screen`` groups are the classes that ``group_cv``
+  cross-validates; without ``include_controls`` the DMSO groups of the screen's plates
+  form the ``control`` set, and the plates of ``library`` (a second compound library)
+  the ``library`` set. Both serve only the transfer tasks; each set has its own folds.
 """
 
 from __future__ import annotations
@@ -78,16 +85,32 @@ def _controls_as_configurations(images: pl.DataFrame, concentrations: list[float
     )
 
 
+def select_times(images: pl.DataFrame, time_points: list[float] | None) -> pl.DataFrame:
+    """Keep the images of ``time_points`` (all if None).
+
+    Raises
+    ------
+    ValueError
+        If a chosen time point has no image, naming the times that do.
+    """
+    if time_points is None:
+        return images
+    present = sorted(set(images["time_h"].round(6).to_list()))
+    missing = [t for t in time_points if round(t, 6) not in present]
+    if missing:
+        raise ValueError(f"time points {missing} h have no images; times imaged: {present}")
+    return images.filter(pl.col("time_h").round(6).is_in([round(t, 6) for t in time_points]))
+
+
 def build_groups(raw_images: pl.DataFrame, config: GroupingConfig | None = None) -> tuple[pl.DataFrame, GroupStats]:
-    """Build the ``image_groups`` rows from ``raw_images`` (module docstring has the rules).
+    """Build the ``image_groups`` rows of every set from ``raw_images`` (module docstring has the rules).
 
     Parameters
     ----------
     raw_images
         Rows of ``raw_images`` (any plates); only ``status == "ok"`` rows are used.
     config
-        Folds of the stratified k-fold, seed of the fold assignment, and whether DMSO
-        is a class of its own (defaults if None).
+        Folds, seed, controls as a class, time points, screen and library plates.
 
     Returns
     -------
@@ -96,17 +119,41 @@ def build_groups(raw_images: pl.DataFrame, config: GroupingConfig | None = None)
         of what was dropped.
     """
     config = config or GroupingConfig()
-    n_folds, seed, include_controls = config.n_folds, config.seed, config.include_controls
-    if n_folds < 2:
-        raise ValueError(f"n_folds={n_folds}; need at least 2")
     ok = raw_images.filter(pl.col("status") == "ok") if "status" in raw_images.columns else raw_images
+    ok = select_times(ok, config.time_points)
+    in_library = pl.col("plate_id").str.starts_with(config.library) if config.library else pl.lit(False)
+    in_screen = pl.col("plate_id").str.starts_with(config.screen) if config.screen else ~in_library
     stats = GroupStats()
+    screen = ok.filter(in_screen & ~in_library)
+    parts = [_set_groups(screen, config, config.include_controls, stats).with_columns(group_set=pl.lit("screen"))]
+    if not config.include_controls:
+        controls = _set_groups(screen, config, True, stats, only_controls=True)
+        parts.append(controls.with_columns(group_set=pl.lit("control")))
+    if config.library:
+        library = _set_groups(ok.filter(in_library), config, False, stats)
+        parts.append(library.with_columns(group_set=pl.lit("library")))
+    out = pl.concat([p.select(list(IMAGE_GROUPS_SCHEMA)).cast(pl.Schema(IMAGE_GROUPS_SCHEMA)) for p in parts])
+    return out, stats
+
+
+def _set_groups(
+    ok: pl.DataFrame, config: GroupingConfig, include_controls: bool, stats: GroupStats, only_controls: bool = False
+) -> pl.DataFrame:
+    """Build the groups of one set, with folds of their own (the rules of the module docstring).
+
+    ``include_controls`` adds DMSO groups as a class; ``only_controls`` keeps only them
+    (the ``control`` set). Drops are added to ``stats``. Returns the set's rows without
+    ``group_set``.
+    """
+    n_folds, seed = config.n_folds, config.seed
     treated = _with_slots(ok.filter(~pl.col("is_control")))
-    parts = [treated]
+    parts = [] if only_controls else [treated]
     if include_controls:
         concs = sorted(treated["concentration_um"].unique().to_list())
         if concs:
             parts.append(_controls_as_configurations(ok, concs).select(treated.columns))
+    if not parts:
+        return pl.DataFrame(schema={k: v for k, v in IMAGE_GROUPS_SCHEMA.items() if k != "group_set"})
     images = pl.concat(parts).with_columns(
         configuration=pl.struct("concentration_um", "time_h").map_elements(
             lambda s: configuration_label(s["concentration_um"], s["time_h"]), return_dtype=pl.String
@@ -127,18 +174,19 @@ def build_groups(raw_images: pl.DataFrame, config: GroupingConfig | None = None)
         .join(expected, on="cell_line")
     )
     complete = grouped.filter(pl.col("configurations").list.len() == pl.col("expected").list.len()).drop("expected")
-    stats.incomplete_groups = grouped.height - complete.height
-    if stats.incomplete_groups:
-        logger.warning("dropped %d incomplete group(s)", stats.incomplete_groups)
+    dropped = grouped.height - complete.height
+    stats.incomplete_groups += dropped
+    if dropped:
+        logger.warning("dropped %d incomplete group(s)", dropped)
     counts = complete.group_by("compound").len()
     too_few = sorted(counts.filter(pl.col("len") < n_folds)["compound"].to_list())
-    stats.compounds_too_few_groups = too_few
+    stats.compounds_too_few_groups += too_few
     complete = complete.filter(~pl.col("compound").is_in(too_few)).sort(keys)
     complete = complete.with_columns(
         group_id=pl.format("{}|{}|s{}|k{}", "plate_id", "compound", "site", "slot"),
         fold=pl.Series(assign_folds(complete["compound"].to_numpy(), n_folds, seed), dtype=pl.Int32),
     )
-    return complete.select(list(IMAGE_GROUPS_SCHEMA)).cast(pl.Schema(IMAGE_GROUPS_SCHEMA)), stats
+    return complete
 
 
 def assign_folds(labels: np.ndarray, n_folds: int, seed: int) -> np.ndarray:

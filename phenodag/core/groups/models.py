@@ -1,7 +1,8 @@
 """Group classifiers: one ResNet-18 encoder and one classifier head, five ways to pool a group.
 
 Shapes: a batch of groups is ``x`` (B, N, 1, H, W) with a boolean ``mask`` (B, N) that
-marks real images; groups of unequal size are padded in the tensor but masked
+marks real images (or (B, N, D) frozen embedding vectors, whose "encoder" is a
+:class:`Standardize` with statistics of the training fold); groups of unequal size are padded in the tensor but masked
 everywhere, so padding never reaches a pooling, a loss or a prediction (padded slots
 are not even encoded).
 
@@ -54,6 +55,27 @@ def resnet18_one_channel(weights: str | Path | None = None) -> nn.Module:
             state["conv1.weight"] = state["conv1.weight"].sum(dim=1, keepdim=True)
         net.load_state_dict(state)
     return net
+
+
+class Standardize(nn.Module):
+    """The encoder of frozen vectors: (v - mean) / sd per dimension, with the training fold's statistics."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.mean: torch.Tensor
+        self.sd: torch.Tensor
+        self.register_buffer("mean", torch.zeros(dim))
+        self.register_buffer("sd", torch.ones(dim))
+
+    def fit(self, vectors: torch.Tensor) -> Standardize:
+        """Set mean and sd from (M, D) training vectors (sd floored at 1e-6); returns self."""
+        self.mean.copy_(vectors.mean(dim=0))
+        self.sd.copy_(vectors.std(dim=0).clamp_min(1e-6) if len(vectors) > 1 else torch.ones_like(self.sd))
+        return self
+
+    def forward(self, v: torch.Tensor) -> torch.Tensor:
+        """Standardised (M, D) vectors."""
+        return (v - self.mean) / self.sd
 
 
 def classifier_head(dim: int, n_classes: int, dropout: float = 0.5) -> nn.Sequential:

@@ -11,6 +11,7 @@ configurations of that concentration only) unless ``restricted_baselines`` is of
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import mlflow
 import numpy as np
@@ -19,9 +20,11 @@ import polars as pl
 from phenodag.core.embed.tracking import log_torch_model
 from phenodag.core.groups.config import GroupCVConfig
 from phenodag.core.groups.cv import CVResult, cross_validate, restrict_groups
+from phenodag.core.groups.features import GroupInputs, load_inputs
 from phenodag.core.groups.grouping import parse_configuration
 from phenodag.core.groups.metrics import per_class_f1, top_k_curve
-from phenodag.core.groups.models import GroupClassifier
+from phenodag.core.groups.models import FEATURE_DIM, GroupClassifier
+from phenodag.core.groups.store import FoldModelInfo, save_fold_model
 from phenodag.core.groups.summary import (
     METRIC_COLUMNS,
     comparison_table,
@@ -40,26 +43,56 @@ def concentrations(groups: pl.DataFrame) -> list[float]:
 
 
 def run_method_cv(
-    groups: pl.DataFrame, method: str, config: GroupCVConfig, device: str = "cpu", threads: int = 2
+    groups: pl.DataFrame,
+    method: str,
+    config: GroupCVConfig,
+    device: str = "cpu",
+    threads: int = 2,
+    embeddings: pl.DataFrame | None = None,
+    model_dir: str | Path | None = None,
 ) -> CVResult:
-    """Cross-validate ``method`` (and, for ``baseline``, its per-concentration variants) inside an MLflow run."""
+    """Cross-validate ``method`` (and, for ``baseline``, its per-concentration variants) inside an MLflow run.
+
+    Parameters
+    ----------
+    groups
+        ``image_groups`` rows of the ``screen`` set.
+    embeddings
+        Rows of ``embeddings`` of the encoder named by ``config.features`` (frozen mode).
+    model_dir
+        Where the fold models of the ``all`` variant are saved (:mod:`.store`); none: not saved.
+    """
     variants: list[tuple[float | None, str]] = [(None, "all")]
     if method == "baseline" and config.restricted_baselines:
         variants += [(c, f"{c:g}uM") for c in concentrations(groups)]
     results = []
     for conc, variant in variants:
         subset = groups if conc is None else restrict_groups(groups, conc)
+        inputs = load_inputs(subset, config.features, config.image_size, embeddings, threads)
+        classes = sorted(subset["compound"].unique().to_list())
 
-        def on_fold(fold: int, model: GroupClassifier, metrics: dict[str, float], variant: str = variant) -> None:
+        def on_fold(
+            fold: int,
+            model: GroupClassifier,
+            metrics: dict[str, float],
+            variant: str = variant,
+            inputs: GroupInputs = inputs,
+            classes: list[str] = classes,
+        ) -> None:
             parent = mlflow.active_run()
             exp = parent.info.experiment_id if parent else None
             with mlflow.start_run(run_name=f"{method}-{variant}-fold{fold}", nested=True, experiment_id=exp):
-                mlflow.log_params({**config.model_dump(), "method": method, "variant": variant, "fold": fold})
+                params = {**config.model_dump(), "method": method, "variant": variant, "fold": fold}
+                mlflow.log_params({**params, "weights_id": inputs.weights_id})
                 mlflow.log_metrics(metrics)
                 if config.log_models:
                     log_torch_model(model)
+            if model_dir is not None and variant == "all":
+                dim = inputs.x.shape[-1] if inputs.x.ndim == 3 else FEATURE_DIM
+                info = FoldModelInfo(method, fold, classes, inputs.features, inputs.weights_id, dim, config.image_size)
+                save_fold_model(model_dir, model, info)
 
-        results.append(cross_validate(subset, method, config, device, variant, threads, on_fold))
+        results.append(cross_validate(subset, inputs, method, config, device, variant, on_fold))
     combined = CVResult(
         pl.concat([r.predictions for r in results]),
         pl.concat([r.metrics for r in results]),

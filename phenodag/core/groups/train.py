@@ -7,7 +7,9 @@ end of a cycle, at the lowest learning rate); by default the first period is the
 1/7 of the run's optimiser steps, rounded up, so any ``epochs`` ends at a cycle's end
 too (``restart_epochs`` sets it in epochs instead). ``baseline`` trains on
 single images (each image carries its group's label; batches of ``batch_groups`` x
-group size images), every other method on whole groups. Batches are drawn from a
+group size images), every other method on whole groups. Frozen embedding vectors
+(G, N, D) train the same way without augmentation: the encoder is a per-dimension
+standardisation fitted on the training fold. Batches are drawn from a
 seeded generator; dropout and augmentation use the same seed, so a run is repeatable
 on one machine.
 
@@ -34,7 +36,7 @@ import torch.nn.functional as F
 
 from phenodag.core.groups.augment import Augment
 from phenodag.core.groups.config import GroupCVConfig
-from phenodag.core.groups.models import GroupClassifier, resnet18_one_channel
+from phenodag.core.groups.models import GroupClassifier, Standardize, resnet18_one_channel
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,20 @@ def _batches(n: int, size: int, rng: np.random.Generator) -> list[np.ndarray]:
     return out
 
 
+def new_model(
+    method: str, x: torch.Tensor, mask: torch.Tensor, n_classes: int, config: GroupCVConfig
+) -> GroupClassifier:
+    """Return an untrained model for ``x``: a ResNet-18 for images (G, N, 1, H, W), a :class:`Standardize` for vectors.
+
+    For vectors (G, N, D) the standardisation is fitted on the real vectors of ``x``
+    (the training fold's), so nothing is learned from held-out groups.
+    """
+    if x.ndim == 3:
+        encoder: torch.nn.Module = Standardize(x.shape[-1]).fit(x[mask])
+        return GroupClassifier(method, n_classes, encoder, dim=x.shape[-1])
+    return GroupClassifier(method, n_classes, resnet18_one_channel(config.weights))
+
+
 def train_group_model(
     method: str,
     x: torch.Tensor,
@@ -59,23 +75,45 @@ def train_group_model(
     device: str = "cpu",
     on_epoch: Callable[[int, float], None] | None = None,
 ) -> GroupClassifier:
-    """Train ``method`` on groups ``x`` (G, N, 1, H, W) with ``mask`` (G, N) and labels ``y`` (G,).
+    """Train ``method`` on groups ``x`` (G, N, 1, H, W) or vectors (G, N, D) with ``mask`` (G, N), labels ``y`` (G,).
 
     Parameters
     ----------
     config
-        Epochs, batch, optimiser, schedule, augmentation, weights and seed.
+        Epochs, batch, optimiser, schedule, augmentation (images only), weights and seed.
     device
         Torch device.
     on_epoch
         Called with (epoch, mean training loss) after each epoch (for logging).
     """
     torch.manual_seed(config.seed)
+    model = new_model(method, x, mask, n_classes, config)
+    return fit(model, x, mask, y, config, device, on_epoch=on_epoch)
+
+
+def fit(
+    model: GroupClassifier,
+    x: torch.Tensor,
+    mask: torch.Tensor,
+    y: np.ndarray,
+    config: GroupCVConfig,
+    device: str = "cpu",
+    frozen: bool = False,
+    on_epoch: Callable[[int, float], None] | None = None,
+) -> GroupClassifier:
+    """Train the trainable parameters of ``model`` (the loop of the module docstring); returns it in eval mode.
+
+    ``frozen`` keeps the model in eval mode while training (BatchNorm statistics fixed,
+    no dropout): the transfer of a frozen model, where only a new last layer learns.
+    Augmentation applies to images only, never to vectors.
+    """
+    torch.manual_seed(config.seed)
+    method = model.method
     rng = np.random.default_rng(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
     dev = torch.device(device)
-    augment = Augment(enabled=config.augment)
-    model = GroupClassifier(method, n_classes, resnet18_one_channel(config.weights)).to(dev)
+    augment = Augment(enabled=config.augment and x.ndim == 5)
+    model = model.to(dev)
     labels = torch.as_tensor(y, dtype=torch.long)
     batch = config.batch_groups
     if method == "baseline":  # single images, each with its group's label, as many per batch
@@ -83,23 +121,25 @@ def train_group_model(
         x = x[mask][:, None]
         labels = labels[:, None].expand(mask.shape)[mask]
         mask = torch.ones(x.shape[:2], dtype=torch.bool)
-    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     n = x.shape[0]
     steps_per_epoch = len(_batches(n, batch, np.random.default_rng(0)))
     sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
         opt, T_0=config.first_period(steps_per_epoch), T_mult=2
     )
     for epoch in range(config.epochs):
-        model.train()
+        model.train(not frozen)
         batches = _batches(n, batch, rng)
         total = 0.0
         for idx in batches:
             ti = torch.as_tensor(idx)
             xb, mb = x[ti], mask[ti]
-            shape = xb.shape
-            flat = augment(xb.reshape(-1, *shape[2:]), gen)
-            flat = flat.reshape(*shape[:2], *flat.shape[1:])
-            loss = F.cross_entropy(model(flat.to(dev), mb.to(dev)), labels[ti].to(dev))
+            if x.ndim == 5:
+                shape = xb.shape
+                flat = augment(xb.reshape(-1, *shape[2:]), gen)
+                xb = flat.reshape(*shape[:2], *flat.shape[1:])
+            loss = F.cross_entropy(model(xb.to(dev), mb.to(dev)), labels[ti].to(dev))
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -111,7 +151,7 @@ def train_group_model(
         logger.info("%s epoch %d/%d loss %.4f", method, epoch + 1, config.epochs, mean_loss)
         if on_epoch is not None:
             on_epoch(epoch, mean_loss)
-    if config.precise_bn:
+    if config.precise_bn and not frozen:
         recalibrate_batchnorm(model, x, mask, batch, dev)
     return model.eval()
 

@@ -157,10 +157,12 @@ IMAGE_GROUPS_SCHEMA: Schema = {
     "configurations": pl.List(pl.String),
     "image_ids": pl.List(pl.String),
     "paths": pl.List(pl.String),
+    "group_set": pl.String,
     "fold": pl.Int32,
 }
 PREDICTIONS_SCHEMA: Schema = {
     "method": pl.String,
+    "features": pl.String,
     "variant": pl.String,
     "fold": pl.Int32,
     "group_id": pl.String,
@@ -170,6 +172,7 @@ PREDICTIONS_SCHEMA: Schema = {
 }
 METRICS_SCHEMA: Schema = {
     "method": pl.String,
+    "features": pl.String,
     "variant": pl.String,
     "fold": pl.Int32,
     "n_groups": pl.Int32,
@@ -180,6 +183,7 @@ METRICS_SCHEMA: Schema = {
 }
 IMAGE_PREDICTIONS_SCHEMA: Schema = {
     "method": pl.String,
+    "features": pl.String,
     "variant": pl.String,
     "fold": pl.Int32,
     "group_id": pl.String,
@@ -191,6 +195,7 @@ IMAGE_PREDICTIONS_SCHEMA: Schema = {
 }
 CONFIGURATIONS_SCHEMA: Schema = {
     "method": pl.String,
+    "features": pl.String,
     "variant": pl.String,
     "fold": pl.Int32,
     "configuration": pl.String,
@@ -200,6 +205,7 @@ CONFIGURATIONS_SCHEMA: Schema = {
 }
 SUBSETS_SCHEMA: Schema = {
     "method": pl.String,
+    "features": pl.String,
     "variant": pl.String,
     "fold": pl.Int32,
     "subset": pl.String,
@@ -207,6 +213,26 @@ SUBSETS_SCHEMA: Schema = {
     "accuracy": pl.Float64,
 }
 
+GROUP_TRANSFER_SCHEMA: Schema = {
+    "method": pl.String,
+    "features": pl.String,
+    "task": pl.String,
+    "fold": pl.Int32,
+    "n_train": pl.Int32,
+    "n_test": pl.Int32,
+    "metric": pl.String,
+    "value": pl.Float64,
+}
+GROUP_ROBUSTNESS_SCHEMA: Schema = {
+    "method": pl.String,
+    "features": pl.String,
+    "perturbation": pl.String,
+    "level": pl.Float64,
+    "fold": pl.Int32,
+    "n_groups": pl.Int32,
+    "accuracy": pl.Float64,
+    "retained": pl.Float64,
+}
 SIMILARITY_SCHEMA: Schema = {
     "encoder": pl.String,
     "cell_line": pl.String,

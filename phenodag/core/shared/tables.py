@@ -24,6 +24,8 @@ from phenodag.core.shared.schemas import (
     COMPARISON_SCHEMA,
     CONFIGURATIONS_SCHEMA,
     EMBEDDINGS_SCHEMA,
+    GROUP_ROBUSTNESS_SCHEMA,
+    GROUP_TRANSFER_SCHEMA,
     IMAGE_GROUPS_SCHEMA,
     IMAGE_PREDICTIONS_SCHEMA,
     K_SCAN_SCHEMA,
@@ -89,6 +91,8 @@ TABLES: dict[str, Table] = {
         Table("group_cv_images", IMAGE_PREDICTIONS_SCHEMA, ("method",), "groups", "one held-out image's prediction"),
         Table("group_cv_configurations", CONFIGURATIONS_SCHEMA, ("method",), "groups", "one configuration per fold"),
         Table("group_cv_subsets", SUBSETS_SCHEMA, ("method",), "groups", "one class subset per fold"),
+        Table("group_transfer", GROUP_TRANSFER_SCHEMA, (), "groups", "one method, task, fold and metric"),
+        Table("group_robustness", GROUP_ROBUSTNESS_SCHEMA, (), "groups", "one method, perturbation level and fold"),
     )
 }
 """Every table written by a stage's core code, by name (the Dagster asset key is the same name)."""

@@ -70,3 +70,25 @@ EXPERIMENT_LENS = "phenodag-lens"
 CORRECTION_CASES = ("control_fixed", "drug_fixed", "raised")
 """Mined lens corrections (pheno-ml section 4.5): a drug called DMSO without the lens and right with it;
 a drug called another drug, p(true) < 0.5 without and > 0.5 with the lens; p(true) raised by > 0.5."""
+
+FEATURES_RESNET = "resnet18"
+"""Group feature source: a one-channel ResNet-18 trained end to end with the pooling and head."""
+
+FEATURES_EMBEDDINGS = "embeddings:"
+"""Group feature source prefix: ``embeddings:<encoder>`` reads that encoder's frozen vectors from ``embeddings``."""
+
+GROUP_SETS = ("screen", "control", "library")
+"""What a row of ``image_groups`` is for: the screen's classes (cross-validated), DMSO groups kept apart
+for the treated-vs-control transfer, and a second compound library's groups (transfer to new compounds)."""
+
+TRANSFER_TASKS = ("moa", "treated_vs_control", "library")
+"""Transfer tasks of a frozen group model with a new head (Baručić et al. section 4.4)."""
+
+PERTURBATIONS = ("none", "blur", "noise", "duplicates")
+"""Test-time perturbations of held-out groups (Baručić et al. Tables 4 and 5); ``none`` is the clean score."""
+
+EXPERIMENT_GROUP_TRANSFER = "phenodag-group-transfer"
+"""MLflow experiment of the group transfer tasks (one run per method)."""
+
+EXPERIMENT_GROUP_ROBUSTNESS = "phenodag-group-robustness"
+"""MLflow experiment of the group robustness measurements (one run per method)."""

@@ -7,6 +7,8 @@ from PIL import Image
 
 from phenodag.core.groups.config import GroupCVConfig
 from phenodag.core.groups.cv import cross_validate, restrict_groups
+from phenodag.core.groups.data import pack
+from phenodag.core.groups.features import GroupInputs, load_inputs
 
 
 def groups_on_disk(tmp_path: Path) -> pl.DataFrame:
@@ -37,7 +39,9 @@ def test_every_group_is_predicted_once_in_its_own_fold(tmp_path: Path) -> None:
     groups = groups_on_disk(tmp_path)
     cfg = GroupCVConfig(epochs=1, batch_groups=2, augment=False, image_size=16)
     seen = []
-    res = cross_validate(groups, "mi_net", cfg, on_fold=lambda f, m, s: seen.append(f))
+    inputs = load_inputs(groups, "resnet18", cfg.image_size)
+    res = cross_validate(groups, inputs, "mi_net", cfg, on_fold=lambda f, m, s: seen.append(f))
+    assert set(res.metrics["features"]) == {"resnet18"} and set(res.predictions["features"]) == {"resnet18"}
     assert seen == [0, 1]
     assert sorted(res.predictions["group_id"]) == sorted(groups["group_id"])
     joined = res.predictions.join(groups.select("group_id", pl.col("fold").alias("own")), on="group_id")
@@ -55,3 +59,27 @@ def test_restrict_groups_keeps_one_concentration(tmp_path: Path) -> None:
     assert one["configurations"].to_list() == [["1uM@24h"]] * 8 and one["paths"].list.len().to_list() == [1] * 8
     with pytest.raises(ValueError, match="no configuration at 5"):
         restrict_groups(groups, 5.0)
+
+
+@pytest.mark.parametrize("method", ["product", "amil", "baseline"])
+def test_frozen_vectors_learn_a_held_out_signal(method: str) -> None:
+    """Vectors whose first four dimensions carry the class: held-out groups are classified (chance is 1/3)."""
+    rng = np.random.default_rng(1)
+    labels = np.repeat(["A", "B", "C"], 6)
+    centres = {"A": -3.0, "B": 0.0, "C": 3.0}
+    vectors = rng.normal(size=(18 * 3, 16)).astype(np.float32)
+    vectors[:, :4] += np.repeat([centres[c] for c in labels], 3)[:, None]
+    x, mask = pack(vectors, [3] * 18)
+    groups = pl.DataFrame(
+        {
+            "group_id": [f"g{i}" for i in range(18)],
+            "compound": labels,
+            "configurations": [["a", "b", "c"]] * 18,
+            "image_ids": [[f"g{i}/{k}" for k in "abc"] for i in range(18)],
+            "fold": [i % 3 for i in range(18)],
+        }
+    )
+    cfg = GroupCVConfig(features="embeddings:toy", epochs=40, lr=1e-2, batch_groups=4)
+    res = cross_validate(groups, GroupInputs(x, mask, cfg.features, "w1"), method, cfg)
+    assert set(res.metrics["features"]) == {"embeddings:toy"}
+    assert res.metrics["top1_accuracy"].mean() > 0.7  # chance: 1/3

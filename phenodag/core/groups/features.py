@@ -1,0 +1,123 @@
+"""What the group models read: decoded images, or the frozen vectors of a named encoder.
+
+``features`` (see :class:`~phenodag.core.groups.config.GroupCVConfig`) is either
+``resnet18``, the end-to-end ResNet-18 on images (:func:`~.data.group_tensor`), or
+``embeddings:<encoder>``: each image's vector from the ``embeddings`` table of that
+encoder (the mean over its tiles where an image was tiled), the encoder frozen. Every
+image of every group must have a vector, and all of them must come from one set of
+weights (``weights_id``); otherwise the loader names what is missing or mixed.
+
+:func:`embed_perturbed` re-embeds images with a test-time perturbation applied to the
+encoder's input tensor (after its preprocessing), which is what the robustness of the
+frozen mode needs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+import torch
+
+from phenodag.core.embed.registry import Encoder
+from phenodag.core.groups.data import group_tensor, pack
+from phenodag.core.shared.images import decode_image
+from phenodag.core.shared.vocab import FEATURES_RESNET
+
+logger = logging.getLogger(__name__)
+
+Perturb = Callable[[torch.Tensor], torch.Tensor]
+"""A test-time perturbation of a (M, C, H, W) batch of model inputs."""
+
+
+@dataclass(frozen=True)
+class GroupInputs:
+    """Inputs of every group: ``x`` (G, N, 1, H, W) images or (G, N, D) vectors, real-slot ``mask`` (G, N)."""
+
+    x: torch.Tensor
+    mask: torch.Tensor
+    features: str
+    weights_id: str = ""
+    """Weights of the frozen encoder (``embeddings:<encoder>``); empty for ``resnet18``."""
+
+
+def image_vectors(embeddings: pl.DataFrame, paths: Sequence[str]) -> tuple[np.ndarray, str]:
+    """Return the (M, D) vector of each path (the mean over its tiles) and the weights they came from.
+
+    Parameters
+    ----------
+    embeddings
+        Rows of ``embeddings`` of one encoder (``path``, ``weights_id``, ``vector``).
+    paths
+        Image files, in the order wanted.
+
+    Raises
+    ------
+    ValueError
+        If an image has no vector, or the vectors of these images come from more than
+        one set of weights.
+    """
+    wanted = pl.DataFrame({"path": list(paths)}).unique()
+    rows = embeddings.join(wanted, on="path", how="semi")
+    missing = sorted(set(wanted["path"]) - set(rows["path"]))
+    if missing:
+        raise ValueError(f"{len(missing)} image(s) have no vector in embeddings, e.g. {missing[:3]}; embed them first")
+    weights = sorted(set(rows["weights_id"]))
+    if len(weights) > 1:
+        raise ValueError(f"the groups' vectors come from {len(weights)} sets of weights {weights}; re-embed them")
+    index = {p: i for i, p in enumerate(dict.fromkeys(paths))}
+    vectors = np.asarray(rows["vector"].to_list(), dtype=np.float64)
+    sums = np.zeros((len(index), vectors.shape[1]))
+    counts = np.zeros(len(index))
+    owner = np.array([index[p] for p in rows["path"]])
+    np.add.at(sums, owner, vectors)
+    np.add.at(counts, owner, 1)
+    means = (sums / counts[:, None]).astype(np.float32)
+    return means[[index[p] for p in paths]], weights[0]
+
+
+def load_inputs(
+    groups: pl.DataFrame,
+    features: str,
+    image_size: int,
+    embeddings: pl.DataFrame | None = None,
+    threads: int = 2,
+) -> GroupInputs:
+    """Load the inputs of ``groups`` (rows of ``image_groups``) for ``features``.
+
+    ``embeddings`` holds the rows of the named encoder (needed unless ``features`` is
+    ``resnet18``).
+    """
+    paths = groups["paths"].to_list()
+    if features == FEATURES_RESNET:
+        x, mask = group_tensor(paths, image_size, threads)
+        return GroupInputs(x, mask, features)
+    if embeddings is None:
+        raise ValueError(f"features {features!r} need the rows of the embeddings table")
+    vectors, weights_id = image_vectors(embeddings, [p for g in paths for p in g])
+    x, mask = pack(vectors, [len(g) for g in paths])
+    logger.info("%d groups of %s vectors (%d dims, weights %s)", len(paths), features, x.shape[-1], weights_id)
+    return GroupInputs(x, mask, features, weights_id)
+
+
+def embed_perturbed(
+    paths: Sequence[str], encoder: Encoder, perturb: Perturb, batch_size: int = 64, threads: int = 2
+) -> np.ndarray:
+    """Embed images with ``perturb`` applied to the encoder's input batch; (M, D), tiles averaged."""
+    out = np.zeros((len(paths), encoder.dim), np.float32)
+    prep = encoder.preprocess
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        for start in range(0, len(paths), batch_size):
+            images = list(pool.map(decode_image, paths[start : start + batch_size]))
+            fields = [prep.fields(img) for img in images]
+            batch = prep.tensor([f for fs in fields for f in fs])
+            vectors = encoder.forward(perturb(batch)).float().cpu().numpy()
+            owner = np.repeat(np.arange(len(images)), [len(fs) for fs in fields])
+            sums = np.zeros((len(images), encoder.dim), np.float64)
+            np.add.at(sums, owner, vectors)
+            out[start : start + len(images)] = sums / np.bincount(owner, minlength=len(images))[:, None]
+    return out
