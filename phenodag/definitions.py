@@ -41,6 +41,8 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
             lens.lens,
             groups.image_groups,
             groups.group_cv,
+            groups.group_transfer,
+            groups.group_robustness,
             *sql.load_sql_assets(s.sql_dir),
         ],
         jobs=[
@@ -55,6 +57,7 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
             lens.lens_job,
             groups.groups_job,
             groups.group_cv_job,
+            groups.reuse_job,
         ],
         sensors=[ingest.build_inbox_sensor(s.sensor_interval_s)],
         schedules=[ingest.inbox_sweep],

@@ -1,20 +1,37 @@
-"""Group-based compound classification: image groups, and cross-validation partitioned by method."""
+"""Group-based compound classification: image groups, cross-validation partitioned by method, transfer, robustness."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import polars as pl
 
 from phenodag.core.groups.config import GroupCVConfig as CoreGroupCVConfig
-from phenodag.core.groups.config import GroupingConfig
+from phenodag.core.groups.config import GroupingConfig, GroupRobustnessConfig, GroupTransferConfig
 from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA
-from phenodag.core.shared.vocab import EXPERIMENT_GROUP_CV
+from phenodag.core.shared.vocab import EXPERIMENT_GROUP_CV, EXPERIMENT_GROUP_ROBUSTNESS, EXPERIMENT_GROUP_TRANSFER
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import method_partitions
-from phenodag.defs.shared.resources import LakeResource, MlflowResource, TorchResource
+from phenodag.defs.shared.resources import EncodersResource, LakeResource, MlflowResource, TorchResource
 
 GROUP = "groups"
+MODELS_FOLDER = "groups"
+"""Fold models live in ``<checkpoints>/groups/<method>/fold<k>.pt`` (:mod:`phenodag.core.groups.store`)."""
+CV_PARTITIONS = dg.AllPartitionMapping()
+
+
+def _model_dir(torch: TorchResource) -> Path:
+    return Path(torch.checkpoint_dir) / MODELS_FOLDER
+
+
+def _embeddings_reader(lake: LakeResource) -> Any:
+    """Encoder name → its ``embeddings`` rows (path, weights_id, vector)."""
+
+    def read(encoder: str) -> pl.DataFrame:
+        return lake.read("embeddings", filters={"encoder": encoder}, columns=["path", "weights_id", "vector"])
+
+    return read
 
 
 class GroupsConfig(dg.Config, GroupingConfig):
@@ -33,7 +50,7 @@ class GroupCVConfig(dg.Config, CoreGroupCVConfig):
         dg.AssetCheckSpec(
             "every_class_in_every_fold",
             asset="image_groups",
-            description="Stratified folds: every fold holds groups of every class.",
+            description="Stratified folds: every fold holds screen groups of every class.",
         )
     ],
 )
@@ -44,12 +61,15 @@ def image_groups(
     from phenodag.core.groups.grouping import build_groups
 
     raw = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA)
-    groups, stats = build_groups(raw, config)
-    info = lake.write_table("image_groups", groups)
+    every, stats = build_groups(raw, config)
+    info = lake.write_table("image_groups", every)
+    groups = every.filter(pl.col("group_set") == "screen")
     per_class = groups.group_by("compound").agg(groups=pl.len()).sort("compound")
+    per_set = every.group_by("group_set").agg(groups=pl.len(), classes=pl.col("compound").n_unique()).sort("group_set")
     yield dg.MaterializeResult(
         metadata={
-            **write_metadata(info, groups.drop("paths")),
+            **write_metadata(info, every.drop("paths")),
+            "sets": dg.MetadataValue.md(markdown_table(per_set, 10)),
             "classes": per_class.height,
             "configurations": len(groups["configurations"][0]) if groups.height else 0,
             "incomplete_groups_dropped": stats.incomplete_groups,
@@ -76,7 +96,13 @@ CV_TABLES = {
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(name, deps=["image_groups"], group_name=GROUP, kinds={"pytorch", "delta"}, description=text)
+        dg.AssetSpec(
+            name,
+            deps=["image_groups", dg.AssetDep("embeddings", partition_mapping=dg.AllPartitionMapping())],
+            group_name=GROUP,
+            kinds={"pytorch", "delta"},
+            description=text,
+        )
         for name, text in CV_TABLES.items()
     ],
     partitions_def=method_partitions,
@@ -89,7 +115,11 @@ def group_cv(
     mlflow: MlflowResource,
     torch: TorchResource,
 ) -> Iterator[dg.MaterializeResult]:
-    """Cross-validate one method (the partition) over ``image_groups``; compare with the methods stored so far."""
+    """Cross-validate one method (the partition) over the screen's groups; compare with the methods stored so far.
+
+    ``features: embeddings:<encoder>`` reads that encoder's vectors from ``embeddings``
+    (frozen); the fold models are saved for ``group_transfer`` and ``group_robustness``.
+    """
     from phenodag.core.groups.figures import f1_histogram, top_k_curves
     from phenodag.core.groups.run import (
         class_subsets,
@@ -104,10 +134,11 @@ def group_cv(
 
     method = context.partition_key
     device = torch.configure()
-    groups = lake.read("image_groups")
+    groups = lake.read("image_groups").filter(pl.col("group_set") == "screen")
     subsets = class_subsets(lake.read("sim_truth")) if lake.exists("sim_truth") else {}
+    embeddings = _embeddings_reader(lake)(config.encoder) if config.encoder else None
     with mlflow.start_run(context, EXPERIMENT_GROUP_CV, run_name=f"group-cv-{method}"):
-        result = run_method_cv(groups, method, config, device, torch.loader_threads)
+        result = run_method_cv(groups, method, config, device, torch.loader_threads, embeddings, _model_dir(torch))
         tables = summaries(result, subsets)
         infos = {name: lake.write_partition(name, df, {"method": method}) for name, df in tables.items()}
         comparison = mean_sd(comparison_table(lake.read("group_cv_metrics")))
@@ -129,6 +160,103 @@ def group_cv(
         yield dg.MaterializeResult(asset_key=name, metadata={**write_metadata(infos[name], df), **extra.get(name, {})})
 
 
+class GroupTransferRunConfig(dg.Config, GroupTransferConfig):
+    """How each new head is trained."""
+
+
+class GroupRobustnessRunConfig(dg.Config, GroupRobustnessConfig):
+    """Which perturbations, at which levels."""
+
+
+REUSE_DEPS = [dg.AssetDep("group_cv_metrics", partition_mapping=CV_PARTITIONS), dg.AssetDep("image_groups")]
+
+
+def _methods(lake: LakeResource) -> list[str]:
+    return sorted(set(lake.read("group_cv_metrics", columns=["method"])["method"]))
+
+
+@dg.asset(deps=[*REUSE_DEPS, dg.AssetDep("sim_truth")], group_name=GROUP, kinds={"pytorch", "delta"})
+def group_transfer(
+    context: dg.AssetExecutionContext,
+    config: GroupTransferRunConfig,
+    lake: LakeResource,
+    mlflow: MlflowResource,
+    torch: TorchResource,
+) -> dg.MaterializeResult:
+    """Each method's frozen fold models with a new head: mechanism of action, treated vs control, a new library."""
+    from phenodag.core.groups.reuse import run_transfer
+    from phenodag.core.groups.run import class_subsets
+    from phenodag.core.shared.figures import markdown_image
+
+    device = torch.configure()
+    groups = lake.read("image_groups")
+    subsets = class_subsets(lake.read("sim_truth")) if lake.exists("sim_truth") else {}
+    with mlflow.start_run(context, EXPERIMENT_GROUP_TRANSFER, run_name="group-transfer"):
+        rows, figures = run_transfer(
+            groups,
+            subsets,
+            _model_dir(torch),
+            _methods(lake),
+            config,
+            _embeddings_reader(lake),
+            device,
+            torch.loader_threads,
+        )
+    info = lake.write_table("group_transfer", rows)
+    summary = rows.group_by("method", "task", "metric").agg(pl.col("value").mean().round(3)).sort(pl.all())
+    return dg.MaterializeResult(
+        metadata={
+            **write_metadata(info, rows),
+            "mean_over_folds": dg.MetadataValue.md(markdown_table(summary, 100)),
+            **{name: dg.MetadataValue.md(markdown_image(png, name)) for name, png in figures.items()},
+        }
+    )
+
+
+@dg.asset(deps=REUSE_DEPS, group_name=GROUP, kinds={"pytorch", "delta"})
+def group_robustness(
+    context: dg.AssetExecutionContext,
+    config: GroupRobustnessRunConfig,
+    lake: LakeResource,
+    mlflow: MlflowResource,
+    torch: TorchResource,
+    encoders: EncodersResource,
+) -> dg.MaterializeResult:
+    """Held-out top-1 of each method under test-time blur, noise and duplicated images."""
+    from phenodag.core.groups.reuse import run_robustness
+    from phenodag.core.shared.figures import markdown_image
+
+    device = torch.configure()
+    mlflow.activate()
+
+    def encoder_for(name: str) -> Any:
+        return encoders.load(name, device=device)
+
+    with mlflow.start_run(context, EXPERIMENT_GROUP_ROBUSTNESS, run_name="group-robustness"):
+        rows, figures = run_robustness(
+            lake.read("image_groups"),
+            _model_dir(torch),
+            _methods(lake),
+            config,
+            _embeddings_reader(lake),
+            encoder_for,
+            torch.loader_threads,
+        )
+    info = lake.write_table("group_robustness", rows)
+    summary = (
+        rows.group_by("method", "perturbation", "level")
+        .agg(pl.col("accuracy").mean().round(3), pl.col("retained").mean().round(3))
+        .sort("perturbation", "level", "method")
+    )
+    return dg.MaterializeResult(
+        metadata={
+            **write_metadata(info, rows),
+            "mean_over_folds": dg.MetadataValue.md(markdown_table(summary, 200)),
+            **{kind: dg.MetadataValue.md(markdown_image(png, kind)) for kind, png in figures.items()},
+        }
+    )
+
+
 groups_job = dg.define_asset_job(
     "groups_job", selection=dg.AssetSelection.assets(image_groups), description="Build image groups and folds."
 )
@@ -137,4 +265,9 @@ group_cv_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(group_cv),
     partitions_def=method_partitions,
     description="Cross-validate one method.",
+)
+reuse_job = dg.define_asset_job(
+    "group_reuse_job",
+    selection=dg.AssetSelection.assets(group_transfer, group_robustness),
+    description="Transfer and robustness of the saved group models of every method.",
 )

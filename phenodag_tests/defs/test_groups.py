@@ -20,7 +20,7 @@ def test_groups_and_cv_end_to_end(settings: Settings, defs: dg.Definitions, inst
         instance=instance, run_config={"ops": {"image_groups": {"config": {"n_folds": 2}}}}
     )
     assert groups_run.success and all(c.passed for c in groups_run.get_asset_check_evaluations())
-    groups = lake.read_table(settings.lake, "image_groups")
+    groups = lake.read_table(settings.lake, "image_groups").filter(pl.col("group_set") == "screen")
     assert groups.height == 3 * 2 * 2  # compounds x replicates x sites
     assert set(groups["configurations"].list.len()) == {6}  # 3 concentrations x 2 times, one image each
     assert groups.group_by("compound", "fold").len()["len"].to_list() == [2] * 6
@@ -49,3 +49,53 @@ def test_groups_and_cv_end_to_end(settings: Settings, defs: dg.Definitions, inst
     parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     assert sorted(r.info.run_name for r in parents) == ["group-cv-baseline", "group-cv-product"]
     assert len(runs) - len(parents) == 2 + 2 * 4  # product: 2 folds; baseline: 4 variants x 2 folds
+
+
+def test_frozen_embeddings_transfer_and_robustness_end_to_end(settings: Settings) -> None:
+    """Frozen convae-random vectors feed group_cv; its saved models serve transfer and robustness."""
+    from phenodag.runner import open_runner
+
+    shape = {"image_size": 48, "replicates": 2, "sites": 2, "control_wells": 3}
+    screen = endpoint_design(n_compounds=3, **shape)
+    library = endpoint_design(name="LIB", n_compounds=2, seed=1, compound_prefix="LIB", **shape)
+    folders = simulate_screen(screen, settings.inbox, seed=0) + simulate_screen(library, settings.inbox, seed=1)
+    with open_runner(settings) as runner:
+        for folder in folders:
+            assert runner.ingest(folder).success
+        assert runner.embed("convae-random", [f.name for f in folders])
+        grouping = {"n_folds": 2, "library": "LIB", "time_points": [72.0]}
+        assert runner.run("groups_job", config={"ops": {"image_groups": {"config": grouping}}}).success
+        groups = lake.read_table(settings.lake, "image_groups")
+        assert set(groups["group_set"]) == {"screen", "control", "library"}
+        assert set(groups.filter(pl.col("group_set") == "library")["compound"]) == {"LIB001", "LIB002"}
+        assert set(groups["configurations"].list.len()) == {3}  # 3 concentrations at the one time point
+        frozen = {**CV_CONFIG, "features": "embeddings:convae-random", "epochs": 5, "lr": 1e-3}
+        for method in ("product", "amil"):
+            run = runner.run("group_cv_job", method, {"ops": {"group_cv": {"config": frozen}}})
+            assert run.success
+        reuse = {
+            "group_transfer": {"config": {"epochs": 3}},
+            "group_robustness": {"config": {"blur_kernels": [3], "noise_sds": [0.5], "max_copies": 2}},
+        }
+        assert runner.run("group_reuse_job", config={"ops": reuse}).success
+    metrics = lake.read_table(settings.lake, "group_cv_metrics")
+    assert set(metrics["features"]) == {"embeddings:convae-random"} and set(metrics["method"]) == {"product", "amil"}
+    transfer = lake.read_table(settings.lake, "group_transfer")
+    assert set(transfer["task"]) == {"moa", "treated_vs_control", "library"}
+    assert set(transfer["method"]) == {"product", "amil"}
+    aucs = transfer.filter(pl.col("metric") == "roc_auc")["value"]
+    assert aucs.len() > 0 and aucs.drop_nans().is_between(0, 1).all()
+    robust = lake.read_table(settings.lake, "group_robustness")
+    got = set(zip(robust["perturbation"], robust["level"], strict=True))
+    assert got == {("none", 0.0), ("blur", 3.0), ("noise", 0.5), ("duplicates", 1.0), ("duplicates", 2.0)}
+    assert robust.height == 2 * 2 * len(got)  # methods x folds x levels
+    clean = robust.filter(pl.col("perturbation") == "none")
+    assert (
+        clean.filter(pl.col("accuracy") > 0)["retained"].to_list()
+        == [1.0] * clean.filter(pl.col("accuracy") > 0).height
+    )
+    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    names = {
+        r.info.run_name for r in mlflow.search_runs(experiment_names=["phenodag-group-transfer"], output_format="list")
+    }
+    assert {"group-transfer", "product", "amil"} <= names

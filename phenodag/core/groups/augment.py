@@ -79,9 +79,12 @@ def _dihedral(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def gaussian_blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-    """Blur each image of (M, C, H, W) with its own Gaussian ``sigma`` (M,), separable, reflect-padded."""
-    radius = max(1, math.ceil(3 * float(sigma.max())))
+def gaussian_blur(x: torch.Tensor, sigma: torch.Tensor, radius: int | None = None) -> torch.Tensor:
+    """Blur each image of (M, C, H, W) with its own Gaussian ``sigma`` (M,), separable, reflect-padded.
+
+    The kernel has ``2 * radius + 1`` taps; by default ``radius`` is 3 sigma (at least 1).
+    """
+    radius = radius if radius is not None else max(1, math.ceil(3 * float(sigma.max())))
     t = torch.arange(-radius, radius + 1, dtype=x.dtype)
     k = torch.exp(-(t[None] ** 2) / (2 * sigma[:, None].to(x.dtype) ** 2))
     k = k / k.sum(dim=1, keepdim=True)  # (M, L)

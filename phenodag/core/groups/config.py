@@ -97,6 +97,17 @@ class GroupTransferConfig(BaseModel):
     batch_groups: int = Field(default=8, ge=2)
     seed: int = 0
 
+    def fit_config(self) -> GroupCVConfig:
+        """Return the training loop's settings: no augmentation, no BatchNorm re-estimation (the model is frozen)."""
+        return GroupCVConfig(
+            epochs=self.epochs,
+            lr=self.lr,
+            batch_groups=self.batch_groups,
+            augment=False,
+            precise_bn=False,
+            seed=self.seed,
+        )
+
 
 class GroupRobustnessConfig(BaseModel):
     """Test-time perturbations of held-out groups (``group_robustness``), in the model's input scale."""

@@ -42,7 +42,8 @@ def subset_accuracy_table(predictions: pl.DataFrame, class_subset: dict[str, str
     classes = sorted(set(predictions["true_class"].to_list()) | set(class_subset))
     index = {c: i for i, c in enumerate(classes)}
     subsets = sorted(set(class_subset.values()))
-    for (method, variant, fold), g in predictions.group_by(["method", "variant", "fold"], maintain_order=True):
+    keys = ["method", "features", "variant", "fold"]
+    for (method, features, variant, fold), g in predictions.group_by(keys, maintain_order=True):
         probs = probability_matrix(g, classes)
         y = np.array([index[c] for c in g["true_class"]])
         for name in subsets:
@@ -52,6 +53,7 @@ def subset_accuracy_table(predictions: pl.DataFrame, class_subset: dict[str, str
                 rows.append(
                     {
                         "method": method,
+                        "features": features,
                         "variant": variant,
                         "fold": fold,
                         "subset": name,
@@ -59,14 +61,14 @@ def subset_accuracy_table(predictions: pl.DataFrame, class_subset: dict[str, str
                         "accuracy": acc,
                     }
                 )
-    return pl.DataFrame(rows, schema=SUBSETS_SCHEMA).sort("method", "variant", "fold", "subset")
+    return pl.DataFrame(rows, schema=SUBSETS_SCHEMA).sort(*keys, "subset")
 
 
 def configuration_f1_table(image_predictions: pl.DataFrame) -> pl.DataFrame:
     """Accuracy and macro F1 of image-level predictions per method, fold and configuration."""
     rows = []
-    keys = ["method", "variant", "fold", "configuration"]
-    for (method, variant, fold, conf), g in image_predictions.group_by(keys, maintain_order=True):
+    keys = ["method", "features", "variant", "fold", "configuration"]
+    for (method, features, variant, fold, conf), g in image_predictions.group_by(keys, maintain_order=True):
         classes = sorted(set(g["true_class"].to_list()) | set(g["predicted_class"].to_list()))
         index = {c: i for i, c in enumerate(classes)}
         y = np.array([index[c] for c in g["true_class"]])
@@ -74,6 +76,7 @@ def configuration_f1_table(image_predictions: pl.DataFrame) -> pl.DataFrame:
         rows.append(
             {
                 "method": method,
+                "features": features,
                 "variant": variant,
                 "fold": fold,
                 "configuration": conf,
@@ -88,7 +91,8 @@ def configuration_f1_table(image_predictions: pl.DataFrame) -> pl.DataFrame:
 def comparison_table(metrics: pl.DataFrame) -> pl.DataFrame:
     """Mean and sample sd over folds of each method and variant, best top-1 first.
 
-    The ``method`` column of the result names the variant too (``baseline@1uM``).
+    The ``method`` column of the result names the variant too (``baseline@1uM``);
+    ``features`` is the feature source of the rows.
     """
     aggs = [pl.len().alias("folds")]
     for col in METRIC_COLUMNS:
@@ -97,7 +101,7 @@ def comparison_table(metrics: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("variant") == "all").then(pl.col("method")).otherwise(pl.format("{}@{}", "method", "variant"))
     )
     return (
-        metrics.group_by("method", "variant")
+        metrics.group_by("method", "features", "variant")
         .agg(aggs)
         .with_columns(label.alias("method"))
         .drop("variant")
@@ -111,4 +115,4 @@ def mean_sd(table: pl.DataFrame) -> pl.DataFrame:
         pl.format("{} ± {}", pl.col(f"{c}_mean").round(3), pl.col(f"{c}_sd").round(3).fill_null(0.0)).alias(c)
         for c in METRIC_COLUMNS
     ]
-    return table.select("method", "folds", *cols)
+    return table.select("method", "features", "folds", *cols)

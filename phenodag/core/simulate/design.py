@@ -170,7 +170,12 @@ CELL_LINES = {
 
 
 def make_compounds(
-    n: int, concentrations_um: tuple[float, ...], times_h: tuple[float, ...], seed: int, signatures: bool = True
+    n: int,
+    concentrations_um: tuple[float, ...],
+    times_h: tuple[float, ...],
+    seed: int,
+    signatures: bool = True,
+    prefix: str = "CPD",
 ) -> tuple[Compound, ...]:
     """Return ``n`` compounds whose profiles cycle through :data:`PROFILES`.
 
@@ -180,7 +185,8 @@ def make_compounds(
     Cladribine). ``inactive`` compounds have no response and no signature, so they
     are indistinguishable from control. Onsets, strengths and signatures are drawn
     from ``seed``; ``signatures=False`` plants none (the draws still happen, so the
-    responses are the same either way).
+    responses are the same either way). Names are ``<prefix>001``, ``<prefix>002``, ...; a
+    second library takes another prefix (and seed), so its compounds are new.
     """
     rng = np.random.default_rng(seed)
     concs = sorted(concentrations_um)
@@ -216,7 +222,7 @@ def make_compounds(
                 window_h=(start, t_hi + 24.0),
                 angle=float(rng.uniform(0, math.pi)),
             )
-        compounds.append(Compound(f"CPD{i + 1:03d}", profile, responses, signature if signatures else None))
+        compounds.append(Compound(f"{prefix}{i + 1:03d}", profile, responses, signature if signatures else None))
     return tuple(compounds)
 
 
@@ -228,6 +234,7 @@ def timelapse_design(
     every_h: float = 4.0,
     seed: int = 0,
     signatures: bool = False,
+    compound_prefix: str = "CPD",
     **kwargs: Any,
 ) -> ScreenDesign:
     """Return a time-lapse screen: imaging every ``every_h`` hours from -4 h for ``days`` days, 3 doses.
@@ -242,7 +249,13 @@ def timelapse_design(
     times = tuple(float(t) for t in np.arange(-4.0, days * 24.0 + 1e-9, every_h))
     lines = tuple(CELL_LINES[c] for c in cell_lines)
     return ScreenDesign(
-        name, "timelapse", lines, make_compounds(n_compounds, concs, times, seed, signatures), concs, times, **kwargs
+        name,
+        "timelapse",
+        lines,
+        make_compounds(n_compounds, concs, times, seed, signatures, compound_prefix),
+        concs,
+        times,
+        **kwargs,
     )
 
 
@@ -251,6 +264,7 @@ def endpoint_design(
     n_compounds: int = 10,
     cell_lines: tuple[str, ...] = ("HCT 15",),
     seed: int = 0,
+    compound_prefix: str = "CPD",
     **kwargs: Any,
 ) -> ScreenDesign:
     """Return an end-point screen: imaging at 24 h and 72 h, three concentrations."""
@@ -258,5 +272,11 @@ def endpoint_design(
     times = (24.0, 72.0)
     lines = tuple(CELL_LINES[c] for c in cell_lines)
     return ScreenDesign(
-        name, "endpoint", lines, make_compounds(n_compounds, concs, times, seed), concs, times, **kwargs
+        name,
+        "endpoint",
+        lines,
+        make_compounds(n_compounds, concs, times, seed, prefix=compound_prefix),
+        concs,
+        times,
+        **kwargs,
     )

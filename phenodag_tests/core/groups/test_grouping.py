@@ -25,7 +25,11 @@ def image(plate: int, well: str, site: int, compound: str, conc: float, time: fl
 
 
 def raw(
-    compounds: int = 3, plates: int = 2, sites: int = 2, drop: int | None = None, times: tuple[float, ...] = (24.0, 72.0)
+    compounds: int = 3,
+    plates: int = 2,
+    sites: int = 2,
+    drop: int | None = None,
+    times: tuple[float, ...] = (24.0, 72.0),
 ) -> pl.DataFrame:
     rows = []
     for p in range(plates):

@@ -8,6 +8,7 @@ def test_subset_accuracy_from_stored_rankings() -> None:
     preds = pl.DataFrame(
         {
             "method": ["product"] * 3,
+            "features": ["resnet18"] * 3,
             "variant": ["all"] * 3,
             "fold": [0, 0, 0],
             "group_id": ["g1", "g2", "g3"],
@@ -25,6 +26,7 @@ def test_configuration_f1_and_comparison() -> None:
     images = pl.DataFrame(
         {
             "method": ["m"] * 4,
+            "features": ["resnet18"] * 4,
             "variant": ["all"] * 4,
             "fold": [0] * 4,
             "configuration": ["a", "a", "b", "b"],
@@ -37,6 +39,7 @@ def test_configuration_f1_and_comparison() -> None:
     metrics = pl.DataFrame(
         {
             "method": ["a", "a", "b", "b"],
+            "features": ["resnet18"] * 4,
             "variant": ["all", "all", "1uM", "1uM"],
             "fold": [0, 1, 0, 1],
             "n_groups": [2] * 4,
