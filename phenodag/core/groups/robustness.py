@@ -88,20 +88,21 @@ def perturbed_inputs(
     Raises
     ------
     ValueError
-        If frozen vectors are perturbed without their encoder, or with other weights
-        than the vectors came from.
+        When frozen vectors are to be perturbed without their encoder, or with other
+        weights than the vectors came from.
     """
     cache: dict[tuple[str, float], torch.Tensor] = {("none", 0.0): inputs.x}
     sizes = [len(p) for p in paths]
-    if inputs.x.ndim == 3 and (encoder is None or encoder.weights_id != inputs.weights_id):
-        got = encoder.weights_id if encoder is not None else "none"
-        raise ValueError(f"{inputs.features}: vectors of weights {inputs.weights_id}, encoder weights {got}")
 
     def get(kind: str, level: float) -> torch.Tensor:
         if (kind, level) not in cache:
             fn = image_perturbation(kind, level, seed)
             if inputs.x.ndim == 3:
-                assert encoder is not None
+                if encoder is None or encoder.weights_id != inputs.weights_id:
+                    got = encoder.weights_id if encoder is not None else "none"
+                    raise ValueError(
+                        f"{inputs.features}: vectors of weights {inputs.weights_id}, encoder weights {got}"
+                    )
                 flat = [p for group in paths for p in group]
                 vectors = embed_perturbed(flat, encoder, fn, batch_size, threads)
                 cache[kind, level] = pack(vectors, sizes)[0]
