@@ -22,6 +22,8 @@ DEMO_ENCODERS = ("convae", "convae-random")
 """What the demo compares: the ConvAE it trains, and the same network untrained (``random:seed0``)."""
 DEMO_ALPHAS = ("0", "-20", "20")
 """The lens α the demo runs: none, discriminative, adversarial (the benchmark runs the whole grid)."""
+DEMO_LIBRARY = "LIB"
+"""Plate-id prefix (screen name) and compound prefix of the demo's second compound library."""
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -112,7 +114,79 @@ def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) 
             return False
     if not runner.run("encoder_comparison_job").success:
         return False
-    return _demo_lens(runner, args)
+    return _demo_lens(runner, args) and _demo_groups(runner, args)
+
+
+def _demo_groups(runner: "Runner", args: argparse.Namespace) -> bool:
+    """Group classification on frozen ``convae`` vectors: a second library, groups, five methods, transfer, robustness.
+
+    The second library (new compounds, imaged at 0, 24 and 48 h) lands only now, so
+    the stages before see the screen alone.
+    """
+    from phenodag.core.shared.vocab import GROUP_METHODS
+    from phenodag.core.simulate import simulate_screen, timelapse_design
+
+    settings = Settings.from_env(args.home)
+    library = timelapse_design(
+        name=DEMO_LIBRARY,
+        n_compounds=args.compounds,
+        seed=args.seed + 1,
+        compound_prefix=DEMO_LIBRARY,
+        replicates=args.plates,
+        sites=args.sites,
+        image_size=args.size,
+        days=2.0,
+        every_h=24.0,
+    ).with_(times_h=(0.0, 24.0, 48.0))
+    logger.info("second library: %d plates of %d new compounds", args.plates, args.compounds)
+    folders = simulate_screen(library, settings.inbox, seed=args.seed + 1, workers=args.workers)
+    if not all(runner.ingest(f).success for f in folders) or not runner.embed("convae", [f.name for f in folders]):
+        return False
+    times = [float(t) for t in args.group_times.split(",")]
+    grouping = {"n_folds": args.group_folds, "time_points": times, "library": DEMO_LIBRARY}
+    if not runner.run("groups_job", config={"ops": {"image_groups": {"config": grouping}}}).success:
+        return False
+    cv = {
+        "features": "embeddings:convae",
+        "epochs": args.group_epochs,
+        "lr": 1e-3,
+        "batch_groups": 4,
+        "log_models": False,
+    }
+    logger.info("group cross-validation of %s on frozen convae vectors", ", ".join(GROUP_METHODS))
+    for method in GROUP_METHODS:
+        if not runner.run("group_cv_job", method, {"ops": {"group_cv": {"config": cv}}}).success:
+            return False
+    return runner.run("group_reuse_job").success
+
+
+def _print_groups(settings: Settings) -> None:
+    from phenodag.core.groups.summary import comparison_table, mean_sd
+    from phenodag.core.shared import lake
+
+    print("group classification on frozen convae vectors (held-out groups; docs/guide/groups.md):")
+    print(mean_sd(comparison_table(lake.read_table(settings.lake, "group_cv_metrics"))).drop("features"))
+    transfer = lake.read_table(settings.lake, "group_transfer")
+    shown = transfer.filter(pl.col("metric").is_in(["top1_accuracy", "roc_auc", "pr_auc"]))
+    print("transfer (new head on frozen fold models; mean over folds):")
+    print(
+        shown.group_by("method", "task", "metric")
+        .agg(pl.col("value").mean().round(3))
+        .with_columns(pl.format("{} {}", "task", "metric").alias("task"))
+        .pivot(on="task", index="method", values="value", sort_columns=True)
+        .sort("method")
+    )
+    robust = lake.read_table(settings.lake, "group_robustness").filter(pl.col("perturbation") != "none")
+    print("robustness (held-out top-1 under each perturbation over the clean top-1; mean over folds):")
+    label = pl.format("{} {}", "perturbation", pl.col("level").map_elements(lambda v: f"{v:g}", return_dtype=pl.String))
+    print(
+        robust.sort("perturbation", "level")
+        .with_columns(label.alias("at"))
+        .group_by("method", "at", maintain_order=True)
+        .agg(pl.col("retained").mean().round(2))
+        .pivot(on="at", index="method", values="retained")
+        .sort("method")
+    )
 
 
 def _demo_lens(runner: "Runner", args: argparse.Namespace) -> bool:
@@ -148,6 +222,7 @@ def _print_demo(settings: Settings, seconds: float) -> None:
         lens = lake.read_table(settings.lake, "lens_metrics").sort("alpha")
         shown = ["alpha", "top1_original", "top1_lensed", "top3_lensed", "map_signature_auroc", "map_mass_in_cells"]
         print(lens.select(shown).with_columns(pl.col(pl.Float64).round(3)))
+        _print_groups(settings)
     print(
         f"\nphenodag demo finished in {seconds:.0f} s\n"
         f"  lake (Delta tables): {settings.lake}\n"
@@ -229,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--train-images", type=int, default=320, help="images sampled for ConvAE training")
     p.add_argument("--lens-steps", type=int, default=20, help="lens optimiser steps per alpha (batches of 8)")
     p.add_argument("--lens-images", type=int, default=96, help="images per side of the lens split (seeded sample)")
+    p.add_argument("--group-times", default="24,48", help="time points (h) of the group configurations")
+    p.add_argument("--group-folds", type=int, default=2, help="folds of the group cross-validation")
+    p.add_argument("--group-epochs", type=int, default=60, help="epochs of each group model (frozen vectors)")
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("simulate", help="write a simulated screen as plate folders (default: into the inbox)")
