@@ -120,13 +120,14 @@ def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) 
 def _demo_groups(runner: "Runner", args: argparse.Namespace) -> bool:
     """Group classification on frozen ``convae`` vectors: a second library, groups, five methods, transfer, robustness.
 
-    The second library (new compounds, imaged at 0, 24 and 48 h) lands only now, so
-    the stages before see the screen alone.
+    The second library (new compounds, imaged at 0 h and the group time points) lands
+    only now, so the stages before see the screen alone.
     """
     from phenodag.core.shared.vocab import GROUP_METHODS
     from phenodag.core.simulate import simulate_screen, timelapse_design
 
     settings = Settings.from_env(args.home)
+    times = [float(t) for t in args.group_times.split(",")]
     library = timelapse_design(
         name=DEMO_LIBRARY,
         n_compounds=args.compounds,
@@ -135,14 +136,11 @@ def _demo_groups(runner: "Runner", args: argparse.Namespace) -> bool:
         replicates=args.plates,
         sites=args.sites,
         image_size=args.size,
-        days=2.0,
-        every_h=24.0,
-    ).with_(times_h=(0.0, 24.0, 48.0))
+    ).with_(times_h=tuple(sorted({0.0, *times})))  # imaged from 0 h (treatment) and at the group times
     logger.info("second library: %d plates of %d new compounds", args.plates, args.compounds)
     folders = simulate_screen(library, settings.inbox, seed=args.seed + 1, workers=args.workers)
     if not all(runner.ingest(f).success for f in folders) or not runner.embed("convae", [f.name for f in folders]):
         return False
-    times = [float(t) for t in args.group_times.split(",")]
     grouping = {"n_folds": args.group_folds, "time_points": times, "library": DEMO_LIBRARY}
     if not runner.run("groups_job", config={"ops": {"image_groups": {"config": grouping}}}).success:
         return False

@@ -47,7 +47,7 @@ def test_demo_simulates_and_materialises_tables(tmp_path: Path, capsys: pytest.C
         "--home",
         str(home),
         "--plates",
-        "1",
+        "2",
         "--compounds",
         "2",
         "--days",
@@ -62,27 +62,42 @@ def test_demo_simulates_and_materialises_tables(tmp_path: Path, capsys: pytest.C
         "20",
         "--train-images",
         "20",
+        "--group-times",
+        "2,8",
+        "--group-epochs",
+        "2",
     ]
     assert main(args) == 0
     out = capsys.readouterr().out
-    # 2 compounds x 3 concentrations + 4 DMSO wells, 1 site, times -4, 2, 8 h
-    assert "plates: 1, images: 30, quarantined files: 0" in out
+    # 2 plates of 2 compounds x 3 concentrations + 4 DMSO wells, 1 site, times -4, 2, 8 h
+    assert "plates: 2, images: 60, quarantined files: 0" in out
     assert "cytostatic" in out  # the planted response table
     lake_root = Settings.from_env(home).lake
-    assert lake.read_table(lake_root, "plate_summary").select("plate_id", "n_images").rows() == [
-        ("SIM_TL_HCT15_R1", 30)
+    assert lake.read_table(lake_root, "plate_summary").sort("plate_id").select("plate_id", "n_images").rows() == [
+        ("SIM_TL_HCT15_R1", 30),
+        ("SIM_TL_HCT15_R2", 30),
     ]
     assert lake.read_table(lake_root, "well_timecourse").filter(pl.col("n_images") != 1).height == 0
-    assert lake.read_table(lake_root, "sim_truth").height == 2 * 3 + 1
-    embeddings = lake.read_table(lake_root, "embeddings")
-    assert embeddings.group_by("encoder").len().sort("encoder").rows() == [("convae", 30), ("convae-random", 30)]
+    screen = pl.col("plate_id").str.starts_with("SIM_TL")
+    assert lake.read_table(lake_root, "sim_truth").filter(screen).height == 2 * (2 * 3 + 1)
+    embeddings = lake.read_table(lake_root, "embeddings").filter(screen)
+    assert embeddings.group_by("encoder").len().sort("encoder").rows() == [("convae", 60), ("convae-random", 60)]
     comparison = lake.read_table(lake_root, "encoder_comparison")
     assert comparison["encoder"].to_list() == ["convae", "convae-random"]
     assert "encoder comparison" in out and "random:seed0" in out
-    assert "well x time embeddings (convae): 30" in out
+    assert "well x time embeddings (convae): 120" in out  # the screen's 60 and the library's 2 x 10 wells x 3 times
     assert "temporal response types (encoder convae)" in out
     clusters = lake.read_table(lake_root, "temporal_clusters")
     assert clusters.height == 2 * 3 and set(clusters["encoder"]) == {"convae"}
+    groups = lake.read_table(lake_root, "image_groups")
+    assert set(groups["group_set"]) >= {"screen", "library"}  # the second library landed after the lens
+    assert set(groups["configurations"].list.len()) == {6}  # 3 doses x 2 and 8 h
+    metrics = lake.read_table(lake_root, "group_cv_metrics")
+    assert set(metrics["method"]) == {"product", "amil", "mi_net", "mi_net_inst", "baseline"}
+    assert set(metrics["features"]) == {"embeddings:convae"}
+    assert set(lake.read_table(lake_root, "group_transfer")["task"]) == {"moa", "treated_vs_control", "library"}
+    assert lake.read_table(lake_root, "group_robustness").height > 0
+    assert "group classification on frozen convae vectors" in out and "robustness" in out
 
 
 def test_simulate_preview_and_folders(tmp_path: Path) -> None:

@@ -135,6 +135,8 @@ def group_cv(
     method = context.partition_key
     device = torch.configure()
     groups = lake.read("image_groups").filter(pl.col("group_set") == "screen")
+    if groups.height == 0:
+        raise ValueError("image_groups holds no screen groups: see its metadata for what was dropped and why")
     subsets = class_subsets(lake.read("sim_truth")) if lake.exists("sim_truth") else {}
     embeddings = _embeddings_reader(lake)(config.encoder) if config.encoder else None
     with mlflow.start_run(context, EXPERIMENT_GROUP_CV, run_name=f"group-cv-{method}"):
