@@ -42,6 +42,7 @@ import time
 import numpy as np
 import polars as pl
 
+from phenodag.core.groups.config import feature_encoder
 from phenodag.core.groups.run import pooled_class_f1, pooled_curves
 from phenodag.core.groups.summary import comparison_table, mean_sd
 from phenodag.core.shared import lake
@@ -111,9 +112,9 @@ def main() -> None:
                 runner.ingest(folder)
                 plates.append(folder.name)
         print(f"simulated and ingested {len(plates)} plates in {time.perf_counter() - start:.0f} s")
-        if args.features.startswith("embeddings:"):
+        if encoder := feature_encoder(args.features):
             t = time.perf_counter()
-            assert runner.embed(args.features.split(":", 1)[1], plates), "embedding failed"
+            assert runner.embed(encoder, plates), "embedding failed"
             print(f"embedded with {args.features}: {time.perf_counter() - t:.0f} s")
         for times in args.time_points.split(";"):
             tables.append(run_time_set(runner, settings, args, times))

@@ -1,6 +1,6 @@
 """Group-based compound classification: image groups, cross-validation partitioned by method, transfer, robustness."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ def _model_dir(torch: TorchResource) -> Path:
     return Path(torch.checkpoint_dir) / MODELS_FOLDER
 
 
-def _embeddings_reader(lake: LakeResource) -> Any:
+def _embeddings_reader(lake: LakeResource) -> Callable[[str], pl.DataFrame]:
     """Encoder name → its ``embeddings`` rows (path, weights_id, vector)."""
 
     def read(encoder: str) -> pl.DataFrame:
@@ -229,7 +229,6 @@ def group_robustness(
     from phenodag.core.shared.figures import markdown_image
 
     device = torch.configure()
-    mlflow.activate()
 
     def encoder_for(name: str) -> Any:
         return encoders.load(name, device=device)

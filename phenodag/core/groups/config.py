@@ -13,6 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from phenodag.core.shared.vocab import FEATURES_EMBEDDINGS, FEATURES_RESNET
 
 
+def feature_encoder(features: str) -> str | None:
+    """Return the frozen encoder named by ``embeddings:<encoder>``; None for ``resnet18`` (trained end to end)."""
+    return features.removeprefix(FEATURES_EMBEDDINGS) if features.startswith(FEATURES_EMBEDDINGS) else None
+
+
 class GroupingConfig(BaseModel):
     """How images become groups and folds (``image_groups``)."""
 
@@ -78,7 +83,7 @@ class GroupCVConfig(BaseModel):
     @property
     def encoder(self) -> str | None:
         """The frozen encoder of ``embeddings:<encoder>``; None for the end-to-end ResNet-18."""
-        return self.features.removeprefix(FEATURES_EMBEDDINGS) if self.features != FEATURES_RESNET else None
+        return feature_encoder(self.features)
 
     def first_period(self, steps_per_epoch: int) -> int:
         """Optimiser steps of the first cosine cycle (cycles double: 1/7 + 2/7 + 4/7 of the run)."""

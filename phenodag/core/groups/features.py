@@ -70,7 +70,8 @@ def image_vectors(embeddings: pl.DataFrame, paths: Sequence[str]) -> tuple[np.nd
     if len(weights) > 1:
         raise ValueError(f"the groups' vectors come from {len(weights)} sets of weights {weights}; re-embed them")
     index = {p: i for i, p in enumerate(dict.fromkeys(paths))}
-    vectors = np.asarray(rows["vector"].to_list(), dtype=np.float64)
+    dim = len(rows["vector"][0]) if rows.height else 0
+    vectors = rows["vector"].list.to_array(dim).to_numpy().astype(np.float64)  # no Python floats
     sums = np.zeros((len(index), vectors.shape[1]))
     counts = np.zeros(len(index))
     owner = np.array([index[p] for p in rows["path"]])

@@ -17,7 +17,7 @@ import polars as pl
 import torch
 
 from phenodag.core.embed.registry import Encoder
-from phenodag.core.groups.config import GroupRobustnessConfig, GroupTransferConfig
+from phenodag.core.groups.config import GroupRobustnessConfig, GroupTransferConfig, feature_encoder
 from phenodag.core.groups.features import GroupInputs, load_inputs
 from phenodag.core.groups.figures import robustness_lines, roc_pr_curves
 from phenodag.core.groups.models import GroupClassifier
@@ -45,7 +45,7 @@ def _models(model_dir: str | Path, method: str) -> tuple[dict[int, GroupClassifi
 
 
 def _inputs(groups: pl.DataFrame, info: FoldModelInfo, embeddings_for: EmbeddingsFor, threads: int) -> GroupInputs:
-    encoder = info.features.split(":", 1)[1] if ":" in info.features else None
+    encoder = feature_encoder(info.features)
     emb = embeddings_for(encoder) if encoder else None
     inputs = load_inputs(groups, info.features, info.image_size, emb, threads)
     if inputs.weights_id != info.weights_id:
@@ -133,7 +133,8 @@ def run_robustness(
         models, info = found
         inputs = _inputs(groups, info, embeddings_for, threads)
         if info.features not in perturbers:
-            encoder = encoder_for(info.features.split(":", 1)[1]) if inputs.x.ndim == 3 else None
+            name = feature_encoder(info.features)
+            encoder = encoder_for(name) if name else None
             perturbers[info.features] = perturbed_inputs(inputs, paths, encoder, config.seed, threads=threads)
         rows = robustness_rows(
             method, models, info.classes, info.features, groups, inputs.mask, perturbers[info.features], config
