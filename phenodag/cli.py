@@ -12,6 +12,7 @@ import polars as pl
 
 from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import ENCODER_NAMES, FIELD_MODES
+from phenodag.lake_cli import add_lake_parser
 
 if TYPE_CHECKING:
     from phenodag.core.simulate import ScreenDesign
@@ -33,8 +34,14 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     if not plate_dir.is_dir():
         logger.error("%s is not a folder", plate_dir)
         return 2
+    from phenodag.core.ingest.platemap import PlateError
+
     with open_runner(Settings.from_env(args.home)) as runner:
-        result = runner.ingest(plate_dir, args.plate_id)
+        try:
+            result = runner.ingest(plate_dir, args.plate_id)
+        except PlateError as exc:
+            logger.error("%s; nothing was recorded (name the plate with --plate-id)", exc)
+            return 2
     checks = result.get_asset_check_evaluations()
     for c in checks:
         logger.info("check %s: %s", c.check_name, "passed" if c.passed else f"FAILED ({c.severity.value})")
@@ -329,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plate-id", help="partition key (default: plate.yaml plate_id or the folder name)")
     p.add_argument("--home", help="phenodag home (default $PHENODAG_HOME or ./.phenodag)")
     p.set_defaults(func=_cmd_ingest)
+
+    add_lake_parser(sub)
 
     p = sub.add_parser("init", help="create the home's folders and its Dagster instance config (make dev runs this)")
     p.add_argument("--home", help="phenodag home (default $PHENODAG_HOME or ./.phenodag)")

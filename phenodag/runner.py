@@ -23,7 +23,7 @@ import dagster as dg
 import yaml
 
 from phenodag.core.ingest.inbox import Arrival, arrival
-from phenodag.core.ingest.platemap import PlateError
+from phenodag.core.ingest.platemap import PlateError, validate_plate_id
 from phenodag.core.shared.settings import Settings
 from phenodag.defs.embed import JOB as EMBED_JOB
 from phenodag.defs.ingest import JOB as INGEST_JOB
@@ -95,8 +95,17 @@ class Runner:
         return self.run(INGEST_JOB, plate_id, config)
 
     def ingest(self, folder: Path, plate_id: str | None = None) -> dg.ExecuteInProcessResult:
-        """Ingest one plate folder with the run the inbox sensor would request for it."""
-        request = run_request(folder_arrival(folder, plate_id))
+        """Ingest one plate folder with the run the inbox sensor would request for it.
+
+        Raises
+        ------
+        PlateError
+            If the plate id (``plate_id``, ``plate.yaml``'s or the folder name) is not
+            a safe partition key: nothing is recorded and no partition is added.
+        """
+        found = folder_arrival(folder, plate_id)
+        validate_plate_id(found.plate_id, folder)
+        request = run_request(found)
         return self.ingest_partition(str(request.partition_key), request.run_config)
 
     def embed(self, encoder: str, plates: list[str]) -> bool:

@@ -13,13 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 from pydantic import Field
 
 from phenodag.core.ingest.config import IngestConfig as CoreIngestConfig
 from phenodag.core.ingest.inbox import Arrival, find_plate_folder, pending, scan_inbox
 from phenodag.core.ingest.outcome import IngestResult, missing_timepoints
 from phenodag.core.ingest.plate import ingest_plate
-from phenodag.core.shared.schemas import PLATES_SCHEMA, QUARANTINE_SCHEMA, RAW_IMAGES_SCHEMA
+from phenodag.core.shared.lake import LakeError
+from phenodag.core.shared.schemas import PLATES_SCHEMA, QUARANTINE_SCHEMA, RAW_IMAGES_SCHEMA, Schema
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import plates_partitions
 from phenodag.defs.shared.resources import InboxResource, LakeResource
@@ -85,6 +87,13 @@ def _checks(result: IngestResult) -> Iterator[dg.AssetCheckResult]:
         f"{unmapped.height} image(s) from wells missing in the plate map.",
         unmapped=dg.MetadataValue.md(markdown_table(unmapped)),
     )
+    yield _check(
+        "platemap_wells_imaged",
+        not result.unimaged_wells,
+        dg.AssetCheckSeverity.WARN,
+        f"{len(result.unimaged_wells)} plate-map well(s) without images.",
+        wells=", ".join(result.unimaged_wells),
+    )
     gaps = missing_timepoints(result.images) if result.images is not None else None
     yield _check(
         "expected_timepoints",
@@ -95,6 +104,21 @@ def _checks(result: IngestResult) -> Iterator[dg.AssetCheckResult]:
         else "No images: the plate was rejected.",
         incomplete_fields=dg.MetadataValue.md(markdown_table(gaps)) if gaps is not None else "",
     )
+
+
+def _previous(
+    context: dg.AssetExecutionContext, lake: LakeResource, name: str, schema: Schema, part: dict[str, str]
+) -> pl.DataFrame:
+    """The partition's current rows; unreadable ones (a lost data file) read as none, with a warning.
+
+    The partition is rewritten whole by this run, so a plate whose files were lost is
+    mended by ingesting it again (every file is then decoded anew).
+    """
+    try:
+        return lake.read_or_empty(name, schema, part)
+    except LakeError as exc:
+        context.log.warning(f"previous {name} rows of {part} are unreadable; ingesting the plate afresh: {exc}")
+        return pl.DataFrame(schema=schema)
 
 
 @dg.multi_asset(
@@ -132,6 +156,9 @@ def _checks(result: IngestResult) -> Iterator[dg.AssetCheckResult]:
         dg.AssetCheckSpec(
             "expected_timepoints", asset=RAW_IMAGES, description="Every well and site has every time point."
         ),
+        dg.AssetCheckSpec(
+            "platemap_wells_imaged", asset=RAW_IMAGES, description="Every well of the plate map has images."
+        ),
     ],
     partitions_def=plates_partitions,
     can_subset=False,
@@ -143,13 +170,16 @@ def ingest_plate_assets(
     plate_id = context.partition_key
     part = {"plate_id": plate_id}
     folder = Path(config.plate_dir) if config.plate_dir else find_plate_folder(inbox.folder, plate_id, inbox.marker)
+    last = _previous(context, lake, "plates", PLATES_SCHEMA, part)
     result = ingest_plate(
         folder,
         plate_id,
-        previous=lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA, part),
-        previous_quarantine=lake.read_or_empty("quarantine", QUARANTINE_SCHEMA, part),
+        previous=_previous(context, lake, "raw_images", RAW_IMAGES_SCHEMA, part),
+        previous_quarantine=_previous(context, lake, "quarantine", QUARANTINE_SCHEMA, part),
         workers=config.workers,
         fingerprint=config.fingerprint,
+        since=last["ingested_at"][0] if last.height else None,
+        max_pixels=config.max_pixels,
     )
     if result.images is not None:
         info = lake.write_partition("raw_images", result.images, part)

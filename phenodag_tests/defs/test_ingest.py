@@ -24,7 +24,14 @@ def test_plate_from_inbox_lands_with_passing_checks(
     result = run_ingest(defs, instance, "P1")
     assert result.success
     assert checks(result) == dict.fromkeys(
-        ["plate_accepted", "no_quarantined_files", "all_wells_mapped", "expected_timepoints", "covers_every_condition"],
+        [
+            "plate_accepted",
+            "no_quarantined_files",
+            "all_wells_mapped",
+            "expected_timepoints",
+            "platemap_wells_imaged",
+            "covers_every_condition",
+        ],
         True,
     )
     raw = lake.read_table(settings.lake, "raw_images")
@@ -82,15 +89,16 @@ def test_rejected_plate_keeps_previous_rows_and_fails_check(
     assert lake.read_table(settings.lake, "plates")["status"].to_list() == ["rejected"]
 
 
-def test_partition_key_escaping_the_inbox_is_quarantined(
+def test_partition_key_escaping_the_inbox_fails_and_writes_nothing(
     defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings, tmp_path: Path
 ) -> None:
     write_toy_plate(tmp_path, "x", sites=1)  # a real plate folder next to the inbox's parent
     result = run_ingest(defs, instance, "../x")
-    assert not checks(result)["plate_accepted"]
-    assert not lake.table_exists(settings.lake, "raw_images")
-    q = lake.read_table(settings.lake, "quarantine")
-    assert q["plate_id"].to_list() == ["../x"] and "not allowed" in q["reason"][0]
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.error
+    assert failure is not None and failure.cause is not None and "not allowed" in failure.cause.message
+    for table in ("raw_images", "quarantine", "plates"):  # an unsafe id has no partition to be filed under
+        assert not lake.table_exists(settings.lake, table)
 
 
 def test_plate_dir_config_ingests_a_folder_outside_the_inbox(

@@ -4,17 +4,25 @@ A plate folder is complete when its marker file (default ``COMPLETE``) exists. I
 fingerprint (number of files, total bytes, newest modification time) changes when
 files are added, so a plate that grows is seen again and re-ingested; ingestion
 itself only decodes the new files.
+
+Each folder is judged on its own: a folder whose ``plate.yaml`` is refused is still
+listed under its folder name (its ingestion files the rejection in ``quarantine``),
+and a folder that cannot be read at all is listed in ``InboxScan.refused`` with its
+reason; neither stops the scan of the other folders.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from phenodag.core.ingest.platemap import PlateError, read_plate_config, validate_plate_id
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,12 +48,16 @@ class InboxScan:
 
 
 def fingerprint(folder: Path) -> str:
-    """Return a short digest of the folder's file list, sizes and modification times."""
+    """Return a short digest of the folder's file list, sizes and modification times.
+
+    Entries are ``lstat``-ed, so a dangling link or a FIFO changes the digest without
+    being followed or opened.
+    """
     h = hashlib.sha256()
     for root, dirs, files in os.walk(folder):
         dirs.sort()
         for name in sorted(files):
-            st = (Path(root) / name).stat()
+            st = os.lstat(Path(root) / name)
             rel = os.path.relpath(Path(root) / name, folder)
             h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()[:16]
@@ -79,6 +91,9 @@ def scan_inbox(inbox: Path, marker: str = "COMPLETE") -> InboxScan:
             plates.append(arrival(folder))
         except PlateError as exc:
             refused.append(exc)
+        except Exception as exc:  # one unreadable folder must never stop the scan of the others
+            logger.warning("inbox folder %s cannot be read: %s: %s", folder, type(exc).__name__, exc)
+            refused.append(PlateError(folder, f"cannot read the folder ({type(exc).__name__}: {exc})"))
     return InboxScan(plates, refused)
 
 

@@ -18,13 +18,17 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class IngestResult:
-    """Rows for one plate; ``images`` is None when the plate was rejected as a whole."""
+    """Rows for one plate; ``images`` is None when the plate was rejected as a whole.
+
+    ``unimaged_wells`` lists plate-map wells that have no image (a warning, not an error).
+    """
 
     plate_id: str
     layout: str | None
     images: pl.DataFrame | None
     quarantine: pl.DataFrame
     plate: pl.DataFrame
+    unimaged_wells: tuple[str, ...] = ()
 
     @property
     def rejected(self) -> bool:

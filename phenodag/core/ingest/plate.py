@@ -14,6 +14,17 @@ the caller writes them. Rules:
   and the caller leaves the plate's previous ``raw_images`` rows untouched.
 - Duplicates: a file with the same sha256 as an earlier one (in path order), or the
   same well, site and time, is quarantined as a duplicate of the first.
+- Only regular files are opened: a FIFO, socket or device named like an image, a
+  dangling link, or a link that resolves outside the plate folder (unless
+  ``plate.yaml`` sets ``allow_outside_links``) is quarantined without being read.
+- Headers come before pixels: every image's declared size and bit depth are read
+  first; an image above the pixel budget (``max_pixels``), off the plate's size or
+  off its bit depth is quarantined without being decoded.
+- A plate-map well with a blank required cell keeps its images out (quarantined with
+  the plate-map line); a plate-map well without images is reported.
+- Each row keeps ``landed_at``, the time it first landed; ``n_new`` counts rows that
+  landed after the plate's previous ``plates`` row, so a run that crashed between the
+  ``raw_images`` and ``plates`` commits is counted right when it is re-run.
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -44,7 +56,14 @@ from phenodag.core.ingest.platemap import (
     validate_plate_id,
 )
 from phenodag.core.shared.files import sha256_file
-from phenodag.core.shared.images import IMAGE_SUFFIXES, ImageDecodeError, decode_image, image_info
+from phenodag.core.shared.images import (
+    IMAGE_SUFFIXES,
+    MAX_PIXELS,
+    ImageDecodeError,
+    ImageInfo,
+    decode_image,
+    read_header,
+)
 from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA
 
 logger = logging.getLogger(__name__)
@@ -96,17 +115,41 @@ def _resolve_time(parsed: ParsedName, well_row: dict[str, Any], config: PlateCon
     raise ValueError("file name carries no time")
 
 
-def _hash_and_decode(path: Path, reuse: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any] | None, str | None]:
-    """Return (sha256, reused row or info dict, error message)."""
-    digest = sha256_file(path)
+@dataclass(frozen=True)
+class _Read:
+    """One candidate file after hashing: its sha256, header (or reused row) and any error."""
+
+    sha256: str
+    info: dict[str, Any] | None
+    error: str | None
+    reused: bool
+
+
+def _hash_and_header(path: Path, reuse: dict[str, dict[str, Any]], max_pixels: int | None) -> _Read:
+    """Hash a file and read its header (an unchanged file reuses its previous row)."""
+    try:
+        digest = sha256_file(path)
+    except OSError as exc:
+        return _Read("", None, f"{path}: cannot read ({type(exc).__name__})", False)
     prev = reuse.get(str(path))
     if prev is not None and prev["sha256"] == digest:
-        return digest, prev, None
+        return _Read(digest, prev, None, True)
     try:
-        info = image_info(decode_image(path))
+        info: ImageInfo = read_header(path, max_pixels)
     except ImageDecodeError as exc:
-        return digest, None, str(exc)
-    return digest, {"width": info.width, "height": info.height, "bit_depth": info.bit_depth}, None
+        return _Read(digest, None, str(exc), False)
+    return _Read(digest, {"width": info.width, "height": info.height, "bit_depth": info.bit_depth}, None, False)
+
+
+def _decode(path: Path, read: _Read, max_pixels: int | None) -> _Read:
+    """Decode a new file fully (truncated data shows only here); reused rows pass through."""
+    if read.reused or read.info is None:
+        return read
+    try:
+        decode_image(path, max_pixels)
+    except ImageDecodeError as exc:
+        return _Read(read.sha256, None, str(exc), False)
+    return read
 
 
 @dataclass(frozen=True)
@@ -125,8 +168,7 @@ class _Located:
     """A decoded image joined to its plate-map row, with its hours since treatment."""
 
     candidate: _Candidate
-    sha256: str
-    info: dict[str, Any]
+    read: _Read
     well_row: dict[str, Any]
     time_h: float
 
@@ -150,11 +192,55 @@ def discover(folder: Path, plate_id: str | None) -> _Plan:
     return _Plan(config, platemap, files, layout, regex)
 
 
+_FILE_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFDIR: "a folder",
+}
+
+
+def file_problem(path: Path, folder: Path, allow_outside_links: bool = False) -> tuple[str, str] | None:
+    """Return (kind, reason) when ``path`` must not be opened, else None; nothing is read.
+
+    Links are resolved: a dangling one, or one that leaves ``folder`` (unless
+    ``allow_outside_links``), is refused with kind ``link``; anything but a regular
+    file (FIFO, socket, device) with kind ``special``. The reason never names a link's
+    target.
+    """
+    try:
+        is_link = stat.S_ISLNK(os.lstat(path).st_mode)
+        if is_link:
+            target = path.resolve()
+            if not target.exists():
+                return "link", f"{path.name} is a dangling symbolic link"
+            if not allow_outside_links and not target.is_relative_to(folder.resolve()):
+                return "link", (
+                    f"{path.name} is a symbolic link that resolves outside the plate folder "
+                    "(set allow_outside_links: true in plate.yaml to accept such links)"
+                )
+        mode = os.stat(path).st_mode
+    except (OSError, RuntimeError) as exc:
+        return "special", f"{path.name}: cannot stat ({type(exc).__name__})"
+    if not stat.S_ISREG(mode):
+        what = _FILE_KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        return "special", f"{path.name} is {what}{' (through a link)' if is_link else ''}; only regular files are read"
+    return None
+
+
 def parse_names(plan: _Plan, q: Quarantine) -> tuple[list[_Candidate], int]:
-    """Parse every file name with the layout; returns the candidates and the count of other channels skipped."""
+    """Admit regular files (:func:`file_problem`) and parse their names with the layout.
+
+    Returns the candidates and the count of files of other channels skipped.
+    """
     candidates: list[_Candidate] = []
     n_skipped = 0
     for path in plan.files:
+        problem = file_problem(path, plan.config.folder, plan.config.allow_outside_links)
+        if problem is not None:
+            q.add(path, *problem)
+            continue
         try:
             parsed = parse_name(path.name, plan.regex)
         except ValueError as exc:
@@ -175,74 +261,128 @@ def parse_names(plan: _Plan, q: Quarantine) -> tuple[list[_Candidate], int]:
 
 
 def hash_and_decode(
-    candidates: list[_Candidate], reuse: dict[str, dict[str, Any]], workers: int
-) -> list[tuple[str, dict[str, Any] | None, str | None]]:
-    """Hash every candidate and decode the new or changed ones, in ``workers`` threads."""
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return list(pool.map(lambda c: _hash_and_decode(c.path, reuse), candidates))
-
-
-def locate(
     candidates: list[_Candidate],
-    decoded: list[tuple[str, dict[str, Any] | None, str | None]],
-    plan: _Plan,
-    q: Quarantine,
-) -> list[_Located]:
-    """Join each decoded image to its plate-map well and resolve its hours since treatment."""
+    reuse: dict[str, dict[str, Any]],
+    workers: int,
+    image_size: tuple[int, int] | None = None,
+    max_pixels: int | None = MAX_PIXELS,
+) -> tuple[list[_Read], tuple[int, int] | None, int | None]:
+    """Hash every candidate and read its header; decode only new files of the plate's size and depth.
+
+    Parameters
+    ----------
+    image_size
+        The plate's (width, height) from ``plate.yaml``; by default the most common
+        size among the headers.
+    max_pixels
+        Pixel budget per image, checked on the header.
+
+    Returns
+    -------
+    reads, size, depth
+        One :class:`_Read` per candidate, and the plate's expected size and bit depth.
+        Files off the size or depth keep their header and are not decoded.
+    """
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        reads = list(pool.map(lambda c: _hash_and_header(c.path, reuse, max_pixels), candidates))
+        infos = [r.info for r in reads if r.info is not None]
+        size = image_size or _most_common((i["width"], i["height"]) for i in infos)
+        depth = _most_common(i["bit_depth"] for i in infos)
+
+        def decode(pair: tuple[_Candidate, _Read]) -> _Read:
+            cand, read = pair
+            info = read.info or {}
+            fits = (info.get("width"), info.get("height")) == size and info.get("bit_depth") == depth
+            return _decode(cand.path, read, max_pixels) if fits else read
+
+        return list(pool.map(decode, zip(candidates, reads, strict=True))), size, depth
+
+
+def _most_common(values: Iterator[Any]) -> Any:
+    counts = Counter(values)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def locate(candidates: list[_Candidate], reads: list[_Read], plan: _Plan, q: Quarantine) -> list[_Located]:
+    """Join each read image to its plate-map well and resolve its hours since treatment."""
     wells = {r["well"]: r for r in plan.platemap.iter_rows(named=True)}
     located: list[_Located] = []
-    for cand, (digest, info, error) in zip(candidates, decoded, strict=True):
-        if error is not None or info is None:
-            q.add(cand.path, "decode", error or "cannot decode")
+    for cand, read in zip(candidates, reads, strict=True):
+        if read.error is not None or read.info is None:
+            q.add(cand.path, "decode", read.error or "cannot decode")
             continue
         well_row = wells.get(cand.parsed.well)
         if well_row is None:
             q.add(cand.path, "unmapped_well", f"well {cand.parsed.well} is not in {plan.config.platemap}")
+            continue
+        if well_row["problem"]:
+            q.add(cand.path, "platemap", well_row["problem"])
             continue
         try:
             time_h = round(_resolve_time(cand.parsed, well_row, plan.config), TIME_DECIMALS)
         except ValueError as exc:
             q.add(cand.path, "time", f"{cand.path.name}: {exc}")
             continue
-        located.append(_Located(cand, digest, info, well_row, time_h))
+        located.append(_Located(cand, read, well_row, time_h))
     return located
 
 
+def _off_plate(info: dict[str, Any], size: tuple[int, int] | None, depth: int | None) -> tuple[str, str] | None:
+    """(kind, reason) when an image's size or bit depth differs from the plate's."""
+    if size is None or (info["width"], info["height"]) != size:
+        shown = f"{size[0]}x{size[1]}" if size else "unknown"
+        return "size", f"image is {info['width']}x{info['height']}, the plate's images are {shown}"
+    if info["bit_depth"] != depth:
+        return "bit_depth", f"image is {info['bit_depth']}-bit, the plate's images are {depth}-bit"
+    return None
+
+
 def image_rows(
-    located: list[_Located], plan: _Plan, reuse: dict[str, dict[str, Any]], q: Quarantine
+    located: list[_Located],
+    plan: _Plan,
+    size: tuple[int, int] | None,
+    depth: int | None,
+    q: Quarantine,
+    now: datetime,
+    since: datetime | None = None,
 ) -> tuple[pl.DataFrame, int]:
-    """Rows of ``raw_images``: images off the plate's size and duplicates are quarantined.
+    """Rows of ``raw_images``: images off the plate's size or depth, and duplicates, are quarantined.
+
+    Parameters
+    ----------
+    size, depth
+        The plate's image size and bit depth (see :func:`hash_and_decode`).
+    now
+        ``landed_at`` of rows that were not in the previous rows.
+    since
+        ``ingested_at`` of the plate's previous ``plates`` row; rows that landed after
+        it (or every row, when None) count as new.
 
     Returns
     -------
     images, n_new
-        The rows sorted by well, site, time and path, and how many were not in ``reuse``.
+        The rows sorted by well, site, time and path, and how many are new.
     """
-    sizes = Counter((loc.info["width"], loc.info["height"]) for loc in located)
-    expected = plan.config.image_size or (sizes.most_common(1)[0][0] if sizes else None)
     by_hash: dict[str, Path] = {}
     by_key: dict[tuple[str, int, float], Path] = {}
     rows: list[dict[str, Any]] = []
     n_new = 0
     for loc in located:
-        cand, info = loc.candidate, loc.info
-        size = (info["width"], info["height"])
-        if size != expected:
-            q.add(
-                cand.path,
-                "size",
-                f"image is {size[0]}x{size[1]}, the plate's images are {expected[0]}x{expected[1]}"
-                if expected
-                else "image size unknown",
-            )
+        cand, read = loc.candidate, loc.read
+        info = read.info or {}
+        off = _off_plate(info, size, depth)
+        if off is not None:
+            q.add(cand.path, *off)
             continue
         key = (cand.parsed.well, cand.parsed.site, loc.time_h)
-        first = by_hash.get(loc.sha256) or by_key.get(key)
+        first = by_hash.get(read.sha256) or by_key.get(key)
         if first is not None:
             q.add(cand.path, "duplicate", f"duplicate of {first} (same content or same well, site and time)")
             continue
-        by_hash[loc.sha256] = by_key[key] = cand.path
-        n_new += str(cand.path) not in reuse or reuse[str(cand.path)]["sha256"] != loc.sha256
+        by_hash[read.sha256] = by_key[key] = cand.path
+        landed = info.get("landed_at") if read.reused else None
+        landed = landed or now
+        n_new += since is None or landed > since
         rows.append(
             {
                 "plate_id": plan.config.plate_id,
@@ -254,14 +394,22 @@ def image_rows(
                 "time_h": loc.time_h,
                 "acquired_at": cand.parsed.acquired_at,
                 "path": str(cand.path),
-                "sha256": loc.sha256,
+                "sha256": read.sha256,
                 "width": info["width"],
                 "height": info["height"],
                 "bit_depth": info["bit_depth"],
                 "status": "ok",
+                "landed_at": landed,
             }
         )
     return pl.DataFrame(rows, schema=RAW_IMAGES_SCHEMA).sort("well", "site", "time_h", "path"), n_new
+
+
+def unimaged_wells(platemap: pl.DataFrame, images: pl.DataFrame) -> list[str]:
+    """Plate-map wells (without a problem of their own) that have no image on the plate."""
+    usable = platemap.filter(pl.col("problem").is_null())["well"].to_list()
+    imaged = set(images["well"].to_list())
+    return [w for w in usable if w not in imaged]
 
 
 def ingest_plate(
@@ -272,6 +420,8 @@ def ingest_plate(
     workers: int = 2,
     now: datetime | None = None,
     fingerprint: str | None = None,
+    since: datetime | None = None,
+    max_pixels: int | None = MAX_PIXELS,
 ) -> IngestResult:
     """Read one plate folder into the rows of ``raw_images``, ``quarantine`` and ``plates``.
 
@@ -300,17 +450,28 @@ def ingest_plate(
     fingerprint
         The folder's fingerprint as the inbox scan saw it (recorded in ``plates``);
         computed here when not given.
+    since
+        ``ingested_at`` of the plate's previous ``plates`` row (None: never ingested);
+        rows that landed after it count in ``n_new``.
+    max_pixels
+        Pixel budget of one image, checked on its header before decoding.
 
     Returns
     -------
     IngestResult
         The plate's rows; ``images`` sorted by well, site, time.
+
+    Raises
+    ------
+    PlateError
+        If ``plate_id`` itself is unsafe: there is no partition to file the
+        rejection under, so nothing may be written.
     """
     now = now or datetime.now(UTC)
     where = Path(folder).resolve() if folder is not None else Path(plate_id or ".")
+    if plate_id is not None:
+        validate_plate_id(plate_id, where)
     try:
-        if plate_id is not None:
-            validate_plate_id(plate_id, where)
         if folder is None:
             raise PlateError(where, "no complete plate folder carries this plate id", plate_id)
         if not where.is_dir():
@@ -326,9 +487,12 @@ def ingest_plate(
     q = Quarantine(plan.config.plate_id, now, previous_quarantine)
     reuse = {r["path"]: r for r in previous.iter_rows(named=True)} if previous is not None else {}
     candidates, n_skipped = parse_names(plan, q)
-    decoded = hash_and_decode(candidates, reuse, workers)
-    images, n_new = image_rows(locate(candidates, decoded, plan, q), plan, reuse, q)
+    reads, size, depth = hash_and_decode(candidates, reuse, workers, plan.config.image_size, max_pixels)
+    images, n_new = image_rows(locate(candidates, reads, plan, q), plan, size, depth, q, now, since)
     quarantine = q.frame()
+    unimaged = unimaged_wells(plan.platemap, images)
+    if unimaged:
+        logger.warning("%s: plate-map well(s) without images: %s", plan.config.plate_id, ", ".join(unimaged))
     plate = plate_row(
         plan.config.plate_id, "ingested", plan.layout, folder, images, n_new, quarantine.height, n_skipped, now, fp
     )
@@ -340,4 +504,4 @@ def ingest_plate(
         quarantine.height,
         plan.layout,
     )
-    return IngestResult(plan.config.plate_id, plan.layout, images, quarantine, plate)
+    return IngestResult(plan.config.plate_id, plan.layout, images, quarantine, plate, tuple(unimaged))

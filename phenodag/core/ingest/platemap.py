@@ -27,10 +27,20 @@
 ``control_compounds``
     Compound names that mark control wells when the plate map has no ``is_control``
     column (default DMSO, PBS, control, untreated, none; case-insensitive).
+``allow_outside_links``
+    ``true`` lets image files be symbolic links that resolve outside the plate
+    folder (for instruments that write links into a shared store); by default such
+    links are quarantined. Links inside the folder are always followed.
+
+Values are checked against :class:`PlateYaml` (a wrong type rejects the plate with
+the key named); an unknown key (``layuot``) is logged as a warning with the nearest
+known key.
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,15 +49,20 @@ from typing import Any
 
 import polars as pl
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
 
 from phenodag.core.ingest.layouts import LAYOUTS, normalize_well
+
+logger = logging.getLogger(__name__)
 
 PLATE_YAML = "plate.yaml"
 DEFAULT_PLATEMAP = "platemap.csv"
 DEFAULT_TIMEPOINTS = "timepoints.csv"
 DEFAULT_CONTROLS = ("dmso", "pbs", "control", "untreated", "none")
 REQUIRED_COLUMNS = ("well", "cell_line", "compound", "concentration_um", "replicate")
-_PLATE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,127}$")
+MAX_PLATE_ID = 128
+"""Longest plate id: a partition folder name ``plate_id=<id>`` must fit the file system's 255 bytes."""
+_PLATE_ID = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.\- ]{{0,{MAX_PLATE_ID - 1}}}$")
 
 PLATEMAP_SCHEMA: dict[str, Any] = {
     "well": pl.String,
@@ -58,7 +73,11 @@ PLATEMAP_SCHEMA: dict[str, Any] = {
     "is_control": pl.Boolean,
     "treatment_time": pl.String,
     "time_h": pl.Float64,
+    "problem": pl.String,
 }
+"""Columns of a read plate map; ``problem`` says why a well cannot land (null when it can)."""
+WELL_FIELDS = ("cell_line", "compound", "replicate")
+"""Plate-map cells every well must fill; a blank one keeps that well's images out."""
 
 
 class PlateError(ValueError):
@@ -79,9 +98,11 @@ def validate_plate_id(plate_id: str, source: Path | str) -> str:
     or inbox (``../x``, ``a/b``).
     """
     if not _PLATE_ID.fullmatch(plate_id) or ".." in plate_id:
+        shown = repr(plate_id) if len(plate_id) <= 60 else f"{plate_id[:40]!r}... ({len(plate_id)} characters)"
         raise PlateError(
             source,
-            f"plate id {plate_id!r} is not allowed (letters, digits, '_', '.', '-', space; no '..' or '/')",
+            f"plate id {shown} is not allowed (letters, digits, '_', '.', '-', space; no '..' or '/'; "
+            f"at most {MAX_PLATE_ID} characters)",
             plate_id=plate_id,
         )
     return plate_id
@@ -101,14 +122,62 @@ class PlateConfig:
     channel: int = 1
     image_size: tuple[int, int] | None = None
     control_compounds: tuple[str, ...] = DEFAULT_CONTROLS
+    allow_outside_links: bool = False
 
 
-def _timepoints(folder: Path, raw: dict[str, Any]) -> dict[int, float]:
-    if raw.get("timepoints"):
-        return {int(k): float(v) for k, v in dict(raw["timepoints"]).items()}
-    path = folder / str(raw.get("timepoints_file", DEFAULT_TIMEPOINTS))
+class PlateYaml(BaseModel):
+    """The schema of ``plate.yaml`` (see the module docstring); types are checked, unknown keys warned."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    plate_id: str | None = None
+    layout: str | None = None
+    pattern: str | None = None
+    platemap: str = DEFAULT_PLATEMAP
+    treatment_time: str | float | datetime | None = None
+    timepoints: dict[int, float] | None = None
+    timepoints_file: str | None = None
+    channel: int = Field(default=1, ge=0)
+    image_size: tuple[PositiveInt, PositiveInt] | None = None
+    control_compounds: tuple[str, ...] = DEFAULT_CONTROLS
+    allow_outside_links: bool = False
+
+    @field_validator("plate_id", "pattern", "platemap", "timepoints_file", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return None if value is None else str(value)
+
+
+PLATE_YAML_KEYS = tuple(PlateYaml.model_fields)
+
+
+def _unknown_keys(raw: dict[str, Any], path: Path) -> None:
+    for key in raw:
+        if key not in PLATE_YAML_KEYS:
+            near = difflib.get_close_matches(str(key), PLATE_YAML_KEYS, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            logger.warning("%s: unknown key %r ignored%s; known keys: %s", path, key, hint, ", ".join(PLATE_YAML_KEYS))
+
+
+def _validated(raw: dict[str, Any], path: Path) -> PlateYaml:
+    try:
+        parsed = PlateYaml.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'plate.yaml'}: {err['msg']} (got {err.get('input')!r:.60})"
+            for err in exc.errors()
+        )
+        raise PlateError(path, f"invalid plate.yaml: {problems}") from None
+    _unknown_keys(raw, path)
+    return parsed
+
+
+def _timepoints(folder: Path, cfg: PlateYaml) -> dict[int, float]:
+    if cfg.timepoints:
+        return dict(cfg.timepoints)
+    path = folder / (cfg.timepoints_file or DEFAULT_TIMEPOINTS)
     if not path.exists():
-        if "timepoints_file" in raw:
+        if cfg.timepoints_file is not None:
             raise PlateError(path, "timepoints file named in plate.yaml does not exist")
         return {}
     try:
@@ -132,42 +201,48 @@ def read_plate_config(folder: Path, plate_id: str | None = None) -> PlateConfig:
     Raises
     ------
     PlateError
-        If plate.yaml is malformed, names an unknown layout, a plate id is unsafe, or
-        the requested id disagrees with plate.yaml.
+        If plate.yaml is malformed or fails its schema (:class:`PlateYaml`; unknown
+        keys are only warned, by name), names an unknown layout, a plate id is
+        unsafe, or the requested id disagrees with plate.yaml.
     """
     path = folder / PLATE_YAML
     raw: dict[str, Any] = {}
-    if path.exists():
+    if path.is_file():
         try:
             loaded = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise PlateError(path, f"invalid YAML: {exc}") from exc
         if loaded is not None and not isinstance(loaded, dict):
             raise PlateError(path, "must be a mapping of keys to values")
         raw = loaded or {}
+    elif path.exists() or path.is_symlink():
+        raise PlateError(path, "plate.yaml is not a regular file")
+    cfg = _validated(raw, path)
     source = path if path.exists() else folder
-    yaml_id = raw.get("plate_id")
-    if yaml_id is not None:
-        validate_plate_id(str(yaml_id), path)
-    pid = validate_plate_id(str(plate_id or yaml_id or folder.name), source)
-    if yaml_id is not None and plate_id is not None and str(yaml_id) != plate_id:
-        raise PlateError(path, f"plate.yaml names plate_id {yaml_id!r}, but plate {plate_id!r} was requested", plate_id)
-    layout = raw.get("layout")
-    if layout is not None and layout not in LAYOUTS:
-        raise PlateError(path, f"unknown layout {layout!r}; expected one of {list(LAYOUTS)}")
-    size = raw.get("image_size")
-    treatment = raw.get("treatment_time")
+    if cfg.plate_id is not None:
+        validate_plate_id(cfg.plate_id, path)
+    pid = validate_plate_id(str(plate_id or cfg.plate_id or folder.name), source)
+    if cfg.plate_id is not None and plate_id is not None and cfg.plate_id != plate_id:
+        raise PlateError(
+            path, f"plate.yaml names plate_id {cfg.plate_id!r}, but plate {plate_id!r} was requested", plate_id
+        )
+    if cfg.layout is not None and cfg.layout not in LAYOUTS:
+        raise PlateError(path, f"unknown layout {cfg.layout!r}; expected one of {list(LAYOUTS)}")
+    treatment = cfg.treatment_time
+    if isinstance(treatment, datetime):
+        treatment = treatment.isoformat()
     return PlateConfig(
         folder=folder,
         plate_id=pid,
-        layout=layout,
-        pattern=raw.get("pattern"),
-        platemap=str(raw.get("platemap", DEFAULT_PLATEMAP)),
+        layout=cfg.layout,
+        pattern=cfg.pattern,
+        platemap=cfg.platemap,
         treatment_time=None if treatment is None else str(treatment),
-        timepoints=_timepoints(folder, raw),
-        channel=int(raw.get("channel", 1)),
-        image_size=(int(size[0]), int(size[1])) if size else None,
-        control_compounds=tuple(str(c).lower() for c in raw.get("control_compounds", DEFAULT_CONTROLS)),
+        timepoints=_timepoints(folder, cfg),
+        channel=cfg.channel,
+        image_size=cfg.image_size,
+        control_compounds=tuple(c.lower() for c in cfg.control_compounds),
+        allow_outside_links=cfg.allow_outside_links,
     )
 
 
@@ -209,10 +284,11 @@ def read_platemap(config: PlateConfig) -> pl.DataFrame:
         wells[name] = line
         canonical.append(name)
     df = df.with_columns(pl.Series("well", canonical))
+    df = df.with_columns(problem=_well_problems(df, path, config.control_compounds))
     if "is_control" not in df.columns:
         controls = list(config.control_compounds)
         df = df.with_columns(
-            is_control=pl.col("compound").str.strip_chars().str.to_lowercase().is_in(controls).fill_null(True)
+            is_control=pl.col("compound").str.strip_chars().str.to_lowercase().is_in(controls).fill_null(False)
         )
     else:
         df = df.with_columns(
@@ -227,6 +303,19 @@ def read_platemap(config: PlateConfig) -> pl.DataFrame:
         )
     except Exception as exc:
         raise PlateError(path, f"invalid value in plate map: {exc}") from exc
+
+
+def _well_problems(df: pl.DataFrame, path: Path, controls: tuple[str, ...]) -> pl.Series:
+    """Why each plate-map row cannot land: a blank required cell, or a treated well without concentration."""
+    problems: list[str | None] = []
+    for line, row in enumerate(df.iter_rows(named=True), start=2):
+        blank = [c for c in WELL_FIELDS if not (row.get(c) or "").strip()]
+        compound = (row.get("compound") or "").strip().lower()
+        control = compound in controls or (row.get("is_control") or "").strip().lower() in ("1", "true", "yes")
+        if compound and not control and not (row.get("concentration_um") or "").strip():
+            blank.append("concentration_um")
+        problems.append(f"{path.name} line {line}: well {row['well']} has no {', '.join(blank)}" if blank else None)
+    return pl.Series("problem", problems, dtype=pl.String)
 
 
 def parse_treatment_time(value: str | None, source: Path | str) -> datetime | float | None:

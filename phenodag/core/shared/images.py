@@ -10,6 +10,8 @@ channels are equal the first one is kept exactly, otherwise the ITU-R 601 luma
 
 from __future__ import annotations
 
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,13 @@ TIFF_SUFFIXES = {".tif", ".tiff"}
 PIL_SUFFIXES = {".png", ".jpg", ".jpeg"}
 IMAGE_SUFFIXES = TIFF_SUFFIXES | PIL_SUFFIXES
 _LUMA = np.array([0.299, 0.587, 0.114])
+MAX_PIXELS = 50_000_000
+"""Default pixel budget of one image (width x height): 9x a 2560x2160 CV8000 frame.
+
+A header that declares more is refused before any pixel is decoded: a 10 KB
+compressed TIFF can declare 100000 x 100000 pixels and ask for gigabytes.
+"""
+_BYTES_LITERAL = re.compile(r"""b(['"]).*?(?<!\\)\1""")
 
 
 class ImageDecodeError(ValueError):
@@ -34,6 +43,72 @@ class ImageInfo:
     width: int
     height: int
     bit_depth: int
+
+
+def safe_reason(exc: BaseException, limit: int = 160) -> str:
+    """Describe a decoder's exception without echoing the file's bytes.
+
+    Decoders quote the first bytes of a file they cannot read (``not a TIFF file
+    b'root:x:0:0'``); those bytes may belong to any file a link points at, so bytes
+    literals are replaced by ``<bytes>``, non-printable characters dropped and the text
+    capped at ``limit`` characters.
+    """
+    text = _BYTES_LITERAL.sub("<bytes>", str(exc))
+    text = "".join(c for c in text if c.isprintable())[:limit]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _header(p: Path) -> ImageInfo:
+    if p.suffix.lower() in TIFF_SUFFIXES:
+        with tifffile.TiffFile(p) as tf:
+            page = tf.pages.first
+            return ImageInfo(
+                width=int(page.imagewidth),
+                height=int(page.imagelength),
+                bit_depth=int(np.dtype(page.dtype).itemsize * 8) if page.dtype is not None else 0,
+            )
+    with Image.open(p) as im:
+        depth = 16 if im.mode.startswith("I;16") else 32 if im.mode in ("I", "F") else 8
+        return ImageInfo(width=int(im.size[0]), height=int(im.size[1]), bit_depth=depth)
+
+
+def read_header(path: str | Path, max_pixels: int | None = MAX_PIXELS) -> ImageInfo:
+    """Read an image's size and bit depth from its header, without decoding pixels.
+
+    Parameters
+    ----------
+    path
+        An image file (see :func:`decode_image`); only regular files are opened, so a
+        FIFO or a device named like an image never blocks the caller.
+    max_pixels
+        Refuse images that declare more than this many pixels (None: no limit).
+
+    Raises
+    ------
+    ImageDecodeError
+        If the file is not a regular file, its header is unreadable, or it declares
+        more pixels than ``max_pixels``.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        raise ImageDecodeError(f"{p}: unknown image type {suffix!r}; expected one of {sorted(IMAGE_SUFFIXES)}")
+    try:
+        mode = p.stat().st_mode
+    except OSError as exc:
+        raise ImageDecodeError(f"{p}: cannot read ({safe_reason(exc)})") from None
+    if not stat.S_ISREG(mode):
+        raise ImageDecodeError(f"{p}: not a regular file; only regular files are read")
+    try:
+        info = _header(p)
+    except Exception as exc:  # decoders raise many types; report them all the same way
+        raise ImageDecodeError(f"{p}: cannot read image header ({safe_reason(exc)})") from None
+    if max_pixels is not None and info.width * info.height > max_pixels:
+        raise ImageDecodeError(
+            f"{p}: declares {info.width}x{info.height} = {info.width * info.height} pixels, above the budget of "
+            f"{max_pixels} (IngestConfig.max_pixels); refused before decoding"
+        )
+    return info
 
 
 def _to_grey(arr: np.ndarray, path: Path) -> np.ndarray:
@@ -53,7 +128,7 @@ def _to_grey(arr: np.ndarray, path: Path) -> np.ndarray:
     raise ImageDecodeError(f"{path}: unsupported image shape {arr.shape}; expected one grey plane")
 
 
-def decode_image(path: str | Path) -> np.ndarray:
+def decode_image(path: str | Path, max_pixels: int | None = MAX_PIXELS) -> np.ndarray:
     """Read an image file as a 2-D array in its native dtype.
 
     Parameters
@@ -61,6 +136,8 @@ def decode_image(path: str | Path) -> np.ndarray:
     path
         A ``.tif``/``.tiff``, ``.png``, ``.jpg`` or ``.jpeg`` file. For multi-page
         TIFFs the first page is read.
+    max_pixels
+        Pixel budget checked on the header before decoding (see :func:`read_header`).
 
     Returns
     -------
@@ -70,23 +147,21 @@ def decode_image(path: str | Path) -> np.ndarray:
     Raises
     ------
     ImageDecodeError
-        If the file is missing, truncated, of an unknown type or not one grey plane.
+        If the file is missing, not a regular file, truncated, over the pixel budget,
+        of an unknown type or not one grey plane. The message never quotes the file's
+        bytes (:func:`safe_reason`).
     """
     p = Path(path)
-    suffix = p.suffix.lower()
+    read_header(p, max_pixels)
     try:
-        if suffix in TIFF_SUFFIXES:
+        if p.suffix.lower() in TIFF_SUFFIXES:
             arr = tifffile.imread(p, key=0)
-        elif suffix in PIL_SUFFIXES:
+        else:
             with Image.open(p) as im:
                 im.load()
                 arr = np.asarray(im)
-        else:
-            raise ImageDecodeError(f"{p}: unknown image type {suffix!r}; expected one of {sorted(IMAGE_SUFFIXES)}")
-    except ImageDecodeError:
-        raise
     except Exception as exc:  # decoders raise many types; report them all the same way
-        raise ImageDecodeError(f"{p}: cannot decode image ({type(exc).__name__}: {exc})") from exc
+        raise ImageDecodeError(f"{p}: cannot decode image ({safe_reason(exc)})") from None
     arr = _to_grey(np.asarray(arr), p)
     if arr.size == 0:
         raise ImageDecodeError(f"{p}: image has no pixels")

@@ -16,10 +16,25 @@ from typing import Any
 
 import polars as pl
 from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import DeltaError
 
 logger = logging.getLogger(__name__)
 
 PartitionValue = str | int | float | bool
+
+
+class LakeError(RuntimeError):
+    """A table of the lake cannot be read; the message names it and says how to recover."""
+
+    def __init__(self, name: str, uri: str, exc: BaseException) -> None:
+        cause = " ".join(str(exc).split())[:300]
+        super().__init__(
+            f"table {name!r} at {uri} cannot be read ({type(exc).__name__}: {cause}). "
+            "Run 'phenodag lake check' to see which files or commits are damaged, and 'phenodag lake repair' "
+            "to restore the table's last good version and re-ingest the plates whose files are gone."
+        )
+        self.name = name
+        self.uri = uri
 
 
 @dataclass(frozen=True)
@@ -180,18 +195,23 @@ def read_table(
     ------
     FileNotFoundError
         If the table does not exist.
+    LakeError
+        If the table exists but its log or a data file it needs is damaged or gone.
     """
     uri = table_uri(lake, name)
     opts = dict(storage_options or {})
     if not DeltaTable.is_deltatable(uri, storage_options=opts):
         raise FileNotFoundError(f"no Delta table {name!r} at {uri}")
-    lf = pl.scan_delta(uri, version=version, storage_options=opts or None)
-    for col, val in (filters or {}).items():
-        values: list[Any] = list(val) if isinstance(val, list | tuple | set) else [val]
-        lf = lf.filter(pl.col(col).is_in(values))
-    if columns is not None:
-        lf = lf.select(list(columns))
-    return lf.collect()
+    try:
+        lf = pl.scan_delta(uri, version=version, storage_options=opts or None)
+        for col, val in (filters or {}).items():
+            values: list[Any] = list(val) if isinstance(val, list | tuple | set) else [val]
+            lf = lf.filter(pl.col(col).is_in(values))
+        if columns is not None:
+            lf = lf.select(list(columns))
+        return lf.collect()
+    except (OSError, pl.exceptions.PolarsError, DeltaError) as exc:
+        raise LakeError(name, uri, exc) from exc
 
 
 def read_table_or_empty(

@@ -40,6 +40,7 @@ RAW_IMAGES_SCHEMA: Schema = {
     "height": pl.Int32,
     "bit_depth": pl.Int32,
     "status": pl.String,
+    "landed_at": pl.Datetime("us", "UTC"),
 }
 QUARANTINE_SCHEMA: Schema = {
     "plate_id": pl.String,

@@ -152,7 +152,9 @@ def test_reingest_is_idempotent(tmp_path: Path) -> None:
     images = {incucyte("B3", 1, t): noise(t + 1) for t in (0, 2)} | {incucyte("B9", 1, 0): noise(9)}
     folder = plate_folder(tmp_path, "CL3_P2", images, treated_map(["B03"]))
     first = ingest_plate(folder, now=datetime(2024, 1, 1, tzinfo=ingest_mod.UTC))
-    second = ingest_plate(folder, previous=first.images, previous_quarantine=first.quarantine)
+    second = ingest_plate(
+        folder, previous=first.images, previous_quarantine=first.quarantine, since=first.plate["ingested_at"][0]
+    )
     assert first.images is not None and second.images is not None
     assert second.images.equals(first.images)
     assert second.quarantine.equals(first.quarantine)  # detected_at is the first sighting
@@ -167,8 +169,8 @@ def test_growing_plate_decodes_only_new_files(tmp_path: Path, monkeypatch: pytes
     plate_folder(tmp_path, "CL3_P2", {incucyte("B3", 1, 4): noise(99)}, treated_map(["B03"]))
     decoded: list[str] = []
     real = ingest_mod.decode_image
-    monkeypatch.setattr(ingest_mod, "decode_image", lambda p: decoded.append(Path(p).name) or real(p))
-    grown = ingest_plate(folder, previous=first.images)
+    monkeypatch.setattr(ingest_mod, "decode_image", lambda p, *a: decoded.append(Path(p).name) or real(p, *a))
+    grown = ingest_plate(folder, previous=first.images, since=first.plate["ingested_at"][0])
     assert first.images is not None and grown.images is not None
     assert decoded == [incucyte("B3", 1, 4)]
     assert grown.images.height == 3 and grown.plate["n_new"][0] == 1
@@ -191,6 +193,7 @@ def test_real_t98g_frames_end_to_end(tmp_path: Path, t98g_frames: list[Path]) ->
         when = T0 + timedelta(minutes=round(10.2 * (t - 1)))
         (folder / incucyte_name("T98G", "USII_T98G", "A1", 1, when)).symlink_to(frame)
     treated_map(["A01"]).with_columns(cell_line=pl.lit("T98G")).write_csv(folder / "platemap.csv")
+    (folder / "plate.yaml").write_text("allow_outside_links: true\n")  # the frames are links into ../shared
     r = ingest_plate(folder)
     assert r.images is not None and r.quarantine.height == 0
     assert r.images.height == len(t98g_frames)
