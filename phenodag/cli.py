@@ -279,13 +279,17 @@ def _screen_options(p: argparse.ArgumentParser, plates: int, days: float, every_
 
 
 def _cmd_embed(args: argparse.Namespace) -> int:
+    import mlflow
+
     from phenodag.core.embed.pipeline import embed_files
     from phenodag.core.embed.registry import load_encoder
 
-    missing = [p for p in args.images if not Path(p).is_file()]
+    missing = [p for p in args.images if not Path(p).exists()]
     if missing:
-        logger.error("not a file: %s", ", ".join(missing))
+        logger.error("no such file: %s", ", ".join(missing))
         return 2
+    settings = Settings.from_env(args.home)
+    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)  # the home's registry, never ./mlflow.db
     encoder = load_encoder(args.encoder, args.weights, field=args.field, field_px=args.field_px)
     df = embed_files(args.images, encoder, batch_size=args.batch_size)
     out = Path(args.out)
@@ -294,6 +298,10 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     logger.info(
         "wrote %d vectors of %d floats (%s, %s) to %s", df.height, encoder.dim, encoder.name, encoder.weights_id, out
     )
+    skipped = sorted({str(Path(p).resolve()) for p in args.images} - set(df["path"].to_list()))
+    if skipped:
+        logger.error("%d unreadable image(s) skipped: %s", len(skipped), ", ".join(skipped))
+        return 1
     return 0
 
 
@@ -329,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--field", choices=FIELD_MODES, help="field handling (default: whole)")
     p.add_argument("--field-px", type=int, help="crop or tile side for center_crop / tile")
     p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--home", help="phenodag home whose MLflow registry resolves models:/ URIs (default $PHENODAG_HOME)")
     p.set_defaults(func=_cmd_embed)
 
     p = sub.add_parser("ingest", help="ingest one plate folder now, without the daemon (same code path)")
@@ -352,7 +361,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
     )
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except (OSError, ValueError, RuntimeError) as exc:  # user errors: one line, the traceback only with -v
+        if args.verbose:
+            raise
+        logger.error("%s: %s (run with -v for the traceback)", type(exc).__name__, exc)
+        return 2
 
 
 if __name__ == "__main__":

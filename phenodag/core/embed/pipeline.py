@@ -22,7 +22,7 @@ import torch
 
 from phenodag.core.embed.registry import Encoder
 from phenodag.core.shared.files import sha256_file
-from phenodag.core.shared.images import decode_image
+from phenodag.core.shared.images import ImageDecodeError, decode_image, read_header
 from phenodag.core.shared.schemas import EMBEDDINGS_SCHEMA, with_dim
 from phenodag.core.shared.vectors import mean_vectors
 
@@ -35,19 +35,31 @@ FILE_COLUMNS = {"path": pl.String, "sha256": pl.String}
 Source = str | Path | np.ndarray
 
 
-def _prepare(encoder: Encoder, sources: Sequence[Source], start: int) -> tuple[torch.Tensor, list[tuple[int, int]]]:
-    """Decode (paths) or take (arrays) images, cut their fields and build the input tensor."""
+def _prepare(
+    encoder: Encoder, sources: Sequence[Source], start: int, skip_unreadable: bool = False
+) -> tuple[torch.Tensor | None, list[tuple[int, int]]]:
+    """Decode (paths) or take (arrays) images, cut their fields and build the input tensor.
+
+    With ``skip_unreadable`` an image that cannot be decoded is logged and left out
+    (it owns no row); the tensor is None when no image of the slice was readable.
+    """
     fields, owners = [], []
     for i, src in enumerate(sources):
-        image = decode_image(src) if isinstance(src, str | Path) else np.asarray(src)
+        try:
+            image = decode_image(src) if isinstance(src, str | Path) else np.asarray(src)
+        except ImageDecodeError as exc:
+            if not skip_unreadable:
+                raise
+            logger.warning("skipped unreadable image: %s", exc)
+            continue
         for t, f in enumerate(encoder.preprocess.fields(image)):
             fields.append(f)
             owners.append((start + i, t))
-    return encoder.preprocess.tensor(fields), owners
+    return (encoder.preprocess.tensor(fields) if fields else None), owners
 
 
 def iter_embeddings(
-    encoder: Encoder, sources: Sequence[Source], batch_size: int = 64, threads: int = 2
+    encoder: Encoder, sources: Sequence[Source], batch_size: int = 64, threads: int = 2, skip_unreadable: bool = False
 ) -> Iterator[tuple[np.ndarray, list[tuple[int, int]]]]:
     """Yield (vectors, [(image index, tile index), ...]) batch by batch, preparing one batch ahead.
 
@@ -61,21 +73,27 @@ def iter_embeddings(
         Images per batch (the tiles of an image stay in its batch).
     threads
         Threads that decode and preprocess; each batch is split across them.
+    skip_unreadable
+        Leave out (and log) images that cannot be decoded instead of raising.
     """
     step = max(1, -(-batch_size // max(1, threads)))
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
 
-        def submit(b: int) -> list[Future[tuple[torch.Tensor, list[tuple[int, int]]]]]:
+        def submit(b: int) -> list[Future[tuple[torch.Tensor | None, list[tuple[int, int]]]]]:
             end = min(b + batch_size, len(sources))
-            return [pool.submit(_prepare, encoder, sources[j : min(j + step, end)], j) for j in range(b, end, step)]
+            return [
+                pool.submit(_prepare, encoder, sources[j : min(j + step, end)], j, skip_unreadable)
+                for j in range(b, end, step)
+            ]
 
         starts = list(range(0, len(sources), batch_size))
         pending = submit(starts[0]) if starts else []
         for k in range(len(starts)):
             parts = [f.result() for f in pending]
             pending = submit(starts[k + 1]) if k + 1 < len(starts) else []
-            vectors = encoder.forward(torch.cat([p[0] for p in parts])).float().cpu().numpy()
-            yield vectors, [o for p in parts for o in p[1]]
+            tensors = [p[0] for p in parts if p[0] is not None]
+            if tensors:
+                yield encoder.forward(torch.cat(tensors)).float().cpu().numpy(), [o for p in parts for o in p[1]]
 
 
 def embed_images(images: Sequence[Source], encoder: Encoder, batch_size: int = 64, threads: int = 2) -> np.ndarray:
@@ -95,8 +113,10 @@ def embed_images(images: Sequence[Source], encoder: Encoder, batch_size: int = 6
     return (out / np.maximum(counts, 1)[:, None]).astype(np.float32)
 
 
-def embed_table(rows: pl.DataFrame, encoder: Encoder, batch_size: int = 64, threads: int = 2) -> pl.DataFrame:
-    """Embed the images named in ``rows["path"]``; one output row per field.
+def embed_table(
+    rows: pl.DataFrame, encoder: Encoder, batch_size: int = 64, threads: int = 2, skip_unreadable: bool = False
+) -> pl.DataFrame:
+    """Embed the images named in ``rows["path"]``; one output row per field (none for a skipped image).
 
     Returns
     -------
@@ -105,7 +125,7 @@ def embed_table(rows: pl.DataFrame, encoder: Encoder, batch_size: int = 64, thre
         ``encoder``, ``weights_id``, ``preprocess`` and ``vector``.
     """
     vectors, owners = [], []
-    for vec, own in iter_embeddings(encoder, rows["path"].to_list(), batch_size, threads):
+    for vec, own in iter_embeddings(encoder, rows["path"].to_list(), batch_size, threads, skip_unreadable):
         vectors.append(vec)
         owners.extend(own)
     matrix = np.concatenate(vectors) if vectors else np.zeros((0, encoder.dim), np.float32)
@@ -128,10 +148,21 @@ def embed_rows(rows: pl.DataFrame, encoder: Encoder, batch_size: int = 64, threa
 
 
 def embed_files(paths: Sequence[str | Path], encoder: Encoder, batch_size: int = 64, threads: int = 2) -> pl.DataFrame:
-    """Embed image files: path (absolute), sha256, tile, encoder, weights_id, preprocess, vector (the CLI's output)."""
-    resolved = [str(Path(p).resolve()) for p in paths]
-    rows = pl.DataFrame({"path": resolved, "sha256": [sha256_file(p) for p in resolved]}, schema=FILE_COLUMNS)
-    return embed_table(rows, encoder, batch_size, threads)
+    """Embed image files: path (absolute), sha256, tile, encoder, weights_id, preprocess, vector (the CLI's output).
+
+    A file that is not a readable image (not a regular file, unreadable header,
+    truncated data) is skipped with a warning and has no row; the caller compares
+    paths to report it.
+    """
+    readable = []
+    for p in paths:
+        try:
+            read_header(p)
+            readable.append(str(Path(p).resolve()))
+        except ImageDecodeError as exc:
+            logger.warning("skipped unreadable image: %s", exc)
+    rows = pl.DataFrame({"path": readable, "sha256": [sha256_file(p) for p in readable]}, schema=FILE_COLUMNS)
+    return embed_table(rows, encoder, batch_size, threads, skip_unreadable=True)
 
 
 def read_embeddings(df: pl.DataFrame) -> pl.DataFrame:
