@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,8 +37,16 @@ logger = logging.getLogger(__name__)
 INSTANCE_CONFIG: dict[str, Any] = {
     "python_logs": {"python_log_level": "INFO", "managed_python_loggers": ["phenodag"]},
     "telemetry": {"enabled": False},
+    "run_monitoring": {"enabled": True, "start_timeout_seconds": 180, "poll_interval_seconds": 60},
 }
-"""What :func:`ensure_instance` writes into a new home's ``dagster.yaml``."""
+"""What :func:`ensure_instance` writes into a new home's ``dagster.yaml``.
+
+``run_monitoring`` has the daemon fail runs it launched whose worker died (``make dev``);
+runs executed in process by the CLI are covered by :func:`fail_stale_runs`.
+"""
+PID_TAG = "phenodag/pid"
+HOST_TAG = "phenodag/host"
+"""Tags of in-process runs: the process that executes them, so a killed one can be told from a live one."""
 
 CONSOLE: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 """Run config of in-process runs: Dagster's console logger shows warnings and errors only.
@@ -85,8 +95,9 @@ class Runner:
     ) -> dg.ExecuteInProcessResult:
         """Execute job ``job`` of the Definitions (one partition, optional run config); never raises on failure."""
         run_config = {**CONSOLE, **(config or {})}
+        tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
         return self.defs.resolve_job_def(job).execute_in_process(
-            run_config=run_config, partition_key=partition_key, instance=self.instance, raise_on_error=False
+            run_config=run_config, partition_key=partition_key, instance=self.instance, raise_on_error=False, tags=tags
         )
 
     def ingest_partition(self, plate_id: str, config: Mapping[str, Any] | None = None) -> dg.ExecuteInProcessResult:
@@ -117,6 +128,36 @@ class Runner:
         return True
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def fail_stale_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark FAILED the in-process runs left STARTED by a process of this host that is gone (``kill -9``).
+
+    Returns
+    -------
+    list of str
+        The run ids marked failed.
+    """
+    host = socket.gethostname()
+    stale = []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
+        pid = run.tags.get(PID_TAG)
+        if pid is None or run.tags.get(HOST_TAG) != host or _alive(int(pid)):
+            continue
+        instance.report_run_failed(run, f"process {pid} on {host} ended without finishing the run (killed)")
+        logger.warning("run %s (%s) was left STARTED by process %s, now gone: failed", run.run_id, run.job_name, pid)
+        stale.append(run.run_id)
+    return stale
+
+
 @contextlib.contextmanager
 def open_runner(settings: Settings, resources: dict[str, Any] | None = None) -> Iterator[Runner]:
     """Open the runner of a home: its Definitions and its persistent instance (``dagster.yaml`` ensured).
@@ -133,4 +174,5 @@ def open_runner(settings: Settings, resources: dict[str, Any] | None = None) -> 
     ensure_instance(settings)
     defs = build_definitions(settings, resources)
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        fail_stale_runs(instance)
         yield Runner(defs, instance)
