@@ -50,7 +50,8 @@ INGEST_TABLES = ("raw_images", "quarantine", "plates")
 
 def readable_counts(settings: Settings) -> dict[str, int]:
     """Read every existing table whole (raises if any is unreadable); return the ingestion tables' row counts."""
-    counts = {name: lake.read_table(settings.lake, name).height for name in TABLES if lake.table_exists(settings.lake, name)}
+    present = [name for name in TABLES if lake.table_exists(settings.lake, name)]
+    counts = {name: lake.read_table(settings.lake, name).height for name in present}
     return {name: counts[name] for name in INGEST_TABLES if name in counts}
 
 

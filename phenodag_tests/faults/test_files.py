@@ -16,7 +16,15 @@ import tifffile
 import phenodag.core.ingest.plate as plate_mod
 from phenodag.core.ingest.plate import ingest_plate
 from phenodag.core.shared.settings import Settings
-from phenodag_tests.faults.conftest import N_IMAGES, header_only_tiff, image_name, ingest, quarantine, readable_counts, toy
+from phenodag_tests.faults.conftest import (
+    N_IMAGES,
+    header_only_tiff,
+    image_name,
+    ingest,
+    quarantine,
+    readable_counts,
+    toy,
+)
 
 EXTRA = image_name(well="B02", hours=48.0)
 """A well-formed name at a time the toy plate does not have: the hostile file's slot."""
