@@ -202,3 +202,24 @@ def test_real_t98g_frames_end_to_end(tmp_path: Path, t98g_frames: list[Path]) ->
     times = r.images["time_h"].to_list()
     assert times == sorted(times) and times[0] == 0.0 and abs(times[-1] - 367 / 60) < 0.02
     assert np.unique(r.images["sha256"]).size == len(t98g_frames)
+
+
+def test_file_problem_tells_links_and_special_files(tmp_path: Path) -> None:
+    import os
+
+    from phenodag.core.ingest.plate import file_problem
+
+    folder = tmp_path / "plate"
+    folder.mkdir()
+    (folder / "a.tif").write_bytes(b"x")
+    (tmp_path / "out.tif").write_bytes(b"x")
+    os.symlink(folder / "a.tif", folder / "inside.tif")
+    os.symlink(tmp_path / "out.tif", folder / "outside.tif")
+    os.symlink(folder / "gone.tif", folder / "dangling.tif")
+    os.mkfifo(folder / "pipe.tif")
+    assert file_problem(folder / "a.tif", folder) is None
+    assert file_problem(folder / "inside.tif", folder) is None
+    assert file_problem(folder / "outside.tif", folder)[0] == "link"  # type: ignore[index]
+    assert file_problem(folder / "outside.tif", folder, allow_outside_links=True) is None
+    assert file_problem(folder / "dangling.tif", folder)[0] == "link"  # type: ignore[index]
+    assert file_problem(folder / "pipe.tif", folder) == ("special", "pipe.tif is a FIFO; only regular files are read")

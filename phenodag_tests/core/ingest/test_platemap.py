@@ -106,3 +106,20 @@ def test_accepted_plate_ids_never_name_another_path(text: str) -> None:
         return
     assert "/" not in text and "\\" not in text and ".." not in text and not text.startswith(".")
     assert Path("/lake", text).resolve().parent == Path("/lake")
+
+
+def test_plate_yaml_schema_names_the_bad_key(tmp_path: Path) -> None:
+    (tmp_path / "plate.yaml").write_text("channel: abc\nimage_size: [128, 128]\n")
+    with pytest.raises(PlateError, match=r"channel.*abc"):
+        read_plate_config(tmp_path)
+    (tmp_path / "plate.yaml").write_text("image_size: [128, 96]\nallow_outside_links: true\n")
+    config = read_plate_config(tmp_path)
+    assert config.image_size == (128, 96) and config.allow_outside_links
+
+
+def test_long_plate_id_is_refused_with_its_length() -> None:
+    from phenodag.core.ingest.platemap import MAX_PLATE_ID
+
+    assert validate_plate_id("P" * MAX_PLATE_ID, "x") == "P" * MAX_PLATE_ID
+    with pytest.raises(PlateError, match=r"\(129 characters\).*at most 128"):
+        validate_plate_id("P" * (MAX_PLATE_ID + 1), "x")

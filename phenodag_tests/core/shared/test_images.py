@@ -104,3 +104,31 @@ def test_contrast_stretch_centres_and_spans_the_range() -> None:
     assert abs(float(out.mean()) - 0.5) < 0.01 and 0.2 < float(out.std()) < 0.3  # ±2 sd → [0, 1]
     assert out.min() >= 0 and out.max() <= 1 and out.dtype == np.float32
     assert (contrast_stretch(np.full((4, 4), 0.3, np.float32)) == 0.5).all()
+
+
+def test_header_gives_size_and_depth_without_decoding(tmp_path: Path, grey16: np.ndarray) -> None:
+    from phenodag.core.shared.images import read_header
+
+    tifffile.imwrite(tmp_path / "a.tif", grey16)
+    Image.fromarray(np.zeros((5, 7), np.uint8)).save(tmp_path / "b.png")
+    assert read_header(tmp_path / "a.tif") == image_info(grey16)
+    assert (read_header(tmp_path / "b.png").width, read_header(tmp_path / "b.png").bit_depth) == (7, 8)
+    with pytest.raises(ImageDecodeError, match="budget of 10"):
+        read_header(tmp_path / "a.tif", max_pixels=10)
+
+
+def test_fifo_is_refused_without_opening(tmp_path: Path) -> None:
+    import os
+
+    from phenodag.core.shared.images import read_header
+
+    os.mkfifo(tmp_path / "pipe.tif")
+    with pytest.raises(ImageDecodeError, match="not a regular file"):
+        read_header(tmp_path / "pipe.tif")
+
+
+def test_safe_reason_drops_file_bytes() -> None:
+    from phenodag.core.shared.images import safe_reason
+
+    text = safe_reason(ValueError("not a TIFF file b'root:x:0:0\\x00' at offset 0"))
+    assert text.startswith("ValueError:") and "root" not in text and "<bytes>" in text
