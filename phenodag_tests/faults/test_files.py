@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import tifffile
 
-import phenodag.core.ingest.plate as plate_mod
+import phenodag.core.ingest.reading as reading_mod
 from phenodag.core.ingest.plate import ingest_plate
 from phenodag.core.shared.settings import Settings
 from phenodag_tests.faults.conftest import (
@@ -42,8 +42,8 @@ def test_header_only_bomb_is_refused_before_decoding(home: Settings, monkeypatch
     bomb = header_only_tiff(folder / EXTRA, 100_000, 100_000)
     assert bomb.stat().st_size < 1024
     decoded: list[str] = []
-    real = plate_mod.decode_image
-    monkeypatch.setattr(plate_mod, "decode_image", lambda p, *a: decoded.append(Path(p).name) or real(p, *a))
+    real = reading_mod.decode_image
+    monkeypatch.setattr(reading_mod, "decode_image", lambda p, *a: decoded.append(Path(p).name) or real(p, *a))
     assert ingest(home, folder) == 0  # a quarantined file warns; the plate lands
     assert EXTRA not in decoded
     reason = _one_quarantined(home, "decode")
@@ -54,8 +54,8 @@ def test_compressed_bomb_under_budget_off_size_is_not_decoded(home: Settings, mo
     folder = toy(home)
     tifffile.imwrite(folder / EXTRA, np.zeros((3000, 3000), np.uint8), compression="zlib")  # 9 Mpx in a few KB
     decoded: list[str] = []
-    real = plate_mod.decode_image
-    monkeypatch.setattr(plate_mod, "decode_image", lambda p, *a: decoded.append(Path(p).name) or real(p, *a))
+    real = reading_mod.decode_image
+    monkeypatch.setattr(reading_mod, "decode_image", lambda p, *a: decoded.append(Path(p).name) or real(p, *a))
     assert ingest(home, folder) == 0
     assert EXTRA not in decoded
     assert "3000x3000" in _one_quarantined(home, "size")

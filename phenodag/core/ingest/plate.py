@@ -30,12 +30,7 @@ the caller writes them. Rules:
 from __future__ import annotations
 
 import logging
-import os
 import re
-import stat
-from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,14 +50,15 @@ from phenodag.core.ingest.platemap import (
     read_platemap,
     validate_plate_id,
 )
-from phenodag.core.shared.files import sha256_file
+from phenodag.core.ingest.reading import (
+    Read,
+    file_problem,
+    hash_and_decode,
+    iter_image_files,
+    off_plate,
+)
 from phenodag.core.shared.images import (
-    IMAGE_SUFFIXES,
     MAX_PIXELS,
-    ImageDecodeError,
-    ImageInfo,
-    decode_image,
-    read_header,
 )
 from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA
 
@@ -76,15 +72,6 @@ WELL_COLUMNS = ("cell_line", "compound", "concentration_um", "is_control", "repl
 class _Candidate:
     path: Path
     parsed: ParsedName
-
-
-def iter_image_files(folder: Path) -> Iterator[Path]:
-    """Yield the image files below ``folder`` (recursively, sorted, hidden files skipped)."""
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and Path(name).suffix.lower() in IMAGE_SUFFIXES:
-                yield Path(root) / name
 
 
 def _resolve_time(parsed: ParsedName, well_row: dict[str, Any], config: PlateConfig) -> float:
@@ -116,43 +103,6 @@ def _resolve_time(parsed: ParsedName, well_row: dict[str, Any], config: PlateCon
 
 
 @dataclass(frozen=True)
-class _Read:
-    """One candidate file after hashing: its sha256, header (or reused row) and any error."""
-
-    sha256: str
-    info: dict[str, Any] | None
-    error: str | None
-    reused: bool
-
-
-def _hash_and_header(path: Path, reuse: dict[str, dict[str, Any]], max_pixels: int | None) -> _Read:
-    """Hash a file and read its header (an unchanged file reuses its previous row)."""
-    try:
-        digest = sha256_file(path)
-    except OSError as exc:
-        return _Read("", None, f"{path}: cannot read ({type(exc).__name__})", False)
-    prev = reuse.get(str(path))
-    if prev is not None and prev["sha256"] == digest:
-        return _Read(digest, prev, None, True)
-    try:
-        info: ImageInfo = read_header(path, max_pixels)
-    except ImageDecodeError as exc:
-        return _Read(digest, None, str(exc), False)
-    return _Read(digest, {"width": info.width, "height": info.height, "bit_depth": info.bit_depth}, None, False)
-
-
-def _decode(path: Path, read: _Read, max_pixels: int | None) -> _Read:
-    """Decode a new file fully (truncated data shows only here); reused rows pass through."""
-    if read.reused or read.info is None:
-        return read
-    try:
-        decode_image(path, max_pixels)
-    except ImageDecodeError as exc:
-        return _Read(read.sha256, None, str(exc), False)
-    return read
-
-
-@dataclass(frozen=True)
 class _Plan:
     """What the folder says about itself: config, plate map, image files, layout (the discover step)."""
 
@@ -168,7 +118,7 @@ class _Located:
     """A decoded image joined to its plate-map row, with its hours since treatment."""
 
     candidate: _Candidate
-    read: _Read
+    read: Read
     well_row: dict[str, Any]
     time_h: float
 
@@ -190,43 +140,6 @@ def discover(folder: Path, plate_id: str | None) -> _Plan:
     except LayoutError as exc:
         raise PlateError(folder / PLATE_YAML, str(exc), plate_id) from exc
     return _Plan(config, platemap, files, layout, regex)
-
-
-_FILE_KINDS = {
-    stat.S_IFIFO: "a FIFO",
-    stat.S_IFSOCK: "a socket",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFDIR: "a folder",
-}
-
-
-def file_problem(path: Path, folder: Path, allow_outside_links: bool = False) -> tuple[str, str] | None:
-    """Return (kind, reason) when ``path`` must not be opened, else None; nothing is read.
-
-    Links are resolved: a dangling one, or one that leaves ``folder`` (unless
-    ``allow_outside_links``), is refused with kind ``link``; anything but a regular
-    file (FIFO, socket, device) with kind ``special``. The reason never names a link's
-    target.
-    """
-    try:
-        is_link = stat.S_ISLNK(os.lstat(path).st_mode)
-        if is_link:
-            target = path.resolve()
-            if not target.exists():
-                return "link", f"{path.name} is a dangling symbolic link"
-            if not allow_outside_links and not target.is_relative_to(folder.resolve()):
-                return "link", (
-                    f"{path.name} is a symbolic link that resolves outside the plate folder "
-                    "(set allow_outside_links: true in plate.yaml to accept such links)"
-                )
-        mode = os.stat(path).st_mode
-    except (OSError, RuntimeError) as exc:
-        return "special", f"{path.name}: cannot stat ({type(exc).__name__})"
-    if not stat.S_ISREG(mode):
-        what = _FILE_KINDS.get(stat.S_IFMT(mode), "not a regular file")
-        return "special", f"{path.name} is {what}{' (through a link)' if is_link else ''}; only regular files are read"
-    return None
 
 
 def parse_names(plan: _Plan, q: Quarantine) -> tuple[list[_Candidate], int]:
@@ -260,50 +173,7 @@ def parse_names(plan: _Plan, q: Quarantine) -> tuple[list[_Candidate], int]:
     return candidates, n_skipped
 
 
-def hash_and_decode(
-    candidates: list[_Candidate],
-    reuse: dict[str, dict[str, Any]],
-    workers: int,
-    image_size: tuple[int, int] | None = None,
-    max_pixels: int | None = MAX_PIXELS,
-) -> tuple[list[_Read], tuple[int, int] | None, int | None]:
-    """Hash every candidate and read its header; decode only new files of the plate's size and depth.
-
-    Parameters
-    ----------
-    image_size
-        The plate's (width, height) from ``plate.yaml``; by default the most common
-        size among the headers.
-    max_pixels
-        Pixel budget per image, checked on the header.
-
-    Returns
-    -------
-    reads, size, depth
-        One :class:`_Read` per candidate, and the plate's expected size and bit depth.
-        Files off the size or depth keep their header and are not decoded.
-    """
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        reads = list(pool.map(lambda c: _hash_and_header(c.path, reuse, max_pixels), candidates))
-        infos = [r.info for r in reads if r.info is not None]
-        size = image_size or _most_common((i["width"], i["height"]) for i in infos)
-        depth = _most_common(i["bit_depth"] for i in infos)
-
-        def decode(pair: tuple[_Candidate, _Read]) -> _Read:
-            cand, read = pair
-            info = read.info or {}
-            fits = (info.get("width"), info.get("height")) == size and info.get("bit_depth") == depth
-            return _decode(cand.path, read, max_pixels) if fits else read
-
-        return list(pool.map(decode, zip(candidates, reads, strict=True))), size, depth
-
-
-def _most_common(values: Iterator[Any]) -> Any:
-    counts = Counter(values)
-    return counts.most_common(1)[0][0] if counts else None
-
-
-def locate(candidates: list[_Candidate], reads: list[_Read], plan: _Plan, q: Quarantine) -> list[_Located]:
+def locate(candidates: list[_Candidate], reads: list[Read], plan: _Plan, q: Quarantine) -> list[_Located]:
     """Join each read image to its plate-map well and resolve its hours since treatment."""
     wells = {r["well"]: r for r in plan.platemap.iter_rows(named=True)}
     located: list[_Located] = []
@@ -325,16 +195,6 @@ def locate(candidates: list[_Candidate], reads: list[_Read], plan: _Plan, q: Qua
             continue
         located.append(_Located(cand, read, well_row, time_h))
     return located
-
-
-def _off_plate(info: dict[str, Any], size: tuple[int, int] | None, depth: int | None) -> tuple[str, str] | None:
-    """(kind, reason) when an image's size or bit depth differs from the plate's."""
-    if size is None or (info["width"], info["height"]) != size:
-        shown = f"{size[0]}x{size[1]}" if size else "unknown"
-        return "size", f"image is {info['width']}x{info['height']}, the plate's images are {shown}"
-    if info["bit_depth"] != depth:
-        return "bit_depth", f"image is {info['bit_depth']}-bit, the plate's images are {depth}-bit"
-    return None
 
 
 def image_rows(
@@ -370,7 +230,7 @@ def image_rows(
     for loc in located:
         cand, read = loc.candidate, loc.read
         info = read.info or {}
-        off = _off_plate(info, size, depth)
+        off = off_plate(info, size, depth)
         if off is not None:
             q.add(cand.path, *off)
             continue
@@ -487,7 +347,8 @@ def ingest_plate(
     q = Quarantine(plan.config.plate_id, now, previous_quarantine)
     reuse = {r["path"]: r for r in previous.iter_rows(named=True)} if previous is not None else {}
     candidates, n_skipped = parse_names(plan, q)
-    reads, size, depth = hash_and_decode(candidates, reuse, workers, plan.config.image_size, max_pixels)
+    paths = [c.path for c in candidates]
+    reads, size, depth = hash_and_decode(paths, reuse, workers, plan.config.image_size, max_pixels)
     images, n_new = image_rows(locate(candidates, reads, plan, q), plan, size, depth, q, now, since)
     quarantine = q.frame()
     unimaged = unimaged_wells(plan.platemap, images)

@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from phenodag.core.ingest import plate as ingest_mod
+from phenodag.core.ingest import reading as reading_mod
 from phenodag.core.ingest.outcome import missing_timepoints
 from phenodag.core.ingest.plate import ingest_plate
 from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA
@@ -168,8 +169,8 @@ def test_growing_plate_decodes_only_new_files(tmp_path: Path, monkeypatch: pytes
     first = ingest_plate(folder)
     plate_folder(tmp_path, "CL3_P2", {incucyte("B3", 1, 4): noise(99)}, treated_map(["B03"]))
     decoded: list[str] = []
-    real = ingest_mod.decode_image
-    monkeypatch.setattr(ingest_mod, "decode_image", lambda p, *a: decoded.append(Path(p).name) or real(p, *a))
+    real = reading_mod.decode_image
+    monkeypatch.setattr(reading_mod, "decode_image", lambda p, *a: decoded.append(Path(p).name) or real(p, *a))
     grown = ingest_plate(folder, previous=first.images, since=first.plate["ingested_at"][0])
     assert first.images is not None and grown.images is not None
     assert decoded == [incucyte("B3", 1, 4)]
@@ -202,24 +203,3 @@ def test_real_t98g_frames_end_to_end(tmp_path: Path, t98g_frames: list[Path]) ->
     times = r.images["time_h"].to_list()
     assert times == sorted(times) and times[0] == 0.0 and abs(times[-1] - 367 / 60) < 0.02
     assert np.unique(r.images["sha256"]).size == len(t98g_frames)
-
-
-def test_file_problem_tells_links_and_special_files(tmp_path: Path) -> None:
-    import os
-
-    from phenodag.core.ingest.plate import file_problem
-
-    folder = tmp_path / "plate"
-    folder.mkdir()
-    (folder / "a.tif").write_bytes(b"x")
-    (tmp_path / "out.tif").write_bytes(b"x")
-    os.symlink(folder / "a.tif", folder / "inside.tif")
-    os.symlink(tmp_path / "out.tif", folder / "outside.tif")
-    os.symlink(folder / "gone.tif", folder / "dangling.tif")
-    os.mkfifo(folder / "pipe.tif")
-    assert file_problem(folder / "a.tif", folder) is None
-    assert file_problem(folder / "inside.tif", folder) is None
-    assert file_problem(folder / "outside.tif", folder)[0] == "link"  # type: ignore[index]
-    assert file_problem(folder / "outside.tif", folder, allow_outside_links=True) is None
-    assert file_problem(folder / "dangling.tif", folder)[0] == "link"  # type: ignore[index]
-    assert file_problem(folder / "pipe.tif", folder) == ("special", "pipe.tif is a FIFO; only regular files are read")
