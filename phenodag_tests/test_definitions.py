@@ -52,7 +52,13 @@ def test_raw_images_is_partitioned_by_plate_with_checks(defs: dg.Definitions) ->
     node = graph.get(dg.AssetKey("raw_images"))
     assert isinstance(node.partitions_def, dg.DynamicPartitionsDefinition) and node.partitions_def.name == "plates"
     checks = {c.name for c in graph.get_check_keys_for_assets({dg.AssetKey("raw_images")})}
-    assert checks == {"plate_accepted", "no_quarantined_files", "all_wells_mapped", "expected_timepoints"}
+    assert checks == {
+        "plate_accepted",
+        "no_quarantined_files",
+        "all_wells_mapped",
+        "expected_timepoints",
+        "platemap_wells_imaged",
+    }
 
 
 def test_embeddings_are_partitioned_by_encoder_and_plate(defs: dg.Definitions) -> None:
