@@ -104,6 +104,23 @@ def with_new_head(model: GroupClassifier, n_classes: int) -> GroupClassifier:
     return new.eval()
 
 
+@torch.no_grad()
+def frozen_features(
+    model: GroupClassifier, x: torch.Tensor, mask: torch.Tensor, chunk: int = 16
+) -> tuple[GroupClassifier, torch.Tensor]:
+    """Encode every image once with the frozen encoder; return the model reading those features, and them.
+
+    With the encoder frozen, in eval mode and without augmentation, its output for an
+    image is the same in every epoch, so the new head is trained on features computed
+    once (the same arithmetic as re-encoding each epoch, one forward instead of
+    ``epochs``). The returned model's encoder is the identity on (B, N, D) features.
+    """
+    model.eval()
+    h = torch.cat([model.features(x[i : i + chunk], mask[i : i + chunk]) for i in range(0, x.shape[0], chunk)])
+    model.encoder = nn.Identity()
+    return model, h
+
+
 def task_metrics(task: str, y: np.ndarray, probs: np.ndarray) -> dict[str, float]:
     """ROC-AUC, PR-AUC and accuracy of p(treated) (``treated_vs_control``); else top-1/5/10 and macro F1."""
     if task != "treated_vs_control":
@@ -134,9 +151,9 @@ def run_task(
         if not test.any() or len(set(data.labels[train].tolist())) < 2:
             continue
         tr, te = torch.as_tensor(train), torch.as_tensor(test)
-        model = with_new_head(base, len(data.classes))
-        fit(model, x[tr], mask[tr], data.labels[train], config.fit_config(), device, frozen=True)
-        probs = predict_groups(model, x[te], mask[te])
+        model, h = frozen_features(with_new_head(base, len(data.classes)), x, mask)
+        fit(model, h[tr], mask[tr], data.labels[train], config.fit_config(), device, frozen=True)
+        probs = predict_groups(model, h[te], mask[te])
         ys.append(data.labels[test])
         ps.append(probs)
         for metric, value in task_metrics(data.task, data.labels[test], probs).items():

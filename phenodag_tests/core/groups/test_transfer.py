@@ -5,7 +5,7 @@ import torch
 from phenodag.core.groups.config import GroupTransferConfig
 from phenodag.core.groups.data import pack
 from phenodag.core.groups.models import GroupClassifier, Standardize
-from phenodag.core.groups.transfer import run_task, task_data, task_metrics, with_new_head
+from phenodag.core.groups.transfer import frozen_features, run_task, task_data, task_metrics, with_new_head
 
 
 def image_groups() -> pl.DataFrame:
@@ -66,3 +66,17 @@ def test_binary_metrics_are_roc_and_pr_auc() -> None:
         "treated_vs_control", np.array([0, 0, 1, 1]), np.array([[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.5, 0.5]])
     )
     assert m["roc_auc"] == 1.0 and m["pr_auc"] == 1.0 and m["accuracy"] == 0.75
+
+
+def test_features_computed_once_give_the_same_predictions() -> None:
+    from phenodag.core.groups.train import predict_groups
+
+    torch.manual_seed(0)
+    x = torch.rand(5, 3, 1, 32, 32)
+    mask = torch.tensor([[1, 1, 1], [1, 1, 0], [1, 0, 0], [1, 1, 1], [1, 1, 1]], dtype=torch.bool)
+    for method in ("product", "amil", "mi_net", "mi_net_inst", "baseline"):
+        model = with_new_head(GroupClassifier(method, 4).eval(), 3)
+        direct = predict_groups(model, x, mask)
+        cached_model, h = frozen_features(model, x, mask, chunk=2)
+        assert h.shape == (5, 3, 512) and bool((h[~mask] == 0).all())
+        np.testing.assert_allclose(predict_groups(cached_model, h, mask), direct, rtol=1e-4, atol=1e-6)
