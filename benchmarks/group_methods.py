@@ -5,7 +5,7 @@ Usage:
       [--folds 3] [--epochs 30] [--image-size 64] [--lr 1e-3] [--batch-groups 8]
       [--methods product,amil,mi_net,mi_net_inst,baseline] [--signal drawn|everywhere]
       [--features resnet18 | embeddings:<encoder>] [--kind endpoint|timelapse]
-      [--time-points "24,48,72;72"] [--library-compounds 4] [--no-reuse]
+      [--time-points "24,48,72;72"] [--library-compounds 4] [--no-reuse] [--reuse-only]
 
 ``--features embeddings:<encoder>`` embeds every plate with that encoder first and
 trains only pooling and head on its frozen vectors (``convae-random`` needs no
@@ -15,7 +15,8 @@ sets separated by ``;``: each set builds its groups (configurations concentratio
 those times) and runs every method, so ``"24,48,72;72"`` compares time-resolved
 groups with end-point-only groups of the same wells. A second library of
 ``--library-compounds`` new compounds is simulated for the transfer task; transfer
-and robustness (``group_reuse_job``) run on the last time-point set.
+and robustness (``group_reuse_job``) run on the last time-point set; ``--reuse-only`` runs
+just them (and the report) on the home an earlier run left.
 
 Simulates an end-point screen (24 h and 72 h, three concentrations) in which each
 compound's signature shows only at some configurations (``--signal drawn``, the
@@ -38,6 +39,7 @@ most about 5/6.
 import argparse
 import dataclasses
 import time
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -93,6 +95,11 @@ def main() -> None:
     p.add_argument("--time-points", default="", help="time-point sets, ';'-separated (default: every time)")
     p.add_argument("--library-compounds", type=int, default=4, help="new compounds of the second library (0: none)")
     p.add_argument("--no-reuse", action="store_true", help="skip transfer and robustness")
+    p.add_argument(
+        "--reuse-only",
+        action="store_true",
+        help="on an existing --home of this benchmark: run only transfer and robustness, then report",
+    )
     args = p.parse_args()
     start = time.perf_counter()
     settings = Settings.from_env(args.home).ensure()
@@ -102,6 +109,9 @@ def main() -> None:
         where = f"{sig.kind} from {sig.min_conc_um:g} µM, {sig.window_h[0]:.0f} h" if sig else "none"
         print(f"{c.name} {c.profile:>10}: signature {where}")
     resources = {"encoders": EncodersResource(phenoml_weights=args.phenoml_weights)} if args.phenoml_weights else None
+    if args.reuse_only:
+        reuse_only(settings, resources)
+        return
     tables = []
     with open_runner(settings, resources) as runner:
         plates = []
@@ -124,6 +134,16 @@ def main() -> None:
             print(f"transfer and robustness: {time.perf_counter() - t:.0f} s")
     report(settings, pl.concat(tables), reuse=not args.no_reuse)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
+
+
+def reuse_only(settings: Settings, resources: dict[str, Any] | None) -> None:
+    """Run ``group_reuse_job`` on the fold models and groups an earlier run of this benchmark left in its home."""
+    start = time.perf_counter()
+    with open_runner(settings, resources) as runner:
+        assert runner.run("group_reuse_job").success, "transfer / robustness failed"
+    print(f"transfer and robustness: {time.perf_counter() - start:.0f} s")
+    comparison = comparison_table(lake.read_table(settings.lake, "group_cv_metrics"))
+    report(settings, comparison.with_columns(times=pl.lit("as grouped")), reuse=True)
 
 
 def designs(args: argparse.Namespace) -> tuple[ScreenDesign, ScreenDesign | None]:
