@@ -58,18 +58,36 @@ def safe_reason(exc: BaseException, limit: int = 160) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _header(p: Path) -> ImageInfo:
-    if p.suffix.lower() in TIFF_SUFFIXES:
-        with tifffile.TiffFile(p) as tf:
-            page = tf.pages.first
-            return ImageInfo(
-                width=int(page.imagewidth),
-                height=int(page.imagelength),
-                bit_depth=int(np.dtype(page.dtype).itemsize * 8) if page.dtype is not None else 0,
-            )
-    with Image.open(p) as im:
-        depth = 16 if im.mode.startswith("I;16") else 32 if im.mode in ("I", "F") else 8
-        return ImageInfo(width=int(im.size[0]), height=int(im.size[1]), bit_depth=depth)
+def _tiff_info(page: tifffile.TiffPage) -> ImageInfo:
+    depth = int(np.dtype(page.dtype).itemsize * 8) if page.dtype is not None else 0
+    return ImageInfo(width=int(page.imagewidth), height=int(page.imagelength), bit_depth=depth)
+
+
+def _pil_info(im: Image.Image) -> ImageInfo:
+    depth = 16 if im.mode.startswith("I;16") else 32 if im.mode in ("I", "F") else 8
+    return ImageInfo(width=int(im.size[0]), height=int(im.size[1]), bit_depth=depth)
+
+
+def _regular(p: Path) -> None:
+    """Raise unless ``p`` has a known image suffix and is a regular file (checked by ``stat``, never opened)."""
+    suffix = p.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        raise ImageDecodeError(f"{p}: unknown image type {suffix!r}; expected one of {sorted(IMAGE_SUFFIXES)}")
+    try:
+        mode = p.stat().st_mode
+    except OSError as exc:
+        raise ImageDecodeError(f"{p}: cannot read ({safe_reason(exc)})") from None
+    if not stat.S_ISREG(mode):
+        raise ImageDecodeError(f"{p}: not a regular file; only regular files are read")
+
+
+def _within_budget(p: Path, info: ImageInfo, max_pixels: int | None) -> ImageInfo:
+    if max_pixels is not None and info.width * info.height > max_pixels:
+        raise ImageDecodeError(
+            f"{p}: declares {info.width}x{info.height} = {info.width * info.height} pixels, above the budget of "
+            f"{max_pixels} (IngestConfig.max_pixels); refused before decoding"
+        )
+    return info
 
 
 def read_header(path: str | Path, max_pixels: int | None = MAX_PIXELS) -> ImageInfo:
@@ -90,25 +108,17 @@ def read_header(path: str | Path, max_pixels: int | None = MAX_PIXELS) -> ImageI
         more pixels than ``max_pixels``.
     """
     p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix not in IMAGE_SUFFIXES:
-        raise ImageDecodeError(f"{p}: unknown image type {suffix!r}; expected one of {sorted(IMAGE_SUFFIXES)}")
+    _regular(p)
     try:
-        mode = p.stat().st_mode
-    except OSError as exc:
-        raise ImageDecodeError(f"{p}: cannot read ({safe_reason(exc)})") from None
-    if not stat.S_ISREG(mode):
-        raise ImageDecodeError(f"{p}: not a regular file; only regular files are read")
-    try:
-        info = _header(p)
+        if p.suffix.lower() in TIFF_SUFFIXES:
+            with tifffile.TiffFile(p) as tf:
+                info = _tiff_info(tf.pages.first)
+        else:
+            with Image.open(p) as im:
+                info = _pil_info(im)
     except Exception as exc:  # decoders raise many types; report them all the same way
         raise ImageDecodeError(f"{p}: cannot read image header ({safe_reason(exc)})") from None
-    if max_pixels is not None and info.width * info.height > max_pixels:
-        raise ImageDecodeError(
-            f"{p}: declares {info.width}x{info.height} = {info.width * info.height} pixels, above the budget of "
-            f"{max_pixels} (IngestConfig.max_pixels); refused before decoding"
-        )
-    return info
+    return _within_budget(p, info, max_pixels)
 
 
 def _to_grey(arr: np.ndarray, path: Path) -> np.ndarray:
@@ -152,14 +162,20 @@ def decode_image(path: str | Path, max_pixels: int | None = MAX_PIXELS) -> np.nd
         bytes (:func:`safe_reason`).
     """
     p = Path(path)
-    read_header(p, max_pixels)
-    try:
+    _regular(p)
+    try:  # one open: the header is checked against the budget before the pixels are decoded
         if p.suffix.lower() in TIFF_SUFFIXES:
-            arr = tifffile.imread(p, key=0)
+            with tifffile.TiffFile(p) as tf:
+                page = tf.pages.first
+                _within_budget(p, _tiff_info(page), max_pixels)
+                arr = page.asarray()
         else:
             with Image.open(p) as im:
+                _within_budget(p, _pil_info(im), max_pixels)
                 im.load()
                 arr = np.asarray(im)
+    except ImageDecodeError:
+        raise
     except Exception as exc:  # decoders raise many types; report them all the same way
         raise ImageDecodeError(f"{p}: cannot decode image ({safe_reason(exc)})") from None
     arr = _to_grey(np.asarray(arr), p)
