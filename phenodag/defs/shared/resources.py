@@ -63,6 +63,13 @@ class InboxResource(dg.ConfigurableResource):
         return Path(self.path)
 
 
+KIND_TAG = "mlflow.experimentKind"
+EXPERIMENT_KIND = "custom_model_development"
+"""MLflow 3's experiment kind for model training: its UI then opens an experiment on the runs table and
+model comparison, not on the GenAI view (traces, token usage)."""
+_INITIALISED: set[str] = set()
+
+
 class MlflowResource(dg.ConfigurableResource):
     """MLflow tracking: SQLite under ``PHENODAG_HOME`` by default, any tracking URI by config.
 
@@ -75,9 +82,20 @@ class MlflowResource(dg.ConfigurableResource):
     artifact_root: str = Field(description="Folder of the artifacts of experiments created here.")
 
     def activate(self) -> None:
-        """Point MLflow (tracking and model registry) at this store."""
+        """Point MLflow (tracking and model registry) at this store.
+
+        A new SQLite store is created here with its ``Default`` experiment's artifacts
+        under ``artifact_root``: left to MLflow, that location would be ``./mlruns`` of
+        whatever directory the first run happened to start in.
+        """
         import mlflow
 
+        if self.tracking_uri.startswith("sqlite:") and self.tracking_uri not in _INITIALISED:
+            from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+            Path(self.artifact_root).mkdir(parents=True, exist_ok=True)
+            SqlAlchemyStore(self.tracking_uri, Path(self.artifact_root).as_uri())
+            _INITIALISED.add(self.tracking_uri)
         mlflow.set_tracking_uri(self.tracking_uri)
         mlflow.set_registry_uri(self.tracking_uri)
 
@@ -109,9 +127,13 @@ class MlflowResource(dg.ConfigurableResource):
         exp = mlflow.get_experiment_by_name(experiment)
         if exp is None:
             Path(self.artifact_root).mkdir(parents=True, exist_ok=True)
-            exp_id = mlflow.create_experiment(experiment, artifact_location=Path(self.artifact_root).as_uri())
+            exp_id = mlflow.create_experiment(
+                experiment, artifact_location=Path(self.artifact_root).as_uri(), tags={KIND_TAG: EXPERIMENT_KIND}
+            )
         else:
             exp_id = exp.experiment_id
+            if exp.tags.get(KIND_TAG) is None:
+                mlflow.MlflowClient().set_experiment_tag(exp_id, KIND_TAG, EXPERIMENT_KIND)
         with mlflow.start_run(
             experiment_id=exp_id, run_name=run_name, nested=nested, tags=self.dagster_tags(context)
         ) as run:

@@ -54,3 +54,32 @@ def test_torch_resource() -> None:
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="CUDA is not available"):
             TorchResource(device="cuda").configure()
+
+
+def test_experiments_open_on_model_training_and_default_artifacts_stay_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mlflow
+
+    from phenodag.defs.shared.resources import EXPERIMENT_KIND, KIND_TAG
+
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    tracking = f"sqlite:///{tmp_path / 'home' / 'mlflow.db'}"
+    (tmp_path / "home").mkdir()
+    res = MlflowResource(tracking_uri=tracking, artifact_root=str(tmp_path / "home" / "art"))
+
+    @dg.asset
+    def trained(context: dg.AssetExecutionContext, mlflow_res: MlflowResource) -> None:
+        with mlflow_res.start_run(context, "phenodag-kind"):
+            mlflow.log_metric("loss", 0.5)
+
+    with dg.instance_for_test() as instance:
+        assert dg.materialize([trained], resources={"mlflow_res": res}, instance=instance).success
+    mlflow.set_tracking_uri(tracking)
+    exp = mlflow.get_experiment_by_name("phenodag-kind")
+    assert exp is not None and exp.tags[KIND_TAG] == EXPERIMENT_KIND
+    default = mlflow.get_experiment("0")
+    assert default.artifact_location.startswith((tmp_path / "home" / "art").as_uri())
+    assert list(elsewhere.iterdir()) == []
