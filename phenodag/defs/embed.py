@@ -9,7 +9,7 @@ import polars as pl
 
 from phenodag.core.embed.config import ConvAETrainingConfig
 from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA, SIM_TRUTH_SCHEMA
-from phenodag.core.shared.vocab import EXPERIMENT_CONVAE
+from phenodag.core.shared.vocab import EXPERIMENT_CONVAE, encoder_needs_markdown
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import embedding_partitions
 from phenodag.defs.shared.resources import EncodersResource, LakeResource, MlflowResource, TorchResource
@@ -101,6 +101,9 @@ def _keys(context: dg.AssetExecutionContext) -> tuple[str, str]:
     ],
     group_name=GROUP,
     kinds={"pytorch", "delta"},
+    description="One vector per image (or tile) of a plate from one encoder, with the weights and preprocessing "
+    "that made it. A partition of an encoder whose weights are missing fails with the file or model it "
+    "looked for.\n\n" + encoder_needs_markdown(),
     check_specs=[
         dg.AssetCheckSpec(
             "every_image_embedded", asset="embeddings", description="Every image of the plate has at least one vector."

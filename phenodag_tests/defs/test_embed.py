@@ -92,3 +92,8 @@ def test_phenoml_weights_partition(
     assert defs.resolve_job_def("embed_job").execute_in_process(partition_key=key, instance=instance).success
     table = lake.read_table(settings.lake, "embeddings")
     assert set(table["weights_id"]) == {"sha256:d914f05d6f5663f9842041d9d32afc932cf0010a8b09493f2b98a2f3a9b61885"}
+
+
+def test_embeddings_asset_says_what_each_encoder_needs(defs: dg.Definitions) -> None:
+    description = defs.resolve_asset_graph().get(dg.AssetKey("embeddings")).description or ""
+    assert "PHENODAG_PHENOML_WEIGHTS" in description and "| `convae-random` |" in description

@@ -15,6 +15,23 @@ TORCHVISION_ENCODERS = ("resnet18", "resnet50", "vit_b_16")
 ENCODER_NAMES = CONVAE_ENCODERS + TORCHVISION_ENCODERS
 """Encoders of the registry (:mod:`phenodag.core.embed.registry`)."""
 
+ENCODER_NEEDS: dict[str, str] = {
+    "convae": "a trained version registered in MLflow (materialise `convae_model`; its `champion` alias is used)",
+    "convae-phenoml": "the published pheno-ml state dict, named by `PHENODAG_PHENOML_WEIGHTS` (a local file)",
+    "convae-random": "nothing: the untrained ConvAE with a fixed seed (the baseline a trained encoder must beat)",
+    "resnet18": "`<PHENODAG_WEIGHTS_DIR>/resnet18.pth`, a torchvision state dict (a local file)",
+    "resnet50": "`<PHENODAG_WEIGHTS_DIR>/resnet50.pth`, a torchvision state dict (a local file)",
+    "vit_b_16": "`<PHENODAG_WEIGHTS_DIR>/vit_b_16.pth`, a torchvision state dict (a local file)",
+}
+"""What each encoder needs before its ``embeddings`` partitions can run (weights are never downloaded)."""
+
+
+def encoder_needs_markdown() -> str:
+    """Return :data:`ENCODER_NEEDS` as a markdown table (the ``embeddings`` asset's description shows it)."""
+    rows = "\n".join(f"| `{name}` | {need} |" for name, need in ENCODER_NEEDS.items())
+    return "| encoder | needs before it can run |\n| --- | --- |\n" + rows
+
+
 FIELD_MODES = ("whole", "center_crop", "tile")
 """How a large image becomes the encoder's input: resized whole, centre crop, or tiles."""
 

@@ -35,3 +35,11 @@ def test_vocab_is_torch_free_and_consistent() -> None:
     assert vocab.ENCODER_NAMES == vocab.CONVAE_ENCODERS + vocab.TORCHVISION_ENCODERS
     assert vocab.NO_EFFECT in vocab.RESPONSE_TYPES
     assert f"models:/{vocab.CONVAE_MODEL_NAME}@{vocab.CHAMPION_ALIAS}" == vocab.CONVAE_CHAMPION_URI
+
+
+def test_every_encoder_says_what_it_needs() -> None:
+    from phenodag.core.shared.vocab import ENCODER_NAMES, ENCODER_NEEDS, encoder_needs_markdown
+
+    assert tuple(ENCODER_NEEDS) == ENCODER_NAMES
+    table = encoder_needs_markdown()
+    assert all(f"| `{name}` |" in table for name in ENCODER_NAMES) and "PHENODAG_PHENOML_WEIGHTS" in table
