@@ -82,8 +82,12 @@ def run_transfer(
     device: str = "cpu",
     threads: int = 2,
 ) -> tuple[pl.DataFrame, dict[str, bytes]]:
-    """Every transfer task of every method with saved models: the ``group_transfer`` rows and ROC/PR figures."""
+    """Every transfer task of every method with saved models: the ``group_transfer`` rows and ROC/PR figures.
+
+    A task's inputs are loaded once per feature source and shared by its methods.
+    """
     frames, figures = [], {}
+    loaded: dict[tuple[str, str, int, str], tuple[torch.Tensor, torch.Tensor]] = {}
     tasks = [d for t in TRANSFER_TASKS if (d := task_data(t, image_groups, response_types)) is not None]
     for method in methods:
         found = _models(model_dir, method)
@@ -93,9 +97,14 @@ def run_transfer(
         method_rows, method_figures = [], {}
         for data in tasks:
 
-            def inputs(groups: pl.DataFrame, info: FoldModelInfo = info) -> tuple[torch.Tensor, torch.Tensor]:
-                got = _inputs(groups, info, embeddings_for, threads)
-                return got.x, got.mask
+            def inputs(
+                groups: pl.DataFrame, info: FoldModelInfo = info, task: str = data.task
+            ) -> tuple[torch.Tensor, torch.Tensor]:
+                key = (info.features, info.weights_id, info.image_size, task)
+                if key not in loaded:
+                    got = _inputs(groups, info, embeddings_for, threads)
+                    loaded[key] = (got.x, got.mask)
+                return loaded[key]
 
             result = run_task(data, models, inputs, method, info.features, config, device)
             method_rows.append(result.rows)

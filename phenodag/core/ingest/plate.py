@@ -57,9 +57,7 @@ from phenodag.core.ingest.reading import (
     iter_image_files,
     off_plate,
 )
-from phenodag.core.shared.images import (
-    MAX_PIXELS,
-)
+from phenodag.core.shared.images import MAX_PIXELS
 from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA
 
 logger = logging.getLogger(__name__)

@@ -284,7 +284,6 @@ def read_platemap(config: PlateConfig) -> pl.DataFrame:
         wells[name] = line
         canonical.append(name)
     df = df.with_columns(pl.Series("well", canonical))
-    df = df.with_columns(problem=_well_problems(df, path, config.control_compounds))
     if "is_control" not in df.columns:
         controls = list(config.control_compounds)
         df = df.with_columns(
@@ -294,6 +293,7 @@ def read_platemap(config: PlateConfig) -> pl.DataFrame:
         df = df.with_columns(
             is_control=pl.col("is_control").str.strip_chars().str.to_lowercase().is_in(["1", "true", "yes"])
         )
+    df = df.with_columns(problem=_well_problems(df, path))
     for col in PLATEMAP_SCHEMA:
         if col not in df.columns:
             df = df.with_columns(pl.lit(None).alias(col))
@@ -305,14 +305,19 @@ def read_platemap(config: PlateConfig) -> pl.DataFrame:
         raise PlateError(path, f"invalid value in plate map: {exc}") from exc
 
 
-def _well_problems(df: pl.DataFrame, path: Path, controls: tuple[str, ...]) -> pl.Series:
-    """Why each plate-map row cannot land: a blank required cell, or a treated well without concentration."""
+def _well_problems(df: pl.DataFrame, path: Path) -> pl.Series:
+    """Why each plate-map row cannot land: a blank required cell, or a treated well without concentration.
+
+    ``df`` holds the plate map's text cells and its settled boolean ``is_control``.
+    """
     problems: list[str | None] = []
     for line, row in enumerate(df.iter_rows(named=True), start=2):
         blank = [c for c in WELL_FIELDS if not (row.get(c) or "").strip()]
-        compound = (row.get("compound") or "").strip().lower()
-        control = compound in controls or (row.get("is_control") or "").strip().lower() in ("1", "true", "yes")
-        if compound and not control and not (row.get("concentration_um") or "").strip():
+        if (
+            (row.get("compound") or "").strip()
+            and not row["is_control"]
+            and not (row.get("concentration_um") or "").strip()
+        ):
             blank.append("concentration_um")
         problems.append(f"{path.name} line {line}: well {row['well']} has no {', '.join(blank)}" if blank else None)
     return pl.Series("problem", problems, dtype=pl.String)
