@@ -14,6 +14,7 @@ from ``make dev`` alike.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import socket
@@ -159,6 +160,27 @@ def fail_stale_runs(instance: dg.DagsterInstance) -> list[str]:
 
 
 @contextlib.contextmanager
+def _initialised_instance(dagster_home: Path) -> Iterator[dg.DagsterInstance]:
+    """Open the home's Dagster instance, creating its SQLite storages under a file lock.
+
+    Two processes opening a new home at once (two ``phenodag ingest`` started together)
+    would otherwise both create and migrate the same SQLite tables, and one fails
+    (``table ... already exists``, two alembic heads). The lock is held only while the
+    storages are first touched.
+    """
+    with open(dagster_home / ".phenodag-init.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            instance = dg.DagsterInstance.from_config(str(dagster_home))
+            instance.get_runs(limit=1)  # run storage
+            instance.get_dynamic_partitions(plates_partitions.name or "plates")  # event log storage and its index
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    with instance:
+        yield instance
+
+
+@contextlib.contextmanager
 def open_runner(settings: Settings, resources: dict[str, Any] | None = None) -> Iterator[Runner]:
     """Open the runner of a home: its Definitions and its persistent instance (``dagster.yaml`` ensured).
 
@@ -173,6 +195,6 @@ def open_runner(settings: Settings, resources: dict[str, Any] | None = None) -> 
 
     ensure_instance(settings)
     defs = build_definitions(settings, resources)
-    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+    with _initialised_instance(settings.dagster_home) as instance:
         fail_stale_runs(instance)
         yield Runner(defs, instance)
