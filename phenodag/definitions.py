@@ -11,6 +11,7 @@ import dagster as dg
 
 from phenodag.core.shared.settings import Settings
 from phenodag.defs import compare, embed, groups, ingest, lens, simulate, sql, temporal
+from phenodag.defs.shared.automation import automate, automation_sensor
 from phenodag.defs.shared.resources import EncodersResource, InboxResource, LakeResource, MlflowResource, TorchResource
 
 
@@ -25,26 +26,28 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
         Replace resources by key (e.g. ``{"encoders": EncodersResource(...)}``).
     """
     s = settings or Settings.from_env()
+    sql_assets = sql.load_sql_assets(s.sql_dir)
+    assets = [
+        ingest.ingest_plate_assets,
+        simulate.sim_truth,
+        simulate.sim_masks,
+        embed.convae_model,
+        embed.embeddings,
+        embed.well_embeddings,
+        temporal.temporal_trajectories,
+        temporal.temporal_clustering,
+        compare.compare_encoder,
+        compare.encoder_comparison,
+        lens.lens_classifier,
+        lens.lens,
+        groups.image_groups,
+        groups.group_cv,
+        groups.group_transfer,
+        groups.group_robustness,
+        *sql_assets,
+    ]
     return dg.Definitions(
-        assets=[
-            ingest.ingest_plate_assets,
-            simulate.sim_truth,
-            simulate.sim_masks,
-            embed.convae_model,
-            embed.embeddings,
-            embed.well_embeddings,
-            temporal.temporal_trajectories,
-            temporal.temporal_clustering,
-            compare.compare_encoder,
-            compare.encoder_comparison,
-            lens.lens_classifier,
-            lens.lens,
-            groups.image_groups,
-            groups.group_cv,
-            groups.group_transfer,
-            groups.group_robustness,
-            *sql.load_sql_assets(s.sql_dir),
-        ],
+        assets=automate(assets, s, [a.key.to_user_string() for a in sql_assets]),
         jobs=[
             ingest.ingest_job,
             sql.sql_job,
@@ -59,12 +62,14 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
             groups.group_cv_job,
             groups.reuse_job,
         ],
-        sensors=[ingest.build_inbox_sensor(s.sensor_interval_s)],
+        sensors=[ingest.build_inbox_sensor(s.sensor_interval_s), automation_sensor(s)],
         schedules=[ingest.inbox_sweep],
         resources={
             "lake": LakeResource(root=s.lake),
             "inbox": InboxResource(path=str(s.inbox), marker=s.marker),
-            "mlflow": MlflowResource(tracking_uri=s.mlflow_tracking_uri, artifact_root=str(s.mlflow_artifact_root)),
+            "mlflow": MlflowResource(
+                tracking_uri=s.mlflow_tracking_uri, artifact_root=str(s.mlflow_artifact_root), ui_url=s.mlflow_ui_url
+            ),
             "torch": TorchResource(checkpoint_dir=str(s.checkpoint_dir)),
             "encoders": EncodersResource(
                 phenoml_weights=str(s.phenoml_weights) if s.phenoml_weights else None,

@@ -35,15 +35,19 @@ from phenodag.defs.shared.partitions import embedding_key, plates_partitions
 
 logger = logging.getLogger(__name__)
 
+MAX_CONCURRENT_RUNS = 2
+"""Runs the daemon starts at once: each run trains or embeds with every core, so more only thrash memory."""
 INSTANCE_CONFIG: dict[str, Any] = {
     "python_logs": {"python_log_level": "INFO", "managed_python_loggers": ["phenodag"]},
     "telemetry": {"enabled": False},
     "run_monitoring": {"enabled": True, "start_timeout_seconds": 180, "poll_interval_seconds": 60},
+    "concurrency": {"runs": {"max_concurrent_runs": MAX_CONCURRENT_RUNS}},
 }
 """What :func:`ensure_instance` writes into a new home's ``dagster.yaml``.
 
 ``run_monitoring`` has the daemon fail runs it launched whose worker died (``make dev``);
-runs executed in process by the CLI are covered by :func:`fail_stale_runs`.
+runs executed in process by the CLI are covered by :func:`fail_stale_runs`. The run
+queue starts at most :data:`MAX_CONCURRENT_RUNS` runs at once; the rest wait queued.
 """
 PID_TAG = "phenodag/pid"
 HOST_TAG = "phenodag/host"

@@ -88,13 +88,15 @@ def encoder_comparison(
 
     blocks = {name: lake.read(name) for name in BLOCKS}
     planted = _planted(lake)
-    rows = []
+    rows, links = [], {}
     for encoder in sorted(set(blocks["encoder_map"]["encoder"]) | set(blocks["encoder_classification"]["encoder"])):
         source = lake.read("embeddings", {"encoder": encoder}, ["weights_id", "preprocess"]).unique()
         mine = {name: df.filter(pl.col("encoder") == encoder) for name, df in blocks.items()}
         row = encoder_row(encoder, ", ".join(source["weights_id"]), ", ".join(source["preprocess"]), mine, planted)
         rows.append(row)
-        with mlflow.start_run(context, EXPERIMENT_COMPARISON, run_name=f"{encoder} ({row['weights_id']})"):
+        name = f"Encoder comparison: {encoder} ({row['weights_id']})"
+        with mlflow.start_run(context, EXPERIMENT_COMPARISON, run_name=name) as run:
+            links[f"mlflow_run {encoder}"] = mlflow.run_link(run)
             mlf.log_params({"encoder": encoder, "weights_id": row["weights_id"], "preprocess": row["preprocess"]})
             mlf.log_metrics({m: float(v) for m in HEADLINE_METRICS if isinstance(v := row[m], int | float)})
     table = comparison_table(rows)
@@ -104,6 +106,7 @@ def encoder_comparison(
         metadata={
             **write_metadata(info, table),
             "comparison": dg.MetadataValue.md(markdown_table(table.drop("preprocess"), 50)),
+            **links,
         }
     )
 

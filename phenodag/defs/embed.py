@@ -55,6 +55,7 @@ def convae_model(
     """
     from pathlib import Path
 
+    from phenodag.core.embed.crops import CropStrategy
     from phenodag.core.embed.training import load_training_images, train_and_register
 
     torch.configure()
@@ -63,9 +64,11 @@ def convae_model(
         raise ValueError(f"no images to train on (plates {config.plates or 'all'}): ingest plates first")
     images, groups = load_training_images(rows, config.max_images, config.seed)
     score = _judge(lake, config, rows) if config.judge != "val_mse" else None
-    runs = []
+    runs, links = [], {}
     for strategy in config.strategies:
-        with mlflow.start_run(context, EXPERIMENT_CONVAE, run_name=strategy) as run:
+        name = f"ConvAE: {CropStrategy.parse(strategy).label}, {len(images)} images"
+        with mlflow.start_run(context, EXPERIMENT_CONVAE, run_name=name) as run:
+            links[f"mlflow_run {strategy}"] = mlflow.run_link(run)
             summary = train_and_register(
                 images, groups, config, strategy, Path(torch.checkpoint_dir), config.judge, score
             )
@@ -82,7 +85,10 @@ def convae_model(
             "images": len(images),
             "best_val_mse": float(table["val_mse"].min()),  # type: ignore[arg-type]
             "flat_val_mse": float(table["flat_val_mse"].min()),  # type: ignore[arg-type]
+            "best_val_loss": float(table["val_loss"].min()),  # type: ignore[arg-type]
+            "untrained_val_loss": float(table["initial_val_loss"].min()),  # type: ignore[arg-type]
             "versions": ", ".join(str(v) for v in table["version"]),
+            **links,
         }
     )
 

@@ -120,6 +120,7 @@ def group_cv(
     ``features: embeddings:<encoder>`` reads that encoder's vectors from ``embeddings``
     (frozen); the fold models are saved for ``group_transfer`` and ``group_robustness``.
     """
+    from phenodag.core.groups.examples import prediction_examples
     from phenodag.core.groups.figures import f1_histogram, top_k_curves
     from phenodag.core.groups.run import (
         class_subsets,
@@ -131,6 +132,7 @@ def group_cv(
     )
     from phenodag.core.groups.summary import comparison_table, mean_sd
     from phenodag.core.shared.figures import markdown_image
+    from phenodag.core.shared.thumbnails import sheet_png
 
     method = context.partition_key
     device = torch.configure()
@@ -139,7 +141,8 @@ def group_cv(
         raise ValueError("image_groups holds no screen groups: see its metadata for what was dropped and why")
     subsets = class_subsets(lake.read("sim_truth")) if lake.exists("sim_truth") else {}
     embeddings = _embeddings_reader(lake)(config.encoder) if config.encoder else None
-    with mlflow.start_run(context, EXPERIMENT_GROUP_CV, run_name=f"group-cv-{method}"):
+    name = f"Group CV: {method} on {config.features}, {config.epochs} epochs"
+    with mlflow.start_run(context, EXPERIMENT_GROUP_CV, run_name=name) as run:
         result = run_method_cv(groups, method, config, device, torch.loader_threads, embeddings, _model_dir(torch))
         tables = summaries(result, subsets)
         infos = {name: lake.write_partition(name, df, {"method": method}) for name, df in tables.items()}
@@ -150,16 +153,23 @@ def group_cv(
             "top_k_curves": top_k_curves(pooled_curves(lake.read("group_cv_predictions"))),
         }
         log_summary(comparison, figures)
+    examples = prediction_examples(mine, groups)
     extra: dict[str, dict[str, Any]] = {
         "group_cv_metrics": {
+            "top_k_curves": dg.MetadataValue.md(markdown_image(figures["top_k_curves"], "top-k accuracy")),
             "comparison": dg.MetadataValue.md(markdown_table(comparison, 50)),
             "per_class_f1": dg.MetadataValue.md(markdown_image(figures["per_class_f1"], f"{method} per-class F1")),
-            "top_k_curves": dg.MetadataValue.md(markdown_image(figures["top_k_curves"], "top-k accuracy")),
+            "mlflow_run": mlflow.run_link(run),
         },
+        "group_cv_predictions": {
+            "examples": dg.MetadataValue.md(markdown_image(sheet_png(examples), "held-out groups"))
+        }
+        if examples
+        else {},
         "group_cv_subsets": {"subsets": ", ".join(sorted(set(subsets.values()))) or "none (no class attribute)"},
     }
-    for name, df in tables.items():
-        yield dg.MaterializeResult(asset_key=name, metadata={**write_metadata(infos[name], df), **extra.get(name, {})})
+    for name, df in tables.items():  # the asset's own figures first, then the write's row count and preview
+        yield dg.MaterializeResult(asset_key=name, metadata={**extra.get(name, {}), **write_metadata(infos[name], df)})
 
 
 class GroupTransferRunConfig(dg.Config, GroupTransferConfig):
@@ -193,7 +203,8 @@ def group_transfer(
     device = torch.configure()
     groups = lake.read("image_groups")
     subsets = class_subsets(lake.read("sim_truth")) if lake.exists("sim_truth") else {}
-    with mlflow.start_run(context, EXPERIMENT_GROUP_TRANSFER, run_name="group-transfer"):
+    name = "Group transfer: new heads on frozen fold models"
+    with mlflow.start_run(context, EXPERIMENT_GROUP_TRANSFER, run_name=name) as run:
         rows, figures = run_transfer(
             groups,
             subsets,
@@ -209,6 +220,7 @@ def group_transfer(
     return dg.MaterializeResult(
         metadata={
             **write_metadata(info, rows),
+            "mlflow_run": mlflow.run_link(run),
             "mean_over_folds": dg.MetadataValue.md(markdown_table(summary, 100)),
             **{name: dg.MetadataValue.md(markdown_image(png, name)) for name, png in figures.items()},
         }
@@ -233,7 +245,8 @@ def group_robustness(
     def encoder_for(name: str) -> Any:
         return encoders.load(name, device=device)
 
-    with mlflow.start_run(context, EXPERIMENT_GROUP_ROBUSTNESS, run_name="group-robustness"):
+    name = "Group robustness: blur, noise and duplicated images at test time"
+    with mlflow.start_run(context, EXPERIMENT_GROUP_ROBUSTNESS, run_name=name) as run:
         rows, figures = run_robustness(
             lake.read("image_groups"),
             _model_dir(torch),
@@ -252,6 +265,7 @@ def group_robustness(
     return dg.MaterializeResult(
         metadata={
             **write_metadata(info, rows),
+            "mlflow_run": mlflow.run_link(run),
             "mean_over_folds": dg.MetadataValue.md(markdown_table(summary, 200)),
             **{kind: dg.MetadataValue.md(markdown_image(png, kind)) for kind, png in figures.items()},
         }

@@ -20,6 +20,7 @@ from phenodag.core.ingest.config import IngestConfig as CoreIngestConfig
 from phenodag.core.ingest.inbox import Arrival, find_plate_folder, pending, scan_inbox
 from phenodag.core.ingest.outcome import IngestResult, missing_timepoints
 from phenodag.core.ingest.plate import ingest_plate
+from phenodag.core.ingest.sheet import plate_sheet
 from phenodag.core.shared.lake import LakeError
 from phenodag.core.shared.schemas import PLATES_SCHEMA, QUARANTINE_SCHEMA, RAW_IMAGES_SCHEMA, Schema
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
@@ -183,9 +184,13 @@ def ingest_plate_assets(
     )
     if result.images is not None:
         info = lake.write_partition("raw_images", result.images, part)
+        from phenodag.core.shared.figures import markdown_image  # matplotlib: loaded only when a plate lands
+
+        sheet = plate_sheet(result.images)
         yield dg.MaterializeResult(
             asset_key="raw_images",
             metadata={
+                **({"contact_sheet": dg.MetadataValue.md(markdown_image(sheet, "contact sheet"))} if sheet else {}),
                 **write_metadata(info, result.images),
                 "new_images": int(result.plate["n_new"][0]),
                 "layout": result.layout or "",
@@ -206,6 +211,12 @@ ingest_job = dg.define_asset_job(
 )
 
 
+def _landed(lake: LakeResource) -> dict[str, str]:
+    """The fingerprint each plate had when it was last ingested, from the ``plates`` table."""
+    plates = lake.read_or_empty("plates", PLATES_SCHEMA)
+    return dict(zip(plates["plate_id"].to_list(), plates["fingerprint"].to_list(), strict=True))
+
+
 def build_inbox_sensor(interval_s: int) -> dg.SensorDefinition:
     """The inbox sensor, evaluated every ``interval_s`` seconds (``Settings.sensor_interval_s``)."""
 
@@ -215,11 +226,19 @@ def build_inbox_sensor(interval_s: int) -> dg.SensorDefinition:
         minimum_interval_seconds=interval_s,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Watches the inbox; a plate folder with its completion marker is added as a partition and "
-        "ingested. The cursor remembers each plate's fingerprint, so a plate that grows is ingested again.",
+        "ingested. A plate is taken again when its folder's fingerprint differs from the one the cursor or the "
+        "plates table remembers, so a plate that grows is ingested again and one ingested from the command line "
+        "(the demo) is not.",
     )
-    def inbox_sensor(context: dg.SensorEvaluationContext, inbox: InboxResource) -> dg.SensorResult | dg.SkipReason:
+    def inbox_sensor(
+        context: dg.SensorEvaluationContext, inbox: InboxResource, lake: LakeResource
+    ) -> dg.SensorResult | dg.SkipReason:
         """Request one ingestion run per new or changed complete plate folder."""
         seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+        try:
+            seen.update(_landed(lake))
+        except LakeError as exc:
+            context.log.warning(f"plates table unreadable, going by the sensor's cursor alone: {exc}")
         scan = scan_inbox(inbox.folder, inbox.marker)
         for err in scan.refused:
             context.log.warning(f"cannot take plate folder: {err}")
@@ -252,9 +271,7 @@ def inbox_sweep(
     context: dg.ScheduleEvaluationContext, inbox: InboxResource, lake: LakeResource
 ) -> list[dg.RunRequest] | dg.SkipReason:
     """Request ingestion of complete plates missing from, or changed since, the plates table."""
-    plates = lake.read_or_empty("plates", PLATES_SCHEMA)
-    seen = dict(zip(plates["plate_id"].to_list(), plates["fingerprint"].to_list(), strict=True))
-    todo = pending(scan_inbox(inbox.folder, inbox.marker).plates, seen)
+    todo = pending(scan_inbox(inbox.folder, inbox.marker).plates, _landed(lake))
     if not todo:
         return dg.SkipReason("every complete plate in the inbox is ingested in its current state")
     name = plates_partitions.name or "plates"

@@ -66,7 +66,7 @@ def lens_classifier(
     rows, convae, convae_id = _inputs(config, lake, encoders)
     bundle = fit_classifier(rows, convae, convae_id, config)
     path = bundle.save(_classifier_path(torch))
-    with mlflow.start_run(context, EXPERIMENT_LENS, run_name="classifier") as run:
+    with mlflow.start_run(context, EXPERIMENT_LENS, run_name="Lens: drug classifier") as run:
         mlf.log_params({**config.model_dump(), "convae_id": convae_id, "classes": ",".join(bundle.classes)})
         mlf.log_metrics({f"held_out_{k}": v for k, v in bundle.metrics.items()})
     return dg.MaterializeResult(
@@ -76,7 +76,8 @@ def lens_classifier(
             "classes": ", ".join(bundle.classes),
             "held_out_wells": len(bundle.held_out_wells),
             **{f"held_out_{k}": round(v, 4) for k, v in bundle.metrics.items()},
-            "mlflow_run": run.info.run_id,
+            "chance_top1": round(1 / len(bundle.classes), 4),
+            "mlflow_run": mlflow.run_link(run),
         }
     )
 
@@ -133,7 +134,7 @@ def lens(
     def log_losses(s: Any) -> None:
         mlf.log_metrics({"L_rec": s.rec, "L_disc": s.disc, "L_total": s.total}, step=s.step)
 
-    with mlflow.start_run(context, EXPERIMENT_LENS, run_name=f"alpha={key}") as run:
+    with mlflow.start_run(context, EXPERIMENT_LENS, run_name=f"Lens: alpha {alpha:g}") as run:
         mlf.log_params({**config.model_dump(), "alpha": alpha, "convae_id": bundle.convae_id})
         result = run_alpha(
             rows,
@@ -152,7 +153,12 @@ def lens(
     part = {"alpha_key": key}
     yield dg.MaterializeResult(
         asset_key="lens_models",
-        metadata={"mlflow_run": run.info.run_id, "alpha": alpha, "steps": config.steps, "convae_id": bundle.convae_id},
+        metadata={
+            "mlflow_run": mlflow.run_link(run),
+            "alpha": alpha,
+            "steps": config.steps,
+            "convae_id": bundle.convae_id,
+        },
     )
     info = lake.write_partition("lens_maps", result.maps, part)
     yield dg.MaterializeResult(asset_key="lens_maps", metadata=write_metadata(info, result.maps))

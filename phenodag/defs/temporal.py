@@ -104,6 +104,8 @@ def temporal_clustering(
     """Cluster one encoder's trajectories, annotate response types, find concentration switches."""
     import mlflow as mlf
 
+    from phenodag.core.shared.thumbnails import sheet_png
+    from phenodag.core.temporal.examples import cluster_examples
     from phenodag.core.temporal.figures import cluster_plot, dose_time_heatmaps, markdown_image, png_image
     from phenodag.core.temporal.pipeline import cluster_trajectories
 
@@ -118,7 +120,8 @@ def temporal_clustering(
         result.cluster_types,
     )
     heat = dose_time_heatmaps(traj)
-    with mlflow.start_run(context, EXPERIMENT_TEMPORAL, run_name=f"dtw-kmeans-{encoder}"):
+    examples = cluster_examples(result.clusters, lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA))
+    with mlflow.start_run(context, EXPERIMENT_TEMPORAL, run_name=f"Temporal DTW k-means: {encoder}") as run:
         mlf.log_params({**config.model_dump(), "encoder": encoder, "n_trajectories": result.clusters.height})
         for row in result.scan.iter_rows(named=True):
             mlf.log_metrics({"inertia": row["inertia"], "silhouette": row["silhouette"]}, step=row["k"])
@@ -131,11 +134,13 @@ def temporal_clustering(
     yield dg.MaterializeResult(
         asset_key="temporal_clusters",
         metadata={
-            **write_metadata(info, result.clusters),
-            "k": result.clustering.k,
-            "response_types": dg.MetadataValue.md(markdown_table(counts)),
             "clusters_plot": dg.MetadataValue.md(markdown_image(plot, "clusters")),
+            **({"examples": dg.MetadataValue.md(markdown_image(sheet_png(examples), "examples"))} if examples else {}),
             "dose_time": dg.MetadataValue.md(markdown_image(heat, "dose x time distance to control")),
+            "response_types": dg.MetadataValue.md(markdown_table(counts)),
+            "k": result.clustering.k,
+            "mlflow_run": mlflow.run_link(run),
+            **write_metadata(info, result.clusters),
         },
     )
     info = lake.write_partition("temporal_k_scan", result.scan, part)

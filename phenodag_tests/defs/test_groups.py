@@ -47,7 +47,7 @@ def test_groups_and_cv_end_to_end(settings: Settings, defs: dg.Definitions, inst
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
     runs = mlflow.search_runs(experiment_names=["phenodag-group-cv"], output_format="list")
     parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
-    assert sorted(r.info.run_name for r in parents) == ["group-cv-baseline", "group-cv-product"]
+    assert sorted(r.info.run_name.split(" on ")[0] for r in parents) == ["Group CV: baseline", "Group CV: product"]
     assert len(runs) - len(parents) == 2 + 2 * 4  # product: 2 folds; baseline: 4 variants x 2 folds
 
 
@@ -98,4 +98,4 @@ def test_frozen_embeddings_transfer_and_robustness_end_to_end(settings: Settings
     names = {
         r.info.run_name for r in mlflow.search_runs(experiment_names=["phenodag-group-transfer"], output_format="list")
     }
-    assert {"group-transfer", "product", "amil"} <= names
+    assert {"Group transfer: new heads on frozen fold models", "product", "amil"} <= names

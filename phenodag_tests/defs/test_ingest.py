@@ -111,7 +111,10 @@ def test_plate_dir_config_ingests_a_folder_outside_the_inbox(
 
 
 def evaluate(instance: dg.DagsterInstance, settings: Settings, cursor: str | None) -> dg.SensorResult | dg.SkipReason:
-    resources = {"inbox": InboxResource(path=str(settings.inbox), marker="COMPLETE")}
+    resources = {
+        "inbox": InboxResource(path=str(settings.inbox), marker="COMPLETE"),
+        "lake": LakeResource(root=settings.lake),
+    }
     with dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources) as ctx:
         return build_inbox_sensor(30)(ctx)
 
@@ -141,6 +144,20 @@ def test_grown_plate_is_requested_again_without_new_partition(instance: dg.Dagst
     keys = [(r.partition_key, r.run_key) for r in second.run_requests or []]
     assert [k for k, _ in keys] == ["P1"] and keys[0][1] != (first.run_requests or [])[0].run_key
     assert second.dynamic_partitions_requests == []
+
+
+def test_sensor_skips_plates_ingested_from_the_command_line(
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings
+) -> None:
+    write_toy_plate(settings.inbox, "P1", sites=1)
+    write_toy_plate(settings.inbox, "P2", sites=1, seed=3)
+    Runner(defs, instance).ingest(settings.inbox / "P1")  # as the demo does: the sensor's cursor stays empty
+    result = evaluate(instance, settings, None)
+    assert isinstance(result, dg.SensorResult)
+    assert [r.partition_key for r in result.run_requests or []] == ["P2"]
+    write_toy_plate(settings.inbox, "P1", sites=1, times_h=(0.0, 2.0))  # grown since its ingestion
+    again = evaluate(instance, settings, result.cursor)
+    assert isinstance(again, dg.SensorResult) and [r.partition_key for r in again.run_requests or []] == ["P1"]
 
 
 def test_refused_plate_yaml_runs_under_folder_name(instance: dg.DagsterInstance, settings: Settings) -> None:

@@ -50,8 +50,8 @@ def test_lens_end_to_end(settings: Settings, instance: dg.DagsterInstance, tmp_p
 
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
     runs = mlflow.search_runs(experiment_names=["phenodag-lens"], output_format="list")
-    assert sorted(r.info.run_name for r in runs) == ["alpha=-20", "alpha=0", "classifier"]
-    lensed = next(r for r in runs if r.info.run_name == "alpha=-20")
+    assert sorted(r.info.run_name for r in runs) == ["Lens: alpha -20", "Lens: alpha 0", "Lens: drug classifier"]
+    lensed = next(r for r in runs if r.info.run_name == "Lens: alpha -20")
     assert {"L_rec", "L_disc", "L_total", "top1_lensed"} <= lensed.data.metrics.keys()
 
     # re-running one α rewrites only its partition

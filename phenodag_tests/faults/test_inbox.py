@@ -8,7 +8,7 @@ import dagster as dg
 from phenodag.core.ingest.inbox import scan_inbox
 from phenodag.core.shared.settings import Settings
 from phenodag.defs.ingest import build_inbox_sensor
-from phenodag.defs.shared.resources import InboxResource
+from phenodag.defs.shared.resources import InboxResource, LakeResource
 from phenodag.runner import Runner
 from phenodag_tests.faults.conftest import N_IMAGES, quarantine, readable_counts, toy
 
@@ -35,7 +35,7 @@ def test_sensor_requests_the_good_plate_and_files_the_bad_one(
 ) -> None:
     _bad_folders(home)
     toy(home, "GOOD")
-    resources = {"inbox": InboxResource(path=str(home.inbox), marker="COMPLETE")}
+    resources = {"inbox": InboxResource(path=str(home.inbox), marker="COMPLETE"), "lake": LakeResource(root=home.lake)}
     with dg.build_sensor_context(instance=instance, resources=resources) as ctx:
         result = build_inbox_sensor(30)(ctx)
     assert isinstance(result, dg.SensorResult)

@@ -42,6 +42,11 @@ class CropStrategy:
         return f"1f+{self.n_large}l+{self.n_small}s"
 
     @property
+    def label(self) -> str:
+        """The strategy in words: ``1 full + 1 large + 3 small crops``."""
+        return f"1 full + {self.n_large} large + {self.n_small} small crops"
+
+    @property
     def n_views(self) -> int:
         """Views per image, the full view included."""
         return 1 + self.n_large + self.n_small

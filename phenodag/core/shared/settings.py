@@ -10,9 +10,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from phenodag.core.shared.vocab import AUTOMATED_STAGES, ENCODER_NAMES
+
 DEFAULT_HOME = ".phenodag"
 DEFAULT_MARKER = "COMPLETE"
 DEFAULT_SENSOR_INTERVAL_S = 30
+DEFAULT_AUTO_ENCODERS = ("convae",)
+DEFAULT_BATCH_CRON = "0 * * * *"
+DEFAULT_MLFLOW_UI = "http://127.0.0.1:5000"
 REPO_SQL_DIR = Path(__file__).resolve().parents[3] / "dbt_like_sql"
 
 
@@ -34,6 +39,11 @@ class Settings:
     ``PHENODAG_SQL_DIR``          folder of SQL models (the repository's ``dbt_like_sql``)
     ``PHENODAG_PHENOML_WEIGHTS``  the published pheno-ml ConvAE state dict
     ``PHENODAG_WEIGHTS_DIR``      folder of torchvision state dicts ``<encoder>.pth``
+    ``PHENODAG_AUTOMATE``         stages run by automation after a plate lands (all of
+                                  ``AUTOMATED_STAGES``; ``none`` for none)
+    ``PHENODAG_AUTO_ENCODERS``    encoders whose partitions automation fills (``convae``)
+    ``PHENODAG_BATCH_CRON``       cron of the cross-plate stages' batches (hourly)
+    ``PHENODAG_MLFLOW_UI``        address of the MLflow UI that run links in Dagster open
     ============================  ===================================================
     """
 
@@ -48,6 +58,10 @@ class Settings:
     sql_dir: Path = REPO_SQL_DIR
     phenoml_weights: Path | None = None
     weights_dir: Path | None = None
+    automate: tuple[str, ...] = AUTOMATED_STAGES
+    auto_encoders: tuple[str, ...] = DEFAULT_AUTO_ENCODERS
+    batch_cron: str = DEFAULT_BATCH_CRON
+    mlflow_ui_url: str = DEFAULT_MLFLOW_UI
 
     @property
     def checkpoint_dir(self) -> Path:
@@ -96,6 +110,10 @@ class Settings:
             sql_dir=optional("PHENODAG_SQL_DIR") or REPO_SQL_DIR,
             phenoml_weights=optional("PHENODAG_PHENOML_WEIGHTS"),
             weights_dir=optional("PHENODAG_WEIGHTS_DIR"),
+            automate=_names(env, "PHENODAG_AUTOMATE", AUTOMATED_STAGES, AUTOMATED_STAGES),
+            auto_encoders=_names(env, "PHENODAG_AUTO_ENCODERS", DEFAULT_AUTO_ENCODERS, ENCODER_NAMES),
+            batch_cron=env.get("PHENODAG_BATCH_CRON", DEFAULT_BATCH_CRON),
+            mlflow_ui_url=env.get("PHENODAG_MLFLOW_UI", DEFAULT_MLFLOW_UI).rstrip("/"),
         )
 
     def ensure(self) -> Settings:
@@ -105,3 +123,21 @@ class Settings:
         if "://" not in self.lake:
             Path(self.lake).mkdir(parents=True, exist_ok=True)
         return self
+
+
+def _names(env: os._Environ[str], var: str, default: tuple[str, ...], known: tuple[str, ...]) -> tuple[str, ...]:
+    """Parse a comma-separated list of names from ``var`` (``none``: empty), each one of ``known``.
+
+    Raises
+    ------
+    ValueError
+        Naming the variable and the unknown value.
+    """
+    value = env.get(var)
+    if value is None:
+        return default
+    names = tuple(n.strip() for n in value.split(",") if n.strip() and n.strip() != "none")
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"{var}={value!r}: unknown {', '.join(unknown)}; known: {', '.join(known)}")
+    return names

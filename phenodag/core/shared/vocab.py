@@ -32,6 +32,14 @@ def encoder_needs_markdown() -> str:
     return "| encoder | needs before it can run |\n| --- | --- |\n" + rows
 
 
+AUTOMATED_STAGES = ("sql", "embed", "temporal", "compare", "groups", "lens")
+"""Stages that Dagster's declarative automation can run after a plate lands (``PHENODAG_AUTOMATE``).
+
+``sql`` and ``embed`` follow each plate at once (eager); the others are cross-plate and
+run once per tick of ``PHENODAG_BATCH_CRON`` when something upstream changed. Training
+the ConvAE (``convae_model``) is never automated: a new model is a decision.
+"""
+
 FIELD_MODES = ("whole", "center_crop", "tile")
 """How a large image becomes the encoder's input: resized whole, centre crop, or tiles."""
 

@@ -5,26 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from phenodag.core.shared.images import decode_image
+from phenodag.core.shared.thumbnails import CAPTION_H, stretch8, tile
 from phenodag.core.simulate.design import Compound, ScreenDesign, timelapse_design
 from phenodag.core.simulate.screen import WellPlan, simulate_field
-
-LABEL_H = 14
-
-
-def _to8(img: np.ndarray) -> np.ndarray:
-    """Stretch any grey image to uint8 between its 0.5 and 99.5 percentiles."""
-    lo, hi = np.percentile(img, [0.5, 99.5])
-    return (np.clip((img.astype(np.float64) - lo) / max(hi - lo, 1e-9), 0, 1) * 255).astype(np.uint8)
-
-
-def _tile(img: np.ndarray, size: int, label: str) -> Image.Image:
-    tile = Image.new("L", (size, size + LABEL_H), 0)
-    tile.paste(Image.fromarray(img).resize((size, size), Image.Resampling.BILINEAR), (0, LABEL_H))
-    ImageDraw.Draw(tile).text((3, 1), label, fill=255)
-    return tile
 
 
 def contact_sheet(
@@ -33,7 +19,7 @@ def contact_sheet(
     seed: int = 0,
     columns: int = 6,
     real_image: Path | None = None,
-    tile: int = 192,
+    size: int = 192,
 ) -> Path:
     """Write a PNG: one row per response type (control first), ``columns`` time points each.
 
@@ -62,19 +48,19 @@ def contact_sheet(
         arr = decode_image(real_image)
         s = min(arr.shape[0], arr.shape[1], design.image_size * 2)
         y0, x0 = (arr.shape[0] - s) // 2, (arr.shape[1] - s) // 2
-        real = _to8(arr[y0 : y0 + s, x0 : x0 + s])
+        real = stretch8(arr[y0 : y0 + s, x0 : x0 + s])
     ncol = len(picks) + (real is not None)
-    sheet = Image.new("L", (ncol * tile, len(rows) * (tile + LABEL_H)), 0)
+    sheet = Image.new("L", (ncol * size, len(rows) * (size + CAPTION_H)), 0)
     for r, (label, index, compound) in enumerate(rows):
         well = WellPlan(0, index, "B02", compound, top if compound else 0.0)
         frames = simulate_field(design, design.cell_lines[0], well, 1, seed)
         for col, ti in enumerate(picks):
             text = f"{label} {times[ti]:+.0f}h" if col == 0 else f"{times[ti]:+.0f}h"
-            shown = frames[ti] if frames[ti].dtype == np.uint8 else _to8(frames[ti])  # true grey levels
-            sheet.paste(_tile(shown, tile, text), (col * tile, r * (tile + LABEL_H)))
+            shown = tile(frames[ti], size, text, stretch=False)  # true grey levels
+            sheet.paste(shown, (col * size, r * (size + CAPTION_H)))
         if real is not None:
             name = real_image.name if real_image else ""
-            sheet.paste(_tile(real, tile, f"real: {name}"), (len(picks) * tile, r * (tile + LABEL_H)))
+            sheet.paste(tile(real, size, f"real: {name}"), (len(picks) * size, r * (size + CAPTION_H)))
     out.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(out)
     return out

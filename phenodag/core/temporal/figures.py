@@ -25,7 +25,7 @@ def cluster_plot(
         ax.text(0.5, 0.5, "no responder above min_effect:\nevery condition is no_effect", ha="center", va="center")
         ax.set_axis_off()
         return png_bytes(fig)
-    fig, axes = plt.subplots(1, k, figsize=(3.2 * k, 2.6), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, k, figsize=(3.2 * k, 2.8), sharey=True, squeeze=False, layout="constrained")
     for c, ax in enumerate(axes[0]):
         members = x[labels == c]
         for row in members:
@@ -38,23 +38,38 @@ def cluster_plot(
 
 
 def dose_time_heatmaps(traj: pl.DataFrame, max_compounds: int = 12) -> bytes:
-    """Per compound, a concentration x time heat-map of the raw distance to control."""
+    """Per compound, a concentration x time heat-map of the raw distance to control, with one shared colour bar.
+
+    Every panel has its axes labelled (time since treatment in h, concentration in µM)
+    and the same colour scale (0 to the largest distance), so panels compare.
+    """
     compounds = traj["compound"].unique().sort().to_list()[:max_compounds]
-    cols = min(4, len(compounds)) or 1
+    cols = min(3, len(compounds)) or 1
     rows = -(-len(compounds) // cols) or 1
     vmax = float(traj["distance"].max() or 1.0)  # type: ignore[arg-type]
-    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 1.8 * rows), squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(3.6 * cols + 1.0, 2.4 * rows + 0.4), squeeze=False, layout="constrained"
+    )
     for ax in axes.ravel()[len(compounds) :]:
         ax.axis("off")
+    image = None
     for ax, compound in zip(axes.ravel(), compounds, strict=False):
         sub = traj.filter(pl.col("compound") == compound)
         pivot = sub.pivot(on="time_h", index="concentration_um", values="distance", aggregate_function="mean").sort(
             "concentration_um"
         )
         times = [c for c in pivot.columns if c != "concentration_um"]
-        ax.imshow(pivot.select(times).to_numpy(), aspect="auto", cmap="magma", vmin=0, vmax=vmax)
+        image = ax.imshow(
+            pivot.select(times).to_numpy(), aspect="auto", cmap="magma", vmin=0, vmax=vmax, origin="lower"
+        )
         ax.set_yticks(range(pivot.height), [f"{c:g}" for c in pivot["concentration_um"]], fontsize=7)
         step = max(1, len(times) // 6)
         ax.set_xticks(range(0, len(times), step), [f"{float(t):g}" for t in times[::step]], fontsize=7)
         ax.set_title(compound, fontsize=9)
+        ax.set_xlabel("time since treatment (h)", fontsize=7)
+        ax.set_ylabel("concentration (µM)", fontsize=7)
+    if image is not None:
+        bar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.9)
+        bar.set_label("distance to control wells", fontsize=8)
+    fig.suptitle("Dose x time: how far each condition's wells are from the controls", fontsize=10)
     return png_bytes(fig)

@@ -80,6 +80,9 @@ class MlflowResource(dg.ConfigurableResource):
 
     tracking_uri: str = Field(description="MLflow tracking (and registry) URI.")
     artifact_root: str = Field(description="Folder of the artifacts of experiments created here.")
+    ui_url: str = Field(
+        default="http://127.0.0.1:5000", description="Address of the MLflow UI that run links open (`mlflow ui`)."
+    )
 
     def activate(self) -> None:
         """Point MLflow (tracking and model registry) at this store.
@@ -98,6 +101,10 @@ class MlflowResource(dg.ConfigurableResource):
             _INITIALISED.add(self.tracking_uri)
         mlflow.set_tracking_uri(self.tracking_uri)
         mlflow.set_registry_uri(self.tracking_uri)
+
+    def run_link(self, run: Any) -> dg.UrlMetadataValue:
+        """A link to ``run`` (an ``mlflow.ActiveRun``) in the MLflow UI, for a materialisation's metadata."""
+        return dg.MetadataValue.url(f"{self.ui_url}/#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}")
 
     def dagster_tags(self, context: dg.OpExecutionContext | dg.AssetExecutionContext) -> dict[str, str]:
         """Tags that tie an MLflow run to the Dagster run and partition."""

@@ -36,3 +36,20 @@ def test_explicit_home_wins_and_ensure_creates_folders(tmp_path: Path, monkeypat
     assert s.lake == str((tmp_path / "mine" / "lake").resolve())
     for path in (Path(s.lake), s.inbox, s.dagster_home, s.mlflow_artifact_root):
         assert path.is_dir()
+
+
+def test_automation_settings_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHENODAG_AUTOMATE", "sql, embed")
+    monkeypatch.setenv("PHENODAG_AUTO_ENCODERS", "convae-random,resnet18")
+    monkeypatch.setenv("PHENODAG_BATCH_CRON", "*/5 * * * *")
+    s = Settings.from_env(tmp_path)
+    assert (s.automate, s.auto_encoders, s.batch_cron) == (
+        ("sql", "embed"),
+        ("convae-random", "resnet18"),
+        "*/5 * * * *",
+    )
+    monkeypatch.setenv("PHENODAG_AUTOMATE", "none")
+    assert Settings.from_env(tmp_path).automate == ()
+    monkeypatch.setenv("PHENODAG_AUTO_ENCODERS", "convea")
+    with pytest.raises(ValueError, match="PHENODAG_AUTO_ENCODERS='convea': unknown convea"):
+        Settings.from_env(tmp_path)

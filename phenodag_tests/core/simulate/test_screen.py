@@ -95,7 +95,7 @@ def test_contact_sheet(tmp_path: Path) -> None:
     design = timelapse_design(n_compounds=5, days=1, every_h=12, image_size=64)
     real = tmp_path / "real.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (80, 90), dtype=np.uint8)).save(real)
-    out = contact_sheet(tmp_path / "sheet.png", design, columns=3, real_image=real, tile=64)
+    out = contact_sheet(tmp_path / "sheet.png", design, columns=3, real_image=real, size=64)
     sheet = np.asarray(Image.open(out))
     rows = 1 + len({c.response_at(10.0).type for c in design.compounds})  # control + each response type
     assert sheet.shape == (rows * (64 + 14), 4 * 64)

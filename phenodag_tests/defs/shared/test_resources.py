@@ -17,13 +17,17 @@ def test_mlflow_runs_are_tagged_with_dagster_run_and_partition(tmp_path: Path) -
     def trained(context: dg.AssetExecutionContext, mlflow_res: MlflowResource) -> None:
         with mlflow_res.start_run(context, "phenodag-test", run_name="t") as run:
             mlflow.log_metric("loss", 0.5)
-            context.add_output_metadata({"mlflow_run_id": run.info.run_id})
+            context.add_output_metadata({"mlflow_run_id": run.info.run_id, "link": mlflow_res.run_link(run)})
 
     res = MlflowResource(tracking_uri=tracking, artifact_root=str(tmp_path / "art"))
     with dg.instance_for_test() as instance:
         result = dg.materialize([trained], partition_key="P1", resources={"mlflow_res": res}, instance=instance)
     assert result.success
-    run_id = result.asset_materializations_for_node("trained")[0].metadata["mlflow_run_id"].value
+    metadata = result.asset_materializations_for_node("trained")[0].metadata
+    run_id = metadata["mlflow_run_id"].value
+    assert isinstance(metadata["link"], dg.UrlMetadataValue)
+    assert metadata["link"].value.startswith("http://127.0.0.1:5000/#/experiments/")
+    assert metadata["link"].value.endswith(f"/runs/{run_id}")
     mlflow.set_tracking_uri(tracking)
     run = mlflow.get_run(str(run_id))
     assert run.data.tags["dagster.run_id"] == result.run_id

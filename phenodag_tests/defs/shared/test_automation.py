@@ -1,0 +1,88 @@
+"""Declarative automation, evaluated tick by tick at chosen times (runs executed in process in between)."""
+
+import dataclasses
+import datetime as dt
+
+import dagster as dg
+import pytest
+
+from phenodag.core.shared.settings import Settings
+from phenodag.definitions import build_definitions
+from phenodag.defs.shared.automation import SENSOR, conditions
+from phenodag.defs.shared.partitions import embedding_key
+from phenodag.runner import Runner
+from phenodag_tests.toy_plate import write_toy_plate
+
+T0 = dt.datetime(2026, 11, 21, 10, 10, tzinfo=dt.UTC)
+
+
+class Ticks:
+    """Evaluate the automation conditions of ``defs`` at successive times, carrying the cursor."""
+
+    def __init__(self, defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
+        self.defs, self.instance, self.cursor = defs, instance, None
+
+    def at(self, minutes: float) -> dict[str, set[str]]:
+        """Requested partitions (``""`` for unpartitioned) by asset, ``minutes`` after T0."""
+        result = dg.evaluate_automation_conditions(
+            defs=self.defs,
+            instance=self.instance,
+            cursor=self.cursor,
+            evaluation_time=T0 + dt.timedelta(minutes=minutes),
+        )
+        self.cursor = result.cursor
+        return {
+            r.key.to_user_string(): (
+                r.true_subset.expensively_compute_partition_keys() if r.true_subset.is_partitioned else {""}
+            )
+            for r in result.results
+            if r.true_subset.size
+        }
+
+
+@pytest.fixture
+def auto_settings(settings: Settings) -> Settings:
+    return dataclasses.replace(settings, auto_encoders=("convae-random",), batch_cron="0 * * * *")
+
+
+def test_a_new_plate_flows_eagerly_then_in_one_hourly_batch(
+    auto_settings: Settings, instance: dg.DagsterInstance
+) -> None:
+    defs = build_definitions(auto_settings)
+    runner, ticks = Runner(defs, instance), Ticks(defs, instance)
+    assert ticks.at(0) == {}
+    write_toy_plate(auto_settings.inbox, "P1", sites=1)
+    assert runner.ingest(auto_settings.inbox / "P1").success
+    eager = ticks.at(1)
+    # the SQL models and the configured encoder's partition of this plate; not convae (not configured)
+    assert eager == {
+        "plate_summary": {""},
+        "well_timecourse": {""},
+        "embeddings": {"convae-random|P1"},
+        "well_embeddings": {"convae-random|P1"},
+    }
+    assert ticks.at(2) == {}  # requested once
+    assert runner.run("embed_job", embedding_key("convae-random", "P1")).success
+    assert ticks.at(30) == {}  # cross-plate stages wait for the hour
+    batch = ticks.at(62)
+    assert batch["temporal_trajectories"] == batch["encoder_map"] == {"convae-random"}
+    assert batch["image_groups"] == {""}
+    assert "lens_classifier" not in batch  # waits for a trained ConvAE (convae_model missing)
+    assert "group_cv_metrics" not in batch  # its input (image_groups) has not changed yet
+    assert ticks.at(63) == {} and ticks.at(125) == {}  # one run per tick, none without news
+    write_toy_plate(auto_settings.inbox, "P2", sites=1, seed=4)
+    assert runner.ingest(auto_settings.inbox / "P2").success
+    second = ticks.at(185)  # a tick has passed, but P2's embedding is about to run: the batch waits for it
+    assert second["embeddings"] == {"convae-random|P2"} and "temporal_trajectories" not in second
+    assert runner.run("embed_job", embedding_key("convae-random", "P2")).success
+    assert ticks.at(186)["temporal_trajectories"] == {"convae-random"}
+
+
+def test_automated_stages_come_from_settings(settings: Settings) -> None:
+    only_sql = dataclasses.replace(settings, automate=("sql",))
+    assert set(conditions(only_sql, ["plate_summary"])) == {"plate_summary"}
+    defs = build_definitions(dataclasses.replace(settings, automate=()))
+    graph = defs.resolve_asset_graph()
+    assert all(graph.get(k).automation_condition is None for k in graph.get_all_asset_keys())
+    sensor = build_definitions(settings).resolve_sensor_def(SENSOR)
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
