@@ -1,4 +1,5 @@
 # phenodag: `make demo` and `make test` each create (or reuse) .venv and install the project into it.
+# `make dev` serves the demo's home: the Dagster UI (:3000, with the daemon) and the MLflow UI (:5000).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -27,6 +28,8 @@ test: lint
 
 dev: $(STAMP)
 	$(BIN)/phenodag init --home $(CURDIR)/.phenodag
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/.phenodag/mlflow.db --host 127.0.0.1 --port 5000 & \
+	trap "kill $$!" EXIT; \
 	PHENODAG_HOME=$(CURDIR)/.phenodag DAGSTER_HOME=$(CURDIR)/.phenodag/dagster $(BIN)/dagster dev -w workspace.yaml
 
 clean:

@@ -1,6 +1,10 @@
 """Shared fixtures: a throw-away phenodag home, its definitions, an ephemeral instance, ../shared data."""
 
+import contextlib
+import io
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -57,3 +61,40 @@ def phenoml_weights() -> Path:
 def hct15_image() -> Path:
     """The real HCT15 Incucyte example image."""
     return shared_file(PHENOML / "HCT15_example.jpg", "HCT15 example")
+
+
+SMALL_DEMO = [
+    *("--plates", "2", "--compounds", "2", "--days", "0.5", "--every-h", "6", "--size", "64", "--workers", "1"),
+    *("--train-steps", "20", "--train-images", "20", "--group-times", "2,8", "--group-epochs", "2"),
+]
+"""A demo small enough for the tests: 2 plates of 2 compounds, 64 px, a few training steps."""
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A home left by ``phenodag demo`` (:data:`SMALL_DEMO`), what it printed, and its MLflow UI port."""
+
+    home: Path
+    out: str
+    mlflow_port: int
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """Run the small demo once per test session (the CLI test reads its tables, the browser test its UI)."""
+    from phenodag.cli import main
+    from phenodag_tests.helpers import free_port
+
+    home = tmp_path_factory.mktemp("demo") / "home"
+    port = free_port()
+    saved = dict(os.environ)
+    os.environ["PHENODAG_MLFLOW_UI"] = f"http://127.0.0.1:{port}"  # where the browser test serves MLflow
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            code = main(["demo", "--home", str(home), *SMALL_DEMO])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert code == 0, out.getvalue()[-3000:]
+    return Demo(home, out.getvalue(), port)

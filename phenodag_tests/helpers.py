@@ -38,3 +38,12 @@ def plate_folder(root: Path, name: str, images: dict[str, np.ndarray], pm: pl.Da
     if complete:
         mark_complete(folder)
     return folder
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

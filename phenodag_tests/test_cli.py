@@ -9,6 +9,7 @@ import pytest
 from phenodag.cli import main
 from phenodag.core.shared import lake
 from phenodag.core.shared.settings import Settings
+from phenodag_tests.conftest import Demo
 from phenodag_tests.toy_plate import write_toy_plate
 
 
@@ -40,35 +41,8 @@ def test_ingest_command_fails_on_rejected_plate(tmp_path: Path) -> None:
     assert main(["ingest", str(tmp_path / "nope"), "--home", str(tmp_path / "home")]) == 2
 
 
-def test_demo_simulates_and_materialises_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    home = tmp_path / "home"
-    args = [
-        "demo",
-        "--home",
-        str(home),
-        "--plates",
-        "2",
-        "--compounds",
-        "2",
-        "--days",
-        "0.5",
-        "--every-h",
-        "6",
-        "--size",
-        "64",
-        "--workers",
-        "1",
-        "--train-steps",
-        "20",
-        "--train-images",
-        "20",
-        "--group-times",
-        "2,8",
-        "--group-epochs",
-        "2",
-    ]
-    assert main(args) == 0
-    out = capsys.readouterr().out
+def test_demo_simulates_and_materialises_tables(small_demo: Demo) -> None:
+    home, out = small_demo.home, small_demo.out
     # 2 plates of 2 compounds x 3 concentrations + 4 DMSO wells, 1 site, times -4, 2, 8 h
     assert "plates: 2, images: 60, quarantined files: 0" in out
     assert "cytostatic" in out  # the planted response table

@@ -131,7 +131,6 @@ def group_cv(
         summaries,
     )
     from phenodag.core.groups.summary import comparison_table, mean_sd
-    from phenodag.core.shared.figures import markdown_image
     from phenodag.core.shared.thumbnails import sheet_png
 
     method = context.partition_key
@@ -152,22 +151,20 @@ def group_cv(
             "per_class_f1": f1_histogram(pooled_class_f1(mine), method),
             "top_k_curves": top_k_curves(pooled_curves(lake.read("group_cv_predictions"))),
         }
-        log_summary(comparison, figures)
-    examples = prediction_examples(mine, groups)
-    extra: dict[str, dict[str, Any]] = {
-        "group_cv_metrics": {
-            "top_k_curves": dg.MetadataValue.md(markdown_image(figures["top_k_curves"], "top-k accuracy")),
-            "comparison": dg.MetadataValue.md(markdown_table(comparison, 50)),
-            "per_class_f1": dg.MetadataValue.md(markdown_image(figures["per_class_f1"], f"{method} per-class F1")),
-            "mlflow_run": mlflow.run_link(run),
-        },
-        "group_cv_predictions": {
-            "examples": dg.MetadataValue.md(markdown_image(sheet_png(examples), "held-out groups"))
+        log_summary(comparison, {})  # the figures are logged below, with their links
+        examples = prediction_examples(mine, groups)
+        extra: dict[str, dict[str, Any]] = {
+            "group_cv_metrics": {
+                **mlflow.figure(run, figures["top_k_curves"], "top_k_curves", "held-out top-k accuracy"),
+                "comparison": dg.MetadataValue.md(markdown_table(comparison, 50)),
+                **mlflow.figure(run, figures["per_class_f1"], "per_class_f1", f"{method} per-class F1"),
+                "mlflow_run": mlflow.run_link(run),
+            },
+            "group_cv_predictions": mlflow.figure(run, sheet_png(examples), "examples", "held-out groups")
+            if examples
+            else {},
+            "group_cv_subsets": {"subsets": ", ".join(sorted(set(subsets.values()))) or "none (no class attribute)"},
         }
-        if examples
-        else {},
-        "group_cv_subsets": {"subsets": ", ".join(sorted(set(subsets.values()))) or "none (no class attribute)"},
-    }
     for name, df in tables.items():  # the asset's own figures first, then the write's row count and preview
         yield dg.MaterializeResult(asset_key=name, metadata={**extra.get(name, {}), **write_metadata(infos[name], df)})
 
@@ -187,6 +184,14 @@ def _methods(lake: LakeResource) -> list[str]:
     return sorted(set(lake.read("group_cv_metrics", columns=["method"])["method"]))
 
 
+def _reuse_result(
+    figures: dict[str, Any], summary: pl.DataFrame, link: dg.UrlMetadataValue, written: dict[str, Any]
+) -> dg.MaterializeResult:
+    """Metadata of a reuse stage: its figures first, the mean over folds, the MLflow run, then the write."""
+    table = dg.MetadataValue.md(markdown_table(summary, 200))
+    return dg.MaterializeResult(metadata={**figures, "mean_over_folds": table, "mlflow_run": link, **written})
+
+
 @dg.asset(deps=[*REUSE_DEPS, dg.AssetDep("sim_truth")], group_name=GROUP, kinds={"pytorch", "delta"})
 def group_transfer(
     context: dg.AssetExecutionContext,
@@ -198,7 +203,6 @@ def group_transfer(
     """Each method's frozen fold models with a new head: mechanism of action, treated vs control, a new library."""
     from phenodag.core.groups.reuse import run_transfer
     from phenodag.core.groups.run import class_subsets
-    from phenodag.core.shared.figures import markdown_image
 
     device = torch.configure()
     groups = lake.read("image_groups")
@@ -215,16 +219,10 @@ def group_transfer(
             device,
             torch.loader_threads,
         )
+        shown = mlflow.figures(run, figures)
     info = lake.write_table("group_transfer", rows)
     summary = rows.group_by("method", "task", "metric").agg(pl.col("value").mean().round(3)).sort(pl.all())
-    return dg.MaterializeResult(
-        metadata={
-            **write_metadata(info, rows),
-            "mlflow_run": mlflow.run_link(run),
-            "mean_over_folds": dg.MetadataValue.md(markdown_table(summary, 100)),
-            **{name: dg.MetadataValue.md(markdown_image(png, name)) for name, png in figures.items()},
-        }
-    )
+    return _reuse_result(shown, summary, mlflow.run_link(run), write_metadata(info, rows))
 
 
 @dg.asset(deps=REUSE_DEPS, group_name=GROUP, kinds={"pytorch", "delta"})
@@ -238,7 +236,6 @@ def group_robustness(
 ) -> dg.MaterializeResult:
     """Held-out top-1 of each method under test-time blur, noise and duplicated images."""
     from phenodag.core.groups.reuse import run_robustness
-    from phenodag.core.shared.figures import markdown_image
 
     device = torch.configure()
 
@@ -256,20 +253,14 @@ def group_robustness(
             encoder_for,
             torch.loader_threads,
         )
+        shown = mlflow.figures(run, figures)
     info = lake.write_table("group_robustness", rows)
     summary = (
         rows.group_by("method", "perturbation", "level")
         .agg(pl.col("accuracy").mean().round(3), pl.col("retained").mean().round(3))
         .sort("perturbation", "level", "method")
     )
-    return dg.MaterializeResult(
-        metadata={
-            **write_metadata(info, rows),
-            "mlflow_run": mlflow.run_link(run),
-            "mean_over_folds": dg.MetadataValue.md(markdown_table(summary, 200)),
-            **{kind: dg.MetadataValue.md(markdown_image(png, kind)) for kind, png in figures.items()},
-        }
-    )
+    return _reuse_result(shown, summary, mlflow.run_link(run), write_metadata(info, rows))
 
 
 groups_job = dg.define_asset_job(

@@ -23,9 +23,10 @@ from phenodag.core.ingest.plate import ingest_plate
 from phenodag.core.ingest.sheet import plate_sheet
 from phenodag.core.shared.lake import LakeError
 from phenodag.core.shared.schemas import PLATES_SCHEMA, QUARANTINE_SCHEMA, RAW_IMAGES_SCHEMA, Schema
+from phenodag.core.shared.vocab import EXPERIMENT_PLATES
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import plates_partitions
-from phenodag.defs.shared.resources import InboxResource, LakeResource
+from phenodag.defs.shared.resources import InboxResource, LakeResource, MlflowResource
 
 GROUP = "ingestion"
 JOB = "ingest_plate_job"
@@ -107,6 +108,24 @@ def _checks(result: IngestResult) -> Iterator[dg.AssetCheckResult]:
     )
 
 
+def _contact_sheet(
+    context: dg.AssetExecutionContext, mlflow: MlflowResource, images: pl.DataFrame
+) -> dict[str, dg.MarkdownMetadataValue]:
+    """The plate's contact sheet as metadata, logged to an MLflow run of ``phenodag-plates`` (the UI shows it inline).
+
+    The sheet is an illustration: a failure to draw or log it is a warning, never a failed ingestion.
+    """
+    try:
+        sheet = plate_sheet(images)
+        if sheet is None:
+            return {}
+        with mlflow.start_run(context, EXPERIMENT_PLATES, run_name=f"Plate {context.partition_key}") as run:
+            return mlflow.figure(run, sheet, "contact_sheet", "wells over time")
+    except Exception as exc:
+        context.log.warning(f"no contact sheet for {context.partition_key}: {exc}")
+        return {}
+
+
 def _previous(
     context: dg.AssetExecutionContext, lake: LakeResource, name: str, schema: Schema, part: dict[str, str]
 ) -> pl.DataFrame:
@@ -165,7 +184,11 @@ def _previous(
     can_subset=False,
 )
 def ingest_plate_assets(
-    context: dg.AssetExecutionContext, config: IngestConfig, lake: LakeResource, inbox: InboxResource
+    context: dg.AssetExecutionContext,
+    config: IngestConfig,
+    lake: LakeResource,
+    inbox: InboxResource,
+    mlflow: MlflowResource,
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """Ingest the partition's plate folder; unchanged files are reused, bad files quarantined."""
     plate_id = context.partition_key
@@ -184,13 +207,10 @@ def ingest_plate_assets(
     )
     if result.images is not None:
         info = lake.write_partition("raw_images", result.images, part)
-        from phenodag.core.shared.figures import markdown_image  # matplotlib: loaded only when a plate lands
-
-        sheet = plate_sheet(result.images)
         yield dg.MaterializeResult(
             asset_key="raw_images",
             metadata={
-                **({"contact_sheet": dg.MetadataValue.md(markdown_image(sheet, "contact sheet"))} if sheet else {}),
+                **_contact_sheet(context, mlflow, result.images),
                 **write_metadata(info, result.images),
                 "new_images": int(result.plate["n_new"][0]),
                 "layout": result.layout or "",

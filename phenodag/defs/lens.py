@@ -71,7 +71,7 @@ def lens_classifier(
         mlf.log_metrics({f"held_out_{k}": v for k, v in bundle.metrics.items()})
     return dg.MaterializeResult(
         metadata={
-            "path": dg.MetadataValue.path(str(path)),
+            "path_in_home": dg.MetadataValue.path(str(path.relative_to(Path(torch.checkpoint_dir).parent))),
             "convae_id": convae_id,
             "classes": ", ".join(bundle.classes),
             "held_out_wells": len(bundle.held_out_wells),

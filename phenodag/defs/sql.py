@@ -21,7 +21,7 @@ def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
         kinds={"sql", "polars", "delta"},
         description=model.description or f"SQL model {model.path.name}",
         metadata={
-            "sql_file": dg.MetadataValue.path(str(model.path)),
+            "sql_file": dg.MetadataValue.path(model.path.name),  # in PHENODAG_SQL_DIR
             "sql": dg.MetadataValue.md(f"```sql\n{model.text}\n```"),
         },
     )

@@ -106,7 +106,7 @@ def temporal_clustering(
 
     from phenodag.core.shared.thumbnails import sheet_png
     from phenodag.core.temporal.examples import cluster_examples
-    from phenodag.core.temporal.figures import cluster_plot, dose_time_heatmaps, markdown_image, png_image
+    from phenodag.core.temporal.figures import cluster_plot, dose_time_heatmaps
     from phenodag.core.temporal.pipeline import cluster_trajectories
 
     encoder = context.partition_key
@@ -126,17 +126,18 @@ def temporal_clustering(
         for row in result.scan.iter_rows(named=True):
             mlf.log_metrics({"inertia": row["inertia"], "silhouette": row["silhouette"]}, step=row["k"])
         mlf.log_metric("chosen_k", result.clustering.k)
-        mlf.log_image(png_image(plot), "clusters.png")
-        mlf.log_image(png_image(heat), "dose_time_heatmaps.png")
+        figures = {
+            **mlflow.figure(run, plot, "clusters", "DTW clusters: member trajectories and barycentres"),
+            **(mlflow.figure(run, sheet_png(examples), "examples", "example wells over time") if examples else {}),
+            **mlflow.figure(run, heat, "dose_time", "dose x time distance to control"),
+        }
     part = {"encoder": encoder}
     counts = result.clusters.group_by("response_type").agg(conditions=pl.len()).sort("response_type")
     info = lake.write_partition("temporal_clusters", result.clusters, part)
     yield dg.MaterializeResult(
         asset_key="temporal_clusters",
         metadata={
-            "clusters_plot": dg.MetadataValue.md(markdown_image(plot, "clusters")),
-            **({"examples": dg.MetadataValue.md(markdown_image(sheet_png(examples), "examples"))} if examples else {}),
-            "dose_time": dg.MetadataValue.md(markdown_image(heat, "dose x time distance to control")),
+            **figures,
             "response_types": dg.MetadataValue.md(markdown_table(counts)),
             "k": result.clustering.k,
             "mlflow_run": mlflow.run_link(run),

@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,17 +11,12 @@ from pathlib import Path
 import pytest
 
 from phenodag_tests.e2e.conftest import stop
+from phenodag_tests.helpers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 QUERY = """{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name }
   assetNodes { assetKey { path } dependencyKeys { path } }
   sensors { name sensorState { status } } schedules { name scheduleState { status } } } } } }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.e2e
@@ -67,7 +61,8 @@ def test_webserver_shows_assets_lineage_sensor_and_schedule(tmp_path: Path) -> N
         }
         assert deps["plate_summary"] == {"raw_images", "quarantine", "plates"}
         assert {"raw_images", "well_timecourse"} <= set(deps)
-        assert {s["name"]: s["sensorState"]["status"] for s in repo["sensors"]} == {"inbox_sensor": "RUNNING"}
+        sensors = {s["name"]: s["sensorState"]["status"] for s in repo["sensors"]}
+        assert sensors == {"inbox_sensor": "RUNNING", "phenodag_automation": "RUNNING"}
         assert {s["name"]: s["scheduleState"]["status"] for s in repo["schedules"]} == {"inbox_sweep": "RUNNING"}
     finally:
         stop(proc)

@@ -28,19 +28,21 @@ def accuracy_curve(metrics: pl.DataFrame) -> bytes:
 
 
 def triptychs(images: np.ndarray, lensed: np.ndarray, maps: np.ndarray, titles: list[str]) -> bytes:
-    """One row per image: the image, the lensed image and the importance map (its own colour scale)."""
+    """One row per image: the image, the lensed image and the importance map (its own colour scale, with its bar)."""
     n = len(images)
     if n == 0:
         fig, ax = plt.subplots(figsize=(4.0, 1.2))
         ax.text(0.5, 0.5, "no mined correction at this α", ha="center", va="center")
         ax.set_axis_off()
         return png_bytes(fig)
-    fig, axes = plt.subplots(n, 3, figsize=(6.6, 2.3 * n), squeeze=False)
+    fig, axes = plt.subplots(n, 3, figsize=(7.2, 2.3 * n), squeeze=False, layout="constrained")
     for i in range(n):
         for j, (img, cmap, name) in enumerate(
             ((images[i], "gray", "image"), (lensed[i], "gray", "lensed"), (maps[i], "magma", "map"))
         ):
-            axes[i][j].imshow(img, cmap=cmap, vmin=0 if j < 2 else None, vmax=1 if j < 2 else None)
+            shown = axes[i][j].imshow(img, cmap=cmap, vmin=0 if j < 2 else None, vmax=1 if j < 2 else None)
             axes[i][j].set_axis_off()
+            if j == 2:
+                fig.colorbar(shown, ax=axes[i][j], fraction=0.046).set_label("importance", fontsize=7)
             axes[i][j].set_title(name if j else f"{name}: {titles[i]}", fontsize=7, loc="left")
     return png_bytes(fig)

@@ -73,6 +73,9 @@ CONVAE_CHAMPION_URI = f"models:/{CONVAE_MODEL_NAME}@{CHAMPION_ALIAS}"
 EXPERIMENT_CONVAE = CONVAE_MODEL_NAME
 """MLflow experiment of ConvAE training runs (one run per crop strategy)."""
 
+EXPERIMENT_PLATES = "phenodag-plates"
+"""MLflow experiment of plate ingestion: one run per ingestion, holding the plate's contact sheet."""
+
 EXPERIMENT_TEMPORAL = "phenodag-temporal"
 """MLflow experiment of the temporal clustering (one run per encoder)."""
 

@@ -20,10 +20,20 @@ def markdown_table(df: pl.DataFrame, limit: int = 10) -> str:
 
 
 def write_metadata(info: WriteInfo, df: pl.DataFrame) -> dict[str, Any]:
-    """Metadata of one Delta write: rows, version, URI and a preview."""
+    """Metadata of one Delta write: rows, version, where the table is and a preview.
+
+    A table of a local lake is named by its path relative to the lake root
+    (``PHENODAG_LAKE``), so the metadata stays right when the home moves; an object
+    store's table by its URI.
+    """
+    where = (
+        {"uri": dg.MetadataValue.url(info.uri)}
+        if "://" in info.uri
+        else {"table_in_lake": dg.MetadataValue.path(info.uri.rstrip("/").rsplit("/", 1)[-1])}
+    )
     return {
         "dagster/row_count": dg.MetadataValue.int(info.rows),
         "delta_version": dg.MetadataValue.int(info.version),
-        "uri": dg.MetadataValue.path(info.uri),
+        **where,
         "preview": dg.MetadataValue.md(markdown_table(df)),
     }

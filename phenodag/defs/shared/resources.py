@@ -106,6 +106,28 @@ class MlflowResource(dg.ConfigurableResource):
         """A link to ``run`` (an ``mlflow.ActiveRun``) in the MLflow UI, for a materialisation's metadata."""
         return dg.MetadataValue.url(f"{self.ui_url}/#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}")
 
+    def figure(self, run: Any, png: bytes, name: str, alt: str) -> dict[str, dg.MarkdownMetadataValue]:
+        """Log ``png`` as ``<name>.png`` of the active ``run`` and return its two metadata entries.
+
+        ``<name>``: the image as served by the MLflow UI (``ui_url``), short enough for the
+        Dagster UI to draw it in the asset's metadata table; ``<name> (embedded)``: the same
+        PNG inside the markdown, which needs no MLflow UI but sits behind "Show Markdown".
+        """
+        import mlflow
+
+        from phenodag.core.shared.figures import markdown_image, png_image
+
+        mlflow.log_image(png_image(png), f"{name}.png")
+        url = f"{self.ui_url}/get-artifact?path={name}.png&run_uuid={run.info.run_id}"
+        return {
+            name: dg.MetadataValue.md(f"![{alt}]({url})"),
+            f"{name} (embedded)": dg.MetadataValue.md(markdown_image(png, alt)),
+        }
+
+    def figures(self, run: Any, pngs: dict[str, bytes]) -> dict[str, dg.MarkdownMetadataValue]:
+        """:meth:`figure` of each named PNG, its name as alt text."""
+        return {key: value for name, png in pngs.items() for key, value in self.figure(run, png, name, name).items()}
+
     def dagster_tags(self, context: dg.OpExecutionContext | dg.AssetExecutionContext) -> dict[str, str]:
         """Tags that tie an MLflow run to the Dagster run and partition."""
         tags = {"dagster.run_id": context.run.run_id, "dagster.job": context.run.job_name}
