@@ -143,7 +143,8 @@ def test_demo_home_in_the_browser(served: tuple[str, Settings]) -> None:
             before = {r.run_id for r in instance.get_runs()}
             page.goto(f"{base}/assets/plate_summary")
             page.get_by_text("Latest materialization").first.wait_for(timeout=90_000)
-            page.get_by_role("button", name=re.compile("^Materialize")).first.click(timeout=60_000)
+            # the button's icon hides its accessible name from get_by_role; its text is "Materialize"
+            page.locator("button", has_text=re.compile(r"^Materialize$")).first.click(timeout=60_000)
             deadline, launched = time.monotonic() + 240, []
             while time.monotonic() < deadline:
                 launched = [r for r in instance.get_runs() if r.run_id not in before]
