@@ -6,13 +6,19 @@ import pytest
 from phenodag.core.shared.settings import Settings
 from phenodag.core.sql.models import SqlModelError
 from phenodag.defs.ingest import ingest_plate_assets
-from phenodag.defs.shared.resources import InboxResource, LakeResource
+from phenodag.defs.shared.resources import InboxResource, LakeResource, MlflowResource
 from phenodag.defs.sql import load_sql_assets
 from phenodag_tests.toy_plate import write_toy_plate
 
 
 def materialize(settings: Settings, sql_dir: Path, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
-    resources = {"lake": LakeResource(root=settings.lake), "inbox": InboxResource(path=str(settings.inbox))}
+    resources = {
+        "lake": LakeResource(root=settings.lake),
+        "inbox": InboxResource(path=str(settings.inbox)),
+        "mlflow": MlflowResource(
+            tracking_uri=settings.mlflow_tracking_uri, artifact_root=str(settings.mlflow_artifact_root)
+        ),
+    }
     write_toy_plate(settings.inbox, "P1", sites=1)
     instance.add_dynamic_partitions("plates", ["P1"])
     dg.materialize([ingest_plate_assets], partition_key="P1", resources=resources, instance=instance)

@@ -43,7 +43,12 @@ def test_temporal_assets_end_to_end(settings: Settings, instance: dg.DagsterInst
         e.materialization.asset_key.to_user_string(): e.materialization.metadata
         for e in result.get_asset_materialization_events()
     }
-    assert meta["temporal_clusters"]["clusters_plot"].value.startswith("![clusters](data:image/png;base64,")
+    clusters_meta = meta["temporal_clusters"]
+    assert next(iter(clusters_meta)) == "clusters"  # the most telling figure first
+    assert "/get-artifact?path=clusters.png&run_uuid=" in clusters_meta["clusters"].value  # drawn inline by the UI
+    assert len(clusters_meta["clusters"].value) < 1000  # Dagster draws markdown inline only below 1000 characters
+    assert clusters_meta["clusters (embedded)"].value.startswith("![DTW clusters")
+    assert "data:image/png;base64," in clusters_meta["examples (embedded)"].value  # example wells beside the plot
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
     (run,) = mlflow.search_runs(experiment_names=["phenodag-temporal"], output_format="list")
     assert run.data.metrics["chosen_k"] == clusters.filter(pl.col("cluster") >= 0)["cluster"].n_unique()
