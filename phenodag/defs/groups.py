@@ -151,7 +151,7 @@ def group_cv(
             "per_class_f1": f1_histogram(pooled_class_f1(mine), method),
             "top_k_curves": top_k_curves(pooled_curves(lake.read("group_cv_predictions"))),
         }
-        log_summary(comparison, {})  # the figures are logged below, with their links
+        log_summary(comparison)
         examples = prediction_examples(mine, groups)
         extra: dict[str, dict[str, Any]] = {
             "group_cv_metrics": {

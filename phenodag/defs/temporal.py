@@ -105,7 +105,7 @@ def temporal_clustering(
     import mlflow as mlf
 
     from phenodag.core.shared.thumbnails import sheet_png
-    from phenodag.core.temporal.examples import cluster_examples
+    from phenodag.core.temporal.examples import EXAMPLE_COLUMNS, cluster_examples
     from phenodag.core.temporal.figures import cluster_plot, dose_time_heatmaps
     from phenodag.core.temporal.pipeline import cluster_trajectories
 
@@ -120,7 +120,7 @@ def temporal_clustering(
         result.cluster_types,
     )
     heat = dose_time_heatmaps(traj)
-    examples = cluster_examples(result.clusters, lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA))
+    examples = cluster_examples(result.clusters, lake.read("raw_images", columns=list(EXAMPLE_COLUMNS)))
     with mlflow.start_run(context, EXPERIMENT_TEMPORAL, run_name=f"Temporal DTW k-means: {encoder}") as run:
         mlf.log_params({**config.model_dump(), "encoder": encoder, "n_trajectories": result.clusters.height})
         for row in result.scan.iter_rows(named=True):

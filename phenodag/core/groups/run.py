@@ -150,10 +150,6 @@ def pooled_class_f1(predictions: pl.DataFrame) -> np.ndarray:
     return per_class_f1(y, pred, len(classes))
 
 
-def log_summary(comparison: pl.DataFrame, figures: dict[str, bytes]) -> None:
-    """Log the comparison table and the figures to the active MLflow run."""
-    from phenodag.core.shared.figures import png_image
-
+def log_summary(comparison: pl.DataFrame) -> None:
+    """Log the comparison table to the active MLflow run (the figures are logged with their links by the asset)."""
     mlflow.log_table(comparison.to_pandas(), "comparison.json")
-    for name, png in figures.items():
-        mlflow.log_image(png_image(png), f"{name}.png")

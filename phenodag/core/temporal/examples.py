@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import polars as pl
 
-from phenodag.core.ingest.sheet import condition_label
-from phenodag.core.shared.thumbnails import SheetRow, spread
+from phenodag.core.ingest.sheet import condition_label, well_over_time
+from phenodag.core.shared.thumbnails import SheetRow
 
-
-def _well_over_time(images: pl.DataFrame, n_times: int) -> list[tuple[str, str]]:
-    """Tiles of the first plate, well and site of ``images`` at up to ``n_times`` spread time points."""
-    first = images.sort("plate_id", "well", "site").row(0, named=True)
-    mine = images.filter(
-        (pl.col("plate_id") == first["plate_id"])
-        & (pl.col("well") == first["well"])
-        & (pl.col("site") == first["site"])
-    )
-    tiles = []
-    for t in spread(mine["time_h"].to_list(), n_times):
-        tiles.append((str(mine.filter(pl.col("time_h") == t)["path"][0]), f"{t:g} h"))
-    return tiles
+EXAMPLE_COLUMNS = (
+    "plate_id",
+    "well",
+    "site",
+    "cell_line",
+    "compound",
+    "concentration_um",
+    "is_control",
+    "time_h",
+    "path",
+)
+"""The ``raw_images`` columns :func:`cluster_examples` reads."""
 
 
 def cluster_examples(clusters: pl.DataFrame, raw: pl.DataFrame, n_times: int = 5) -> list[SheetRow]:
@@ -41,7 +40,7 @@ def cluster_examples(clusters: pl.DataFrame, raw: pl.DataFrame, n_times: int = 5
     line = best["cell_line"][0]
     control = raw.filter(pl.col("is_control") & (pl.col("cell_line") == line))
     if control.height:
-        rows.append(SheetRow(f"control|{control['compound'][0]}", _well_over_time(control, n_times)))
+        rows.append(SheetRow(f"control|{control['compound'][0]}", well_over_time(control, n_times)))
     for c in best.iter_rows(named=True):
         shown = raw.filter(
             (pl.col("cell_line") == c["cell_line"])
@@ -50,5 +49,5 @@ def cluster_examples(clusters: pl.DataFrame, raw: pl.DataFrame, n_times: int = 5
         )
         if shown.height:
             label = f"{c['response_type']}|{condition_label(c['compound'], c['concentration_um'], False)}"
-            rows.append(SheetRow(f"{label}|effect {c['effect_size']:.2f}", _well_over_time(shown, n_times)))
+            rows.append(SheetRow(f"{label}|effect {c['effect_size']:.2f}", well_over_time(shown, n_times)))
     return rows

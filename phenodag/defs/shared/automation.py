@@ -8,7 +8,7 @@ here, once, from :class:`~phenodag.core.shared.settings.Settings`:
   rows land (Dagster's ``eager()``). A plate that never landed (rejected) does not hold
   the SQL models back, and the ConvAE model is not waited for: a new plate is embedded
   with the current champion; a newly trained model re-embeds old plates only when asked
-  (a backfill of ``embed_plate_job``).
+  (a backfill of ``embed_job``).
 * **batched, cross-plate** — temporal clustering, encoder comparison, group
   classification and the lens read every plate, so they run at most once per tick of
   ``Settings.batch_cron`` (hourly by default), and only when something upstream changed
