@@ -100,6 +100,8 @@ def _status_after(tokens: list[str], name: str) -> str:
     A partitioned row reads ``<materialised> <missing> <failed> <running> <m> partitions``,
     with ``All`` for the first count when every partition is materialised.
     """
+    if name not in tokens:
+        return "not found"
     start = tokens.index(name)
     for i in range(start + 1, len(tokens)):
         token = tokens[i]
@@ -125,10 +127,13 @@ def test_demo_home_in_the_browser(served: tuple[str, Settings]) -> None:
 
         # the catalog: every asset of the card is there and materialised (partitioned: some partitions)
         page.goto(f"{base}/assets")
-        page.get_by_text("plate_summary").first.wait_for(timeout=60_000)
-        page.wait_for_timeout(3000)
-        tokens = [t.strip() for t in page.inner_text("body").split("\n") if t.strip()]
-        status = {name: _status_after(tokens, name) for name in names}
+        deadline, status = time.monotonic() + 120, {}
+        while time.monotonic() < deadline:  # the catalog fills in as its queries answer: read until every row is in
+            page.wait_for_timeout(2000)
+            tokens = [t.strip() for t in page.inner_text("body").split("\n") if t.strip()]
+            status = {name: _status_after(tokens, name) for name in names}
+            if "not found" not in status.values():
+                break
         unmaterialised = {n: s for n, s in status.items() if s in ("Never materialized", "not found") or s[0] == "0"}
         assert not unmaterialised, unmaterialised
 
