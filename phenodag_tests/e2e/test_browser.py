@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pytest
@@ -114,6 +115,23 @@ def _status_after(tokens: list[str], name: str) -> str:
     return "not found"
 
 
+def _click_past_dialogs(page: Any, target: Any, seconds: float = 90) -> None:
+    """Click ``target``, skipping the webserver's first-visit newsletter dialog when it covers the page."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            target.click(timeout=5_000)
+            return
+        except Exception:  # playwright's TimeoutError: something covered the button
+            if time.monotonic() > deadline:
+                raise
+            skip = page.locator("button", has_text=re.compile(r"^Skip$"))
+            if skip.count() and skip.first.is_visible():
+                skip.first.click()
+            else:
+                page.keyboard.press("Escape")
+
+
 @pytest.mark.e2e
 @pytest.mark.timeout(600)
 def test_demo_home_in_the_browser(served: tuple[str, Settings]) -> None:
@@ -149,7 +167,7 @@ def test_demo_home_in_the_browser(served: tuple[str, Settings]) -> None:
             page.goto(f"{base}/assets/plate_summary")
             page.get_by_text("Latest materialization").first.wait_for(timeout=90_000)
             # the button's icon hides its accessible name from get_by_role; its text is "Materialize"
-            page.locator("button", has_text=re.compile(r"^Materialize$")).first.click(timeout=60_000)
+            _click_past_dialogs(page, page.locator("button", has_text=re.compile(r"^Materialize$")).first)
             deadline, launched = time.monotonic() + 240, []
             while time.monotonic() < deadline:
                 launched = [r for r in instance.get_runs() if r.run_id not in before]
