@@ -29,6 +29,7 @@ import polars as pl
 
 from phenodag.core.embed.crops import strategy_grid
 from phenodag.core.shared import lake
+from phenodag.core.shared.mlflow_store import use_store
 from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
 from phenodag.defs.shared.resources import EncodersResource
@@ -40,7 +41,7 @@ FAST_NULL = {"ops": {"compare_encoder": {"config": {"null_size": 5000}}}}
 def print_sweep(settings: Settings) -> None:
     import mlflow
 
-    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    use_store(settings.mlflow_tracking_uri, settings.mlflow_artifact_root)
     runs = mlflow.search_runs(experiment_names=["phenodag-convae"], output_format="list")
     rows = [
         {

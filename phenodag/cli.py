@@ -8,23 +8,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import polars as pl
-
 from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import ENCODER_NAMES, FIELD_MODES
 from phenodag.lake_cli import add_lake_parser
 
 if TYPE_CHECKING:
-    from phenodag.core.simulate import ScreenDesign
-    from phenodag.runner import Runner
+    pass
 
 logger = logging.getLogger(__name__)
-DEMO_ENCODERS = ("convae", "convae-random")
-"""What the demo compares: the ConvAE it trains, and the same network untrained (``random:seed0``)."""
-DEMO_ALPHAS = ("0", "-20", "20")
-"""The lens α the demo runs: none, discriminative, adversarial (the benchmark runs the whole grid)."""
-DEMO_LIBRARY = "LIB"
-"""Plate-id prefix (screen name) and compound prefix of the demo's second compound library."""
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -56,28 +47,18 @@ def _cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _design(args: argparse.Namespace) -> "ScreenDesign":
-    from phenodag.core.simulate import endpoint_design, timelapse_design
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from phenodag.demo import run_demo
 
-    common = {
-        "n_compounds": args.compounds,
-        "seed": args.seed,
-        "replicates": args.plates,
-        "sites": args.sites,
-        "image_size": args.size,
-        "bit_depth": args.bit_depth,
-        "layout": args.layout,
-    }
-    if args.kind == "endpoint":
-        return endpoint_design(name=args.name or "SIM_EP", **common)
-    return timelapse_design(name=args.name or "SIM_TL", days=args.days, every_h=args.every_h, **common)
+    return run_demo(args)
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from phenodag.core.simulate import simulate_screen
     from phenodag.core.simulate.preview import contact_sheet
+    from phenodag.demo import screen_design
 
-    design = _design(args)
+    design = screen_design(args)
     if args.preview:
         out = contact_sheet(Path(args.preview), design, seed=args.seed, real_image=args.real and Path(args.real))
         logger.info("wrote contact sheet %s", out)
@@ -94,171 +75,6 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         design.n_images / elapsed,
         out_dir,
     )
-    return 0
-
-
-def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) -> bool:
-    """Run every stage of the demo after ingestion: SQL models, training, embedding, temporal, comparison, lens."""
-    if not runner.run("sql_models_job").success:
-        logger.error("SQL models failed")
-        return False
-    logger.info("training a ConvAE (%d optimiser steps, up to %d images)", args.train_steps, args.train_images)
-    train = {"steps": args.train_steps, "max_images": args.train_images, "seed": args.seed}
-    if not runner.run("train_convae_job", config={"ops": {"convae_model": {"config": train}}}).success:
-        logger.error("training failed")
-        return False
-    if not runner.embed("convae", plates):
-        logger.error("embedding failed")
-        return False
-    logger.info("temporal trajectories and DTW clusters (encoder convae)")
-    if not runner.run("temporal_job", "convae").success:
-        return False
-    logger.info("comparing the trained ConvAE with the untrained one (%s)", ", ".join(DEMO_ENCODERS))
-    if not runner.embed(DEMO_ENCODERS[1], plates):
-        return False
-    for encoder in DEMO_ENCODERS:
-        if not runner.run("compare_job", encoder).success:
-            return False
-    if not runner.run("encoder_comparison_job").success:
-        return False
-    return _demo_lens(runner, args) and _demo_groups(runner, args)
-
-
-def _demo_groups(runner: "Runner", args: argparse.Namespace) -> bool:
-    """Group classification on frozen ``convae`` vectors: a second library, groups, five methods, transfer, robustness.
-
-    The second library (new compounds, imaged at 0 h and the group time points) lands
-    only now, so the stages before see the screen alone.
-    """
-    from phenodag.core.shared.vocab import GROUP_METHODS
-    from phenodag.core.simulate import simulate_screen, timelapse_design
-
-    settings = Settings.from_env(args.home)
-    times = [float(t) for t in args.group_times.split(",")]
-    library = timelapse_design(
-        name=DEMO_LIBRARY,
-        n_compounds=args.compounds,
-        seed=args.seed + 1,
-        compound_prefix=DEMO_LIBRARY,
-        replicates=args.plates,
-        sites=args.sites,
-        image_size=args.size,
-    ).with_(times_h=tuple(sorted({0.0, *times})))  # imaged from 0 h (treatment) and at the group times
-    logger.info("second library: %d plates of %d new compounds", args.plates, args.compounds)
-    folders = simulate_screen(library, settings.inbox, seed=args.seed + 1, workers=args.workers)
-    if not all(runner.ingest(f).success for f in folders) or not runner.embed("convae", [f.name for f in folders]):
-        return False
-    grouping = {"n_folds": args.group_folds, "time_points": times, "library": DEMO_LIBRARY}
-    if not runner.run("groups_job", config={"ops": {"image_groups": {"config": grouping}}}).success:
-        return False
-    cv = {
-        "features": "embeddings:convae",
-        "epochs": args.group_epochs,
-        "lr": 1e-3,
-        "batch_groups": 4,
-        "log_models": False,
-    }
-    logger.info("group cross-validation of %s on frozen convae vectors", ", ".join(GROUP_METHODS))
-    for method in GROUP_METHODS:
-        if not runner.run("group_cv_job", method, {"ops": {"group_cv": {"config": cv}}}).success:
-            return False
-    return runner.run("group_reuse_job").success
-
-
-def _print_groups(settings: Settings) -> None:
-    from phenodag.core.groups.summary import comparison_table, mean_sd
-    from phenodag.core.shared import lake
-
-    print("group classification on frozen convae vectors (held-out groups; docs/guide/groups.md):")
-    print(mean_sd(comparison_table(lake.read_table(settings.lake, "group_cv_metrics"))).drop("features"))
-    transfer = lake.read_table(settings.lake, "group_transfer")
-    shown = transfer.filter(pl.col("metric").is_in(["top1_accuracy", "roc_auc", "pr_auc"]))
-    print("transfer (new head on frozen fold models; mean over folds):")
-    print(
-        shown.group_by("method", "task", "metric")
-        .agg(pl.col("value").mean().round(3))
-        .with_columns(pl.format("{} {}", "task", "metric").alias("task"))
-        .pivot(on="task", index="method", values="value", sort_columns=True)
-        .sort("method")
-    )
-    robust = lake.read_table(settings.lake, "group_robustness").filter(pl.col("perturbation") != "none")
-    print("robustness (held-out top-1 under each perturbation over the clean top-1; mean over folds):")
-    label = pl.format("{} {}", "perturbation", pl.col("level").map_elements(lambda v: f"{v:g}", return_dtype=pl.String))
-    print(
-        robust.sort("perturbation", "level")
-        .with_columns(label.alias("at"))
-        .group_by("method", "at", maintain_order=True)
-        .agg(pl.col("retained").mean().round(2))
-        .pivot(on="at", index="method", values="retained")
-        .sort("method")
-    )
-
-
-def _demo_lens(runner: "Runner", args: argparse.Namespace) -> bool:
-    """Run the lens on the trained ConvAE: the classifier, then α in :data:`DEMO_ALPHAS` at a small budget."""
-    logger.info("lens: classifier, then alpha %s (%d steps each)", ", ".join(DEMO_ALPHAS), args.lens_steps)
-    lens = {"config": {"steps": args.lens_steps, "max_images": args.lens_images, "seed": args.seed}}
-    if not runner.run("lens_classifier_job", config={"ops": {"lens_classifier": lens}}).success:
-        return False
-    return all(runner.run("lens_job", key, {"ops": {"lens": lens}}).success for key in DEMO_ALPHAS)
-
-
-def _print_demo(settings: Settings, seconds: float) -> None:
-    from phenodag.core.shared import lake
-    from phenodag.core.temporal.evaluate import planted_counts, planted_vs_assigned
-
-    summary = lake.read_table(settings.lake, "plate_summary").sort("plate_id")
-    n_vectors = lake.read_table(
-        settings.lake, "well_embeddings", filters={"encoder": "convae"}, columns=["plate_id"]
-    ).height
-    truth = lake.read_table(settings.lake, "sim_truth")
-    clusters = lake.read_table(settings.lake, "temporal_clusters")
-    with pl.Config(tbl_cols=-1, tbl_rows=-1, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
-        print(summary)
-        print("planted responses (treated cell line x compound x concentration conditions):")
-        print(planted_counts(truth))
-        print("temporal response types (encoder convae) next to the planted ones:")
-        print(planted_vs_assigned(clusters, truth))
-        print("encoder comparison (docs/guide/compare.md says what each column measures):")
-        comparison = lake.read_table(settings.lake, "encoder_comparison").drop("preprocess")
-        comparison = comparison.with_columns(pl.col(pl.Float64).round(3))
-        print(comparison.transpose(include_header=True, header_name="metric", column_names="encoder"))
-        print("lens (held-out wells; docs/guide/lens.md):")
-        lens = lake.read_table(settings.lake, "lens_metrics").sort("alpha")
-        shown = ["alpha", "top1_original", "top1_lensed", "top3_lensed", "map_signature_auroc", "map_mass_in_cells"]
-        print(lens.select(shown).with_columns(pl.col(pl.Float64).round(3)))
-        _print_groups(settings)
-    print(
-        f"\nphenodag demo finished in {seconds:.0f} s\n"
-        f"  lake (Delta tables): {settings.lake}\n"
-        f"  inbox:               {settings.inbox}\n"
-        f"  Dagster UI:          make dev   (or: PHENODAG_HOME={settings.home} "
-        f"DAGSTER_HOME={settings.dagster_home} dagster dev -w workspace.yaml)\n"
-        f"  MLflow UI:           mlflow ui --backend-store-uri {settings.mlflow_tracking_uri}\n"
-        f"  plates: {summary.height}, images: {summary['n_images'].sum()}, "
-        f"quarantined files: {summary['n_quarantined'].sum()}, "
-        f"well x time embeddings (convae): {n_vectors}"
-    )
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from phenodag.core.simulate import simulate_screen
-    from phenodag.runner import open_runner
-
-    start = time.perf_counter()
-    settings = Settings.from_env(args.home).ensure()
-    design = _design(args)
-    logger.info("simulating %d plates (%d images) into %s", args.plates, design.n_images, settings.inbox)
-    folders = simulate_screen(design, settings.inbox, seed=args.seed, workers=args.workers)
-    with open_runner(settings) as runner:
-        for folder in folders:
-            logger.info("ingesting %s", folder.name)
-            if not runner.ingest(folder).success:
-                logger.error("ingestion of %s failed", folder)
-                return 1
-        if not _demo_stages(runner, [f.name for f in folders], args):
-            return 1
-    _print_demo(settings, time.perf_counter() - start)
     return 0
 
 
@@ -279,17 +95,16 @@ def _screen_options(p: argparse.ArgumentParser, plates: int, days: float, every_
 
 
 def _cmd_embed(args: argparse.Namespace) -> int:
-    import mlflow
-
     from phenodag.core.embed.pipeline import embed_files
     from phenodag.core.embed.registry import load_encoder
+    from phenodag.core.shared.mlflow_store import use_store
 
     missing = [p for p in args.images if not Path(p).exists()]
     if missing:
         logger.error("no such file: %s", ", ".join(missing))
         return 2
     settings = Settings.from_env(args.home)
-    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)  # the home's registry, never ./mlflow.db
+    use_store(settings.mlflow_tracking_uri, settings.mlflow_artifact_root)  # the home's registry, never ./mlflow.db
     encoder = load_encoder(args.encoder, args.weights, field=args.field, field_px=args.field_px)
     df = embed_files(args.images, encoder, batch_size=args.batch_size)
     out = Path(args.out)

@@ -13,6 +13,7 @@ from phenodag.core.shared.settings import Settings
 from phenodag.defs import compare, embed, groups, ingest, lens, simulate, sql, temporal
 from phenodag.defs.shared.automation import automate, automation_sensor
 from phenodag.defs.shared.resources import EncodersResource, InboxResource, LakeResource, MlflowResource, TorchResource
+from phenodag.defs.shared.stage_config import read_stage_config, with_config_defaults
 
 
 def build_definitions(settings: Settings | None = None, resources: dict[str, Any] | None = None) -> dg.Definitions:
@@ -47,7 +48,11 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
         *sql_assets,
     ]
     return dg.Definitions(
-        assets=automate(assets, s, [a.key.to_user_string() for a in sql_assets]),
+        assets=automate(
+            with_config_defaults(assets, read_stage_config(s.stage_config), str(s.stage_config)),
+            s,
+            [a.key.to_user_string() for a in sql_assets],
+        ),
         jobs=[
             ingest.ingest_job,
             sql.sql_job,
@@ -74,6 +79,8 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
             "encoders": EncodersResource(
                 phenoml_weights=str(s.phenoml_weights) if s.phenoml_weights else None,
                 weights_dir=str(s.weights_dir) if s.weights_dir else None,
+                tracking_uri=s.mlflow_tracking_uri,
+                artifact_root=str(s.mlflow_artifact_root),
             ),
             **(resources or {}),
         },

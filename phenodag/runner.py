@@ -14,7 +14,6 @@ from ``make dev`` alike.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import socket
@@ -27,6 +26,7 @@ import yaml
 
 from phenodag.core.ingest.inbox import Arrival, arrival
 from phenodag.core.ingest.platemap import PlateError, validate_plate_id
+from phenodag.core.shared.files import file_lock
 from phenodag.core.shared.settings import Settings
 from phenodag.defs.embed import JOB as EMBED_JOB
 from phenodag.defs.ingest import JOB as INGEST_JOB
@@ -172,14 +172,10 @@ def _initialised_instance(dagster_home: Path) -> Iterator[dg.DagsterInstance]:
     (``table ... already exists``, two alembic heads). The lock is held only while the
     storages are first touched.
     """
-    with open(dagster_home / ".phenodag-init.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            instance = dg.DagsterInstance.from_config(str(dagster_home))
-            instance.get_runs(limit=1)  # run storage
-            instance.get_dynamic_partitions(plates_partitions.name or "plates")  # event log storage and its index
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with file_lock(dagster_home / ".phenodag-init.lock"):
+        instance = dg.DagsterInstance.from_config(str(dagster_home))
+        instance.get_runs(limit=1)  # run storage
+        instance.get_dynamic_partitions(plates_partitions.name or "plates")  # event log storage and its index
     with instance:
         yield instance
 

@@ -9,7 +9,6 @@ import pytest
 from phenodag.cli import main
 from phenodag.core.shared import lake
 from phenodag.core.shared.settings import Settings
-from phenodag_tests.conftest import Demo
 from phenodag_tests.toy_plate import write_toy_plate
 
 
@@ -39,38 +38,6 @@ def test_ingest_command_fails_on_rejected_plate(tmp_path: Path) -> None:
     (folder / "platemap.csv").unlink()
     assert main(["ingest", str(folder), "--home", str(tmp_path / "home")]) == 1
     assert main(["ingest", str(tmp_path / "nope"), "--home", str(tmp_path / "home")]) == 2
-
-
-def test_demo_simulates_and_materialises_tables(small_demo: Demo) -> None:
-    home, out = small_demo.home, small_demo.out
-    # 2 plates of 2 compounds x 3 concentrations + 4 DMSO wells, 1 site, times -4, 2, 8 h
-    assert "plates: 2, images: 60, quarantined files: 0" in out
-    assert "cytostatic" in out  # the planted response table
-    lake_root = Settings.from_env(home).lake
-    screen = pl.col("plate_id").str.starts_with("SIM_TL")
-    # the browser test may have refreshed plate_summary after the library landed: look at the screen's plates
-    summary = lake.read_table(lake_root, "plate_summary").filter(screen).sort("plate_id")
-    assert summary.select("plate_id", "n_images").rows() == [("SIM_TL_HCT15_R1", 30), ("SIM_TL_HCT15_R2", 30)]
-    assert lake.read_table(lake_root, "well_timecourse").filter(pl.col("n_images") != 1).height == 0
-    assert lake.read_table(lake_root, "sim_truth").filter(screen).height == 2 * (2 * 3 + 1)
-    embeddings = lake.read_table(lake_root, "embeddings").filter(screen)
-    assert embeddings.group_by("encoder").len().sort("encoder").rows() == [("convae", 60), ("convae-random", 60)]
-    comparison = lake.read_table(lake_root, "encoder_comparison")
-    assert comparison["encoder"].to_list() == ["convae", "convae-random"]
-    assert "encoder comparison" in out and "random:seed0" in out
-    assert "well x time embeddings (convae): 120" in out  # the screen's 60 and the library's 2 x 10 wells x 3 times
-    assert "temporal response types (encoder convae)" in out
-    clusters = lake.read_table(lake_root, "temporal_clusters")
-    assert clusters.height == 2 * 3 and set(clusters["encoder"]) == {"convae"}
-    groups = lake.read_table(lake_root, "image_groups")
-    assert set(groups["group_set"]) >= {"screen", "library"}  # the second library landed after the lens
-    assert set(groups["configurations"].list.len()) == {6}  # 3 doses x 2 and 8 h
-    metrics = lake.read_table(lake_root, "group_cv_metrics")
-    assert set(metrics["method"]) == {"product", "amil", "mi_net", "mi_net_inst", "baseline"}
-    assert set(metrics["features"]) == {"embeddings:convae"}
-    assert set(lake.read_table(lake_root, "group_transfer")["task"]) == {"moa", "treated_vs_control", "library"}
-    assert lake.read_table(lake_root, "group_robustness").height > 0
-    assert "group classification on frozen convae vectors" in out and "robustness" in out
 
 
 def test_simulate_preview_and_folders(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ DEFAULT_SENSOR_INTERVAL_S = 30
 DEFAULT_AUTO_ENCODERS = ("convae",)
 DEFAULT_BATCH_CRON = "0 * * * *"
 DEFAULT_MLFLOW_UI = "http://127.0.0.1:5000"
+STAGE_CONFIG_FILE = "stage_config.yaml"
 REPO_SQL_DIR = Path(__file__).resolve().parents[3] / "dbt_like_sql"
 
 
@@ -44,6 +45,9 @@ class Settings:
     ``PHENODAG_AUTO_ENCODERS``    encoders whose partitions automation fills (``convae``)
     ``PHENODAG_BATCH_CRON``       cron of the cross-plate stages' batches (hourly)
     ``PHENODAG_MLFLOW_UI``        address of the MLflow UI that run links in Dagster open
+    ``PHENODAG_STAGE_CONFIG``     run-config YAML whose ``ops:`` values become the
+                                  stages' config defaults (``stage_config.yaml`` in
+                                  the home, used when it exists)
     ============================  ===================================================
     """
 
@@ -62,6 +66,7 @@ class Settings:
     auto_encoders: tuple[str, ...] = DEFAULT_AUTO_ENCODERS
     batch_cron: str = DEFAULT_BATCH_CRON
     mlflow_ui_url: str = DEFAULT_MLFLOW_UI
+    stage_config: Path | None = None
 
     @property
     def checkpoint_dir(self) -> Path:
@@ -114,6 +119,7 @@ class Settings:
             auto_encoders=_names(env, "PHENODAG_AUTO_ENCODERS", DEFAULT_AUTO_ENCODERS, ENCODER_NAMES),
             batch_cron=env.get("PHENODAG_BATCH_CRON", DEFAULT_BATCH_CRON),
             mlflow_ui_url=env.get("PHENODAG_MLFLOW_UI", DEFAULT_MLFLOW_UI).rstrip("/"),
+            stage_config=pick("PHENODAG_STAGE_CONFIG", root / STAGE_CONFIG_FILE),
         )
 
     def ensure(self) -> Settings:

@@ -27,7 +27,7 @@ from dagster._core.definitions.declarative_automation.automation_context import 
 from phenodag.core.shared.settings import Settings
 
 SENSOR = "phenodag_automation"
-PREREQUISITES = dg.AssetSelection.assets("convae_model", "lens_classifier", "image_groups")
+PREREQUISITES = dg.AssetSelection.assets("convae_model", "lens_classifier", "image_groups", "group_cv_metrics")
 """Unpartitioned inputs a cross-plate stage cannot run without; other missing inputs (a rejected plate's rows,
 an encoder that is not automated) do not hold a batch back."""
 MODEL = dg.AssetSelection.assets("convae_model")

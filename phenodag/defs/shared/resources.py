@@ -67,7 +67,6 @@ KIND_TAG = "mlflow.experimentKind"
 EXPERIMENT_KIND = "custom_model_development"
 """MLflow 3's experiment kind for model training: its UI then opens an experiment on the runs table and
 model comparison, not on the GenAI view (traces, token usage)."""
-_INITIALISED: set[str] = set()
 
 
 class MlflowResource(dg.ConfigurableResource):
@@ -85,22 +84,10 @@ class MlflowResource(dg.ConfigurableResource):
     )
 
     def activate(self) -> None:
-        """Point MLflow (tracking and model registry) at this store.
+        """Point MLflow (tracking and registry) at this store, creating it once (``mlflow_store.use_store``)."""
+        from phenodag.core.shared.mlflow_store import use_store
 
-        A new SQLite store is created here with its ``Default`` experiment's artifacts
-        under ``artifact_root``: left to MLflow, that location would be ``./mlruns`` of
-        whatever directory the first run happened to start in.
-        """
-        import mlflow
-
-        if self.tracking_uri.startswith("sqlite:") and self.tracking_uri not in _INITIALISED:
-            from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-            Path(self.artifact_root).mkdir(parents=True, exist_ok=True)
-            SqlAlchemyStore(self.tracking_uri, Path(self.artifact_root).as_uri())
-            _INITIALISED.add(self.tracking_uri)
-        mlflow.set_tracking_uri(self.tracking_uri)
-        mlflow.set_registry_uri(self.tracking_uri)
+        use_store(self.tracking_uri, self.artifact_root)
 
     def run_link(self, run: Any) -> dg.UrlMetadataValue:
         """A link to ``run`` (an ``mlflow.ActiveRun``) in the MLflow UI, for a materialisation's metadata."""
@@ -204,10 +191,21 @@ class EncodersResource(dg.ConfigurableResource):
     allow_random: bool = Field(default=False, description="Use untrained torchvision networks when no file exists.")
     field: str = Field(default="whole", description=" | ".join(FIELD_MODES))
     field_px: int = Field(default=256, description="Crop or tile side for center_crop and tile.")
+    tracking_uri: str | None = Field(default=None, description="MLflow store that models:/ URIs resolve in.")
+    artifact_root: str | None = Field(default=None, description="Artifact folder of that store, when it is new.")
 
     def weights_for(self, name: str) -> str | None:
-        """Return the weights reference of encoder ``name`` (file, URI, 'random' or None)."""
+        """Return the weights reference of encoder ``name`` (file, URI, 'random' or None).
+
+        A ``models:/`` URI resolves in the home's MLflow store: a run process that never
+        started an MLflow run would otherwise read MLflow's default ``./mlflow.db``.
+        """
         from phenodag.core.embed.registry import default_weights
+
+        if self.tracking_uri and self.artifact_root:
+            from phenodag.core.shared.mlflow_store import use_store
+
+            use_store(self.tracking_uri, self.artifact_root)
 
         ref = default_weights(name, self.phenoml_weights, self.weights_dir, self.convae_model)
         if name in TORCHVISION_ENCODERS and self.allow_random and (ref is None or not Path(ref).is_file()):

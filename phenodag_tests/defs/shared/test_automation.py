@@ -69,6 +69,7 @@ def test_a_new_plate_flows_eagerly_then_in_one_hourly_batch(
     assert batch["image_groups"] == {""}
     assert "lens_classifier" not in batch  # waits for a trained ConvAE (convae_model missing)
     assert "group_cv_metrics" not in batch  # its input (image_groups) has not changed yet
+    assert "group_transfer" not in batch and "group_robustness" not in batch  # no fold models yet
     assert ticks.at(63) == {} and ticks.at(125) == {}  # one run per tick, none without news
     write_toy_plate(auto_settings.inbox, "P2", sites=1, seed=4)
     assert runner.ingest(auto_settings.inbox / "P2").success

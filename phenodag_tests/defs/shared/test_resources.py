@@ -87,3 +87,20 @@ def test_experiments_open_on_model_training_and_default_artifacts_stay_home(
     default = mlflow.get_experiment("0")
     assert default.artifact_location.startswith((tmp_path / "home" / "art").as_uri())
     assert list(elsewhere.iterdir()) == []
+
+
+def test_encoders_resolve_registered_models_in_the_homes_store(tmp_path: Path) -> None:
+    import mlflow
+
+    from phenodag.defs.shared.resources import EncodersResource
+
+    home_uri = f"sqlite:///{tmp_path / 'home.db'}"
+    saved = mlflow.get_tracking_uri()
+    try:
+        mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'elsewhere.db'}")  # a run process's default, not the home
+        encoders = EncodersResource(tracking_uri=home_uri, artifact_root=str(tmp_path / "mlartifacts"))
+        assert encoders.weights_for("convae") == "models:/phenodag-convae@champion"
+        assert mlflow.get_tracking_uri() == mlflow.get_registry_uri() == home_uri
+    finally:
+        mlflow.set_tracking_uri(saved)
+        mlflow.set_registry_uri(saved)

@@ -1,0 +1,244 @@
+"""The embedded demo (``phenodag demo``, ``make demo``): simulate a small screen and run every stage in-process.
+
+Each stage runs the job a user would launch, with the demo's config
+(:func:`demo_stage_config`), which a new home also keeps as its ``stage_config.yaml``
+so that automated runs and the launchpad train at the demo's size.
+"""
+
+import argparse
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+import yaml
+
+from phenodag.core.shared.settings import Settings
+
+if TYPE_CHECKING:
+    from phenodag.core.simulate import ScreenDesign
+    from phenodag.runner import Runner
+
+logger = logging.getLogger(__name__)
+DEMO_ENCODERS = ("convae", "convae-random")
+"""What the demo compares: the ConvAE it trains, and the same network untrained (``random:seed0``)."""
+DEMO_ALPHAS = ("0", "-20", "20")
+"""The lens α the demo runs: none, discriminative, adversarial (the benchmark runs the whole grid)."""
+DEMO_LIBRARY = "LIB"
+"""Plate-id prefix (screen name) and compound prefix of the demo's second compound library."""
+
+
+def screen_design(args: argparse.Namespace) -> "ScreenDesign":
+    """Return the simulated screen that the command line's screen options describe."""
+    from phenodag.core.simulate import endpoint_design, timelapse_design
+
+    common = {
+        "n_compounds": args.compounds,
+        "seed": args.seed,
+        "replicates": args.plates,
+        "sites": args.sites,
+        "image_size": args.size,
+        "bit_depth": args.bit_depth,
+        "layout": args.layout,
+    }
+    if args.kind == "endpoint":
+        return endpoint_design(name=args.name or "SIM_EP", **common)
+    return timelapse_design(name=args.name or "SIM_TL", days=args.days, every_h=args.every_h, **common)
+
+
+def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) -> bool:
+    """Run every stage of the demo after ingestion: SQL models, training, embedding, temporal, comparison, lens."""
+    if not runner.run("sql_models_job").success:
+        logger.error("SQL models failed")
+        return False
+    logger.info("training a ConvAE (%d optimiser steps, up to %d images)", args.train_steps, args.train_images)
+    if not runner.run("train_convae_job", config=_ops(args, "convae_model")).success:
+        logger.error("training failed")
+        return False
+    if not runner.embed("convae", plates):
+        logger.error("embedding failed")
+        return False
+    logger.info("temporal trajectories and DTW clusters (encoder convae)")
+    if not runner.run("temporal_job", "convae").success:
+        return False
+    logger.info("comparing the trained ConvAE with the untrained one (%s)", ", ".join(DEMO_ENCODERS))
+    if not runner.embed(DEMO_ENCODERS[1], plates):
+        return False
+    for encoder in DEMO_ENCODERS:
+        if not runner.run("compare_job", encoder).success:
+            return False
+    if not runner.run("encoder_comparison_job").success:
+        return False
+    return _demo_lens(runner, args) and _demo_groups(runner, args)
+
+
+def _demo_groups(runner: "Runner", args: argparse.Namespace) -> bool:
+    """Group classification on frozen ``convae`` vectors: a second library, groups, five methods, transfer, robustness.
+
+    The second library (new compounds, imaged at 0 h and the group time points) lands
+    only now, so the stages before see the screen alone.
+    """
+    from phenodag.core.shared.vocab import GROUP_METHODS
+    from phenodag.core.simulate import simulate_screen, timelapse_design
+
+    settings = Settings.from_env(args.home)
+    times = [float(t) for t in args.group_times.split(",")]
+    library = timelapse_design(
+        name=DEMO_LIBRARY,
+        n_compounds=args.compounds,
+        seed=args.seed + 1,
+        compound_prefix=DEMO_LIBRARY,
+        replicates=args.plates,
+        sites=args.sites,
+        image_size=args.size,
+    ).with_(times_h=tuple(sorted({0.0, *times})))  # imaged from 0 h (treatment) and at the group times
+    logger.info("second library: %d plates of %d new compounds", args.plates, args.compounds)
+    folders = simulate_screen(library, settings.inbox, seed=args.seed + 1, workers=args.workers)
+    if not all(runner.ingest(f).success for f in folders) or not runner.embed("convae", [f.name for f in folders]):
+        return False
+    if not runner.run("groups_job", config=_ops(args, "image_groups")).success:
+        return False
+    logger.info("group cross-validation of %s on frozen convae vectors", ", ".join(GROUP_METHODS))
+    for method in GROUP_METHODS:
+        if not runner.run("group_cv_job", method, _ops(args, "group_cv")).success:
+            return False
+    return runner.run("group_reuse_job").success
+
+
+def _print_groups(settings: Settings) -> None:
+    from phenodag.core.groups.summary import comparison_table, mean_sd
+    from phenodag.core.shared import lake
+
+    print("group classification on frozen convae vectors (held-out groups; docs/guide/groups.md):")
+    print(mean_sd(comparison_table(lake.read_table(settings.lake, "group_cv_metrics"))).drop("features"))
+    transfer = lake.read_table(settings.lake, "group_transfer")
+    shown = transfer.filter(pl.col("metric").is_in(["top1_accuracy", "roc_auc", "pr_auc"]))
+    print("transfer (new head on frozen fold models; mean over folds):")
+    print(
+        shown.group_by("method", "task", "metric")
+        .agg(pl.col("value").mean().round(3))
+        .with_columns(pl.format("{} {}", "task", "metric").alias("task"))
+        .pivot(on="task", index="method", values="value", sort_columns=True)
+        .sort("method")
+    )
+    robust = lake.read_table(settings.lake, "group_robustness").filter(pl.col("perturbation") != "none")
+    print("robustness (held-out top-1 under each perturbation over the clean top-1; mean over folds):")
+    label = pl.format("{} {}", "perturbation", pl.col("level").map_elements(lambda v: f"{v:g}", return_dtype=pl.String))
+    print(
+        robust.sort("perturbation", "level")
+        .with_columns(label.alias("at"))
+        .group_by("method", "at", maintain_order=True)
+        .agg(pl.col("retained").mean().round(2))
+        .pivot(on="at", index="method", values="retained")
+        .sort("method")
+    )
+
+
+def _demo_lens(runner: "Runner", args: argparse.Namespace) -> bool:
+    """Run the lens on the trained ConvAE: the classifier, then α in :data:`DEMO_ALPHAS` at a small budget."""
+    logger.info("lens: classifier, then alpha %s (%d steps each)", ", ".join(DEMO_ALPHAS), args.lens_steps)
+    if not runner.run("lens_classifier_job", config=_ops(args, "lens_classifier")).success:
+        return False
+    return all(runner.run("lens_job", key, _ops(args, "lens")).success for key in DEMO_ALPHAS)
+
+
+def demo_stage_config(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Return the demo's config of each trained stage, by op; a new home keeps it as its ``stage_config.yaml``.
+
+    So automated runs and the launchpad of the demo's home train at the demo's size,
+    not at the code's defaults (a group CV of ResNet-18 end to end, 20 epochs a fold).
+    """
+    lens = {"steps": args.lens_steps, "max_images": args.lens_images, "seed": args.seed}
+    return {
+        "convae_model": {"steps": args.train_steps, "max_images": args.train_images, "seed": args.seed},
+        "lens_classifier": lens,
+        "lens": lens,
+        "image_groups": {
+            "n_folds": args.group_folds,
+            "time_points": [float(t) for t in args.group_times.split(",")],
+            "library": DEMO_LIBRARY,
+        },
+        "group_cv": {
+            "features": "embeddings:convae",
+            "epochs": args.group_epochs,
+            "lr": 1e-3,
+            "batch_groups": 4,
+            "log_models": False,
+        },
+    }
+
+
+def keep_stage_config(settings: Settings, args: argparse.Namespace) -> bool:
+    """Write the demo's stage config as the home's ``stage_config.yaml`` unless it has one; whether it wrote."""
+    if settings.stage_config is None or settings.stage_config.exists():
+        return False
+    stages = {op: {"config": config} for op, config in demo_stage_config(args).items()}
+    settings.stage_config.write_text(yaml.safe_dump({"ops": stages}, sort_keys=False))
+    logger.info("the home's stage defaults (automated runs, launchpad): %s", settings.stage_config)
+    return True
+
+
+def _ops(args: argparse.Namespace, op: str) -> dict[str, Any]:
+    """Run config of the demo's ``op``."""
+    return {"ops": {op: {"config": demo_stage_config(args)[op]}}}
+
+
+def _print_demo(settings: Settings, seconds: float) -> None:
+    from phenodag.core.shared import lake
+    from phenodag.core.temporal.evaluate import planted_counts, planted_vs_assigned
+
+    summary = lake.read_table(settings.lake, "plate_summary").sort("plate_id")
+    n_vectors = lake.read_table(
+        settings.lake, "well_embeddings", filters={"encoder": "convae"}, columns=["plate_id"]
+    ).height
+    truth = lake.read_table(settings.lake, "sim_truth")
+    clusters = lake.read_table(settings.lake, "temporal_clusters")
+    with pl.Config(tbl_cols=-1, tbl_rows=-1, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
+        print(summary)
+        print("planted responses (treated cell line x compound x concentration conditions):")
+        print(planted_counts(truth))
+        print("temporal response types (encoder convae) next to the planted ones:")
+        print(planted_vs_assigned(clusters, truth))
+        print("encoder comparison (docs/guide/compare.md says what each column measures):")
+        comparison = lake.read_table(settings.lake, "encoder_comparison").drop("preprocess")
+        comparison = comparison.with_columns(pl.col(pl.Float64).round(3))
+        print(comparison.transpose(include_header=True, header_name="metric", column_names="encoder"))
+        print("lens (held-out wells; docs/guide/lens.md):")
+        lens = lake.read_table(settings.lake, "lens_metrics").sort("alpha")
+        shown = ["alpha", "top1_original", "top1_lensed", "top3_lensed", "map_signature_auroc", "map_mass_in_cells"]
+        print(lens.select(shown).with_columns(pl.col(pl.Float64).round(3)))
+        _print_groups(settings)
+    print(
+        f"\nphenodag demo finished in {seconds:.0f} s\n"
+        f"  lake (Delta tables): {settings.lake}\n"
+        f"  inbox:               {settings.inbox}\n"
+        f"  Dagster UI:          make dev   (or: PHENODAG_HOME={settings.home} "
+        f"DAGSTER_HOME={settings.dagster_home} dagster dev -w workspace.yaml)\n"
+        f"  MLflow UI:           mlflow ui --backend-store-uri {settings.mlflow_tracking_uri}\n"
+        f"  plates: {summary.height}, images: {summary['n_images'].sum()}, "
+        f"quarantined files: {summary['n_quarantined'].sum()}, "
+        f"well x time embeddings (convae): {n_vectors}"
+    )
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Simulate the screen into the home's inbox, run every stage, print what they found; the exit status."""
+    from phenodag.core.simulate import simulate_screen
+    from phenodag.runner import open_runner
+
+    start = time.perf_counter()
+    settings = Settings.from_env(args.home).ensure()
+    keep_stage_config(settings, args)
+    design = screen_design(args)
+    logger.info("simulating %d plates (%d images) into %s", args.plates, design.n_images, settings.inbox)
+    folders = simulate_screen(design, settings.inbox, seed=args.seed, workers=args.workers)
+    with open_runner(settings) as runner:
+        for folder in folders:
+            logger.info("ingesting %s", folder.name)
+            if not runner.ingest(folder).success:
+                logger.error("ingestion of %s failed", folder)
+                return 1
+        if not _demo_stages(runner, [f.name for f in folders], args):
+            return 1
+    _print_demo(settings, time.perf_counter() - start)
+    return 0
