@@ -105,7 +105,9 @@ def _cmd_embed(args: argparse.Namespace) -> int:
         return 2
     settings = Settings.from_env(args.home)
     use_store(settings.mlflow_tracking_uri, settings.mlflow_artifact_root)  # the home's registry, never ./mlflow.db
-    encoder = load_encoder(args.encoder, args.weights, field=args.field, field_px=args.field_px)
+    encoder = load_encoder(
+        args.encoder, args.weights, field=args.field, field_px=args.field_px, jpeg_draft=args.jpeg_draft
+    )
     df = embed_files(args.images, encoder, batch_size=args.batch_size)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -151,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output .parquet (one row per image or tile)")
     p.add_argument("--field", choices=FIELD_MODES, help="field handling (default: whole)")
     p.add_argument("--field-px", type=int, help="crop or tile side for center_crop / tile")
+    p.add_argument(
+        "--jpeg-draft", action="store_true", help="decode JPEGs at a reduced DCT scale (faster; changes pixels)"
+    )
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--home", help="phenodag home whose MLflow registry resolves models:/ URIs (default $PHENODAG_HOME)")
     p.set_defaults(func=_cmd_embed)

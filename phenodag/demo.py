@@ -232,13 +232,25 @@ def run_demo(args: argparse.Namespace) -> int:
     design = screen_design(args)
     logger.info("simulating %d plates (%d images) into %s", args.plates, design.n_images, settings.inbox)
     folders = simulate_screen(design, settings.inbox, seed=args.seed, workers=args.workers)
+    simulated = time.perf_counter() - start
     with open_runner(settings) as runner:
         for folder in folders:
             logger.info("ingesting %s", folder.name)
             if not runner.ingest(folder).success:
                 logger.error("ingestion of %s failed", folder)
                 return 1
-        if not _demo_stages(runner, [f.name for f in folders], args):
-            return 1
+        ok = _demo_stages(runner, [f.name for f in folders], args)
+        seconds = {"simulate (the screen)": simulated, **runner.seconds}
+    _print_stage_times(seconds)
+    if not ok:
+        return 1
     _print_demo(settings, time.perf_counter() - start)
     return 0
+
+
+def _print_stage_times(seconds: dict[str, float]) -> None:
+    """Print the wall time of each stage's jobs, slowest first, so a user sees where the time went."""
+    total = sum(seconds.values())
+    print("wall time per stage (job), slowest first:")
+    for job, s in sorted(seconds.items(), key=lambda item: -item[1]):
+        print(f"  {job:<28} {s:7.1f} s  {100 * s / total:5.1f} %")

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,8 @@ class Runner:
     def __init__(self, defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
         self.defs = defs
         self.instance = instance
+        self.seconds: dict[str, float] = {}
+        """Wall time spent in each job so far, by job name (the demo prints it)."""
 
     def run(
         self, job: str, partition_key: str | dg.MultiPartitionKey | None = None, config: Mapping[str, Any] | None = None
@@ -101,9 +104,17 @@ class Runner:
         """Execute job ``job`` of the Definitions (one partition, optional run config); never raises on failure."""
         run_config = {**CONSOLE, **(config or {})}
         tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
-        return self.defs.resolve_job_def(job).execute_in_process(
-            run_config=run_config, partition_key=partition_key, instance=self.instance, raise_on_error=False, tags=tags
-        )
+        start = time.perf_counter()
+        try:
+            return self.defs.resolve_job_def(job).execute_in_process(
+                run_config=run_config,
+                partition_key=partition_key,
+                instance=self.instance,
+                raise_on_error=False,
+                tags=tags,
+            )
+        finally:
+            self.seconds[job] = self.seconds.get(job, 0.0) + time.perf_counter() - start
 
     def ingest_partition(self, plate_id: str, config: Mapping[str, Any] | None = None) -> dg.ExecuteInProcessResult:
         """Add plate ``plate_id`` as a partition and run its ingestion with ``config`` (run config)."""

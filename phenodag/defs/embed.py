@@ -131,7 +131,7 @@ def embeddings(
     mlflow.activate()
     encoder = encoders.load(encoder_name, device=torch.configure())
     start = time.perf_counter()
-    df = embed_rows(rows, encoder, batch_size=torch.batch_size, threads=torch.loader_threads)
+    df = embed_rows(rows, encoder, batch_size=torch.batch_size)  # one worker per torch thread
     seconds = time.perf_counter() - start
     info = lake.write_partition("embeddings", df, {"encoder": encoder_name, "plate_id": plate})
     yield dg.MaterializeResult(

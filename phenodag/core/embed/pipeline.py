@@ -1,8 +1,9 @@
-"""Embedding images with a named encoder: pipelined decode → fields → tensor → encoder.
+"""Embedding images with a named encoder: decode → fields → tensor → encoder, in parallel workers.
 
-Decoding and preprocessing of the next batch run in a thread pool while the encoder
-works on the current one (tifffile, Pillow and torch release the GIL), so I/O does not
-starve the model. The table ``embeddings`` holds one row per embedded field: plate_id,
+Each worker thread decodes, preprocesses and encodes its own chunk of images
+(tifffile, Pillow, numpy and torch release the GIL), with torch on one intra-op thread,
+so decoding never waits for the model nor competes with it for the cores
+(:func:`iter_embeddings`). The table ``embeddings`` holds one row per embedded field: plate_id,
 well, site, time_h, tile (0 for whole images and centre crops, the row-major tile index
 otherwise), sha256, path, encoder, weights_id, preprocess (JSON) and vector. Delta
 stores the vector as ``list<float32>`` of constant length (it has no fixed-size list);
@@ -11,6 +12,7 @@ stores the vector as ``list<float32>`` of constant length (it has no fixed-size 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,7 +24,8 @@ import torch
 
 from phenodag.core.embed.registry import Encoder
 from phenodag.core.shared.files import sha256_file
-from phenodag.core.shared.images import ImageDecodeError, decode_image, read_header
+from phenodag.core.shared.images import ImageDecodeError, read_header
+from phenodag.core.shared.progress import Progress
 from phenodag.core.shared.schemas import EMBEDDINGS_SCHEMA, with_dim
 from phenodag.core.shared.vectors import mean_vectors
 
@@ -33,6 +36,8 @@ FILE_COLUMNS = {"path": pl.String, "sha256": pl.String}
 
 
 Source = str | Path | np.ndarray
+Chunk = tuple[np.ndarray | None, list[tuple[int, int]]]
+"""A worker's result: the vectors of its chunk (None when nothing in it was readable) and their owners."""
 
 
 def _prepare(
@@ -46,7 +51,7 @@ def _prepare(
     fields, owners = [], []
     for i, src in enumerate(sources):
         try:
-            image = decode_image(src) if isinstance(src, str | Path) else np.asarray(src)
+            image = encoder.preprocess.decode(src) if isinstance(src, str | Path) else np.asarray(src)
         except ImageDecodeError as exc:
             if not skip_unreadable:
                 raise
@@ -58,10 +63,36 @@ def _prepare(
     return (encoder.preprocess.tensor(fields) if fields else None), owners
 
 
+def _embed_chunk(encoder: Encoder, sources: Sequence[Source], start: int, skip_unreadable: bool) -> Chunk:
+    """Decode, preprocess and encode one chunk of images in the calling worker thread."""
+    tensor, owners = _prepare(encoder, sources, start, skip_unreadable)
+    return (None if tensor is None else encoder.forward(tensor).float().cpu().numpy()), owners
+
+
+@contextlib.contextmanager
+def _one_intra_op_thread(workers: int, device: str) -> Iterator[None]:
+    """Run torch's CPU ops on the calling thread while ``workers`` > 1 threads each run a model."""
+    saved = torch.get_num_threads()
+    if workers > 1 and device == "cpu":
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(saved)
+
+
 def iter_embeddings(
-    encoder: Encoder, sources: Sequence[Source], batch_size: int = 64, threads: int = 2, skip_unreadable: bool = False
+    encoder: Encoder, sources: Sequence[Source], batch_size: int = 64, threads: int = 0, skip_unreadable: bool = False
 ) -> Iterator[tuple[np.ndarray, list[tuple[int, int]]]]:
-    """Yield (vectors, [(image index, tile index), ...]) batch by batch, preparing one batch ahead.
+    """Yield (vectors, [(image index, tile index), ...]) batch by batch.
+
+    ``threads`` workers each take a chunk of ``encoder.chunk`` images and decode,
+    preprocess and encode it; torch runs one intra-op thread meanwhile (restored
+    after), so workers never outnumber the cores. On 2 cores this ran the ConvAE
+    path 1.4x faster than decoding in 2 threads ahead of a model on 2 intra-op
+    threads, which oversubscribes the cores (``benchmarks/embed_throughput.py``). The
+    next batch is submitted before the current one is collected, so no worker idles at
+    a batch boundary.
 
     Parameters
     ----------
@@ -70,33 +101,35 @@ def iter_embeddings(
     sources
         Image files or decoded 2-D arrays.
     batch_size
-        Images per batch (the tiles of an image stay in its batch).
+        Images per yielded batch (the tiles of an image stay in its batch).
     threads
-        Threads that decode and preprocess; each batch is split across them.
+        Workers; 0: torch's intra-op thread count (the cores torch would use).
     skip_unreadable
         Leave out (and log) images that cannot be decoded instead of raising.
     """
-    step = max(1, -(-batch_size // max(1, threads)))
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+    workers = max(1, threads or torch.get_num_threads())
+    chunk = max(1, encoder.chunk)
+    with _one_intra_op_thread(workers, encoder.device), ThreadPoolExecutor(max_workers=workers) as pool:
 
-        def submit(b: int) -> list[Future[tuple[torch.Tensor | None, list[tuple[int, int]]]]]:
+        def submit(b: int) -> list[Future[Chunk]]:
             end = min(b + batch_size, len(sources))
             return [
-                pool.submit(_prepare, encoder, sources[j : min(j + step, end)], j, skip_unreadable)
-                for j in range(b, end, step)
+                pool.submit(_embed_chunk, encoder, sources[j : min(j + chunk, end)], j, skip_unreadable)
+                for j in range(b, end, chunk)
             ]
 
         starts = list(range(0, len(sources), batch_size))
         pending = submit(starts[0]) if starts else []
         for k in range(len(starts)):
+            following = submit(starts[k + 1]) if k + 1 < len(starts) else []
             parts = [f.result() for f in pending]
-            pending = submit(starts[k + 1]) if k + 1 < len(starts) else []
-            tensors = [p[0] for p in parts if p[0] is not None]
-            if tensors:
-                yield encoder.forward(torch.cat(tensors)).float().cpu().numpy(), [o for p in parts for o in p[1]]
+            pending = following
+            vectors = [p[0] for p in parts if p[0] is not None]
+            if vectors:
+                yield np.concatenate(vectors), [o for p in parts for o in p[1]]
 
 
-def embed_images(images: Sequence[Source], encoder: Encoder, batch_size: int = 64, threads: int = 2) -> np.ndarray:
+def embed_images(images: Sequence[Source], encoder: Encoder, batch_size: int = 64, threads: int = 0) -> np.ndarray:
     """Embed images given as paths or 2-D arrays; one row per image (tiles averaged).
 
     Returns
@@ -114,7 +147,7 @@ def embed_images(images: Sequence[Source], encoder: Encoder, batch_size: int = 6
 
 
 def embed_table(
-    rows: pl.DataFrame, encoder: Encoder, batch_size: int = 64, threads: int = 2, skip_unreadable: bool = False
+    rows: pl.DataFrame, encoder: Encoder, batch_size: int = 64, threads: int = 0, skip_unreadable: bool = False
 ) -> pl.DataFrame:
     """Embed the images named in ``rows["path"]``; one output row per field (none for a skipped image).
 
@@ -125,9 +158,11 @@ def embed_table(
         ``encoder``, ``weights_id``, ``preprocess`` and ``vector``.
     """
     vectors, owners = [], []
+    progress = Progress(f"embedding with {encoder.name}", rows.height, logger, unit="img")
     for vec, own in iter_embeddings(encoder, rows["path"].to_list(), batch_size, threads, skip_unreadable):
         vectors.append(vec)
         owners.extend(own)
+        progress.advance(len({i for i, _ in own}))
     matrix = np.concatenate(vectors) if vectors else np.zeros((0, encoder.dim), np.float32)
     index = [i for i, _ in owners]
     ids = rows[index] if index else rows.clear()
@@ -140,14 +175,14 @@ def embed_table(
     )
 
 
-def embed_rows(rows: pl.DataFrame, encoder: Encoder, batch_size: int = 64, threads: int = 2) -> pl.DataFrame:
+def embed_rows(rows: pl.DataFrame, encoder: Encoder, batch_size: int = 64, threads: int = 0) -> pl.DataFrame:
     """Embed the images of ``raw_images`` rows into rows of the ``embeddings`` table (module docstring)."""
     schema = with_dim(EMBEDDINGS_SCHEMA, encoder.dim)
     ids = rows.select([*ID_COLUMNS, "sha256", "path"])
     return embed_table(ids, encoder, batch_size, threads).select(list(schema)).cast(pl.Schema(schema))
 
 
-def embed_files(paths: Sequence[str | Path], encoder: Encoder, batch_size: int = 64, threads: int = 2) -> pl.DataFrame:
+def embed_files(paths: Sequence[str | Path], encoder: Encoder, batch_size: int = 64, threads: int = 0) -> pl.DataFrame:
     """Embed image files: path (absolute), sha256, tile, encoder, weights_id, preprocess, vector (the CLI's output).
 
     A file that is not a readable image (not a regular file, unreadable header,

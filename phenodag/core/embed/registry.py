@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -28,6 +29,7 @@ from torch import nn
 
 import phenodag.core.shared.torch_compat  # noqa: F401  (torchvision is imported lazily below, after this)
 from phenodag.core.embed.convae import INPUT_SIZE, LATENT_SHAPE, ConvAE, kaiming_init
+from phenodag.core.embed.inference import Forward, inference_form
 from phenodag.core.embed.preprocess import IMAGENET_MEAN, IMAGENET_STD, Preprocess
 from phenodag.core.shared.files import sha256_file
 from phenodag.core.shared.settings import Settings
@@ -41,9 +43,23 @@ TRAINED_CONVAE_PREPROCESS = replace(CONVAE_PREPROCESS, contrast="stretch")
 IMAGENET_PREPROCESS = Preprocess(size=224, antialias=True, channels=3, mean=IMAGENET_MEAN, std=IMAGENET_STD)
 
 
+FORWARD_CHUNK = 1
+"""Images per forward call. Each embedding worker runs its own forward on one thread
+(:func:`~phenodag.core.embed.pipeline.iter_embeddings`); the ConvAE's first activations
+(128 channels at 128 px, 8 MB an image) stay in cache for one image, and on 2 cores one
+image per call was fastest (4: -20 %, 64: -50 %; ``benchmarks/embed_throughput.py``)."""
+
+
 @dataclass
 class Encoder:
-    """A loaded encoder: network, preprocessing, output size and where its weights came from."""
+    """A loaded encoder: network, preprocessing, output size and where its weights came from.
+
+    :meth:`forward` runs the network's inference form
+    (:func:`~phenodag.core.embed.inference.inference_form`: frozen TorchScript with oneDNN
+    kernels on the CPU, checked against the eager network on first use), in
+    channels-last memory format, in chunks of ``chunk`` images. The weights must not
+    change once the encoder has embedded.
+    """
 
     name: str
     model: nn.Module
@@ -51,12 +67,28 @@ class Encoder:
     dim: int
     weights_id: str
     device: str = "cpu"
+    chunk: int = FORWARD_CHUNK
+    _inference: Forward | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.model = self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+
+    def _forward_of(self, example: torch.Tensor) -> Forward:
+        with self._lock:  # worker threads share one encoder: build its inference form once
+            if self._inference is None:
+                self._inference, kind = inference_form(self.model, example, self.device)
+                logger.debug("encoder %s runs %s", self.name, kind)
+            return self._inference
 
     def forward(self, batch: torch.Tensor) -> torch.Tensor:
         """Return the (N, dim) features of a preprocessed batch."""
+        parts = []
         with torch.inference_mode():
-            out = self.model(batch.to(self.device))
-        return out.flatten(1)
+            for chunk in batch.split(max(1, self.chunk)):
+                x = chunk.to(self.device).contiguous(memory_format=torch.channels_last)
+                parts.append(self._forward_of(x)(x).flatten(1))
+        return torch.cat(parts) if parts else torch.zeros(0, self.dim)
 
 
 class _ConvAEEncoder(nn.Module):
@@ -185,6 +217,7 @@ def load_encoder(
     field: str | None = None,
     field_px: int | None = None,
     seed: int = 0,
+    jpeg_draft: bool = False,
 ) -> Encoder:
     """Load encoder ``name`` with its weights and preprocessing.
 
@@ -202,6 +235,9 @@ def load_encoder(
         Override the field handling of the preprocessing (``whole``, ``center_crop``, ``tile``).
     seed
         Seed of a ``random`` initialisation.
+    jpeg_draft
+        Opt in to reduced-scale JPEG decoding (``Preprocess.jpeg_draft``; recorded in
+        the ``preprocess`` JSON of every vector).
 
     Raises
     ------
@@ -232,5 +268,7 @@ def load_encoder(
         model, wid = _torchvision(name, weights, seed)
     if field is not None:
         pre = pre.with_field(field, field_px)
+    if jpeg_draft:
+        pre = replace(pre, jpeg_draft=True)
     logger.info("loaded encoder %s (%s)", name, wid)
     return Encoder(name=name, model=model.to(device), preprocess=pre, dim=dim, weights_id=wid, device=device)

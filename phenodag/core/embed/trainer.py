@@ -36,6 +36,7 @@ from phenodag.core.embed.convae import ConvAE, kaiming_init
 from phenodag.core.embed.crops import CropStrategy, make_views
 from phenodag.core.shared.cpu import describe as describe_cpu
 from phenodag.core.shared.cpu import fast_bf16
+from phenodag.core.shared.progress import Progress
 
 logger = logging.getLogger(__name__)
 
@@ -297,6 +298,8 @@ def train_convae(
         config.batch_size,
         result.precision,
     )
+    progress = Progress("training the ConvAE", total_steps, logger, unit="step")
+    progress.done = step
     for epoch in range(result.resumed_from, epochs):
         sampler.epoch = epoch
         model.train()
@@ -316,6 +319,7 @@ def train_convae(
             optim.step()
             schedule.step()
             step += 1
+            progress.advance()
             total += loss.item() * batch.shape[0]
             n += batch.shape[0]
             t0 = time.perf_counter()

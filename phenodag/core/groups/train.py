@@ -37,6 +37,7 @@ import torch.nn.functional as F
 from phenodag.core.groups.augment import Augment
 from phenodag.core.groups.config import GroupCVConfig
 from phenodag.core.groups.models import GroupClassifier, Standardize, resnet18_one_channel
+from phenodag.core.shared.progress import Progress
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +129,7 @@ def fit(
     sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
         opt, T_0=config.first_period(steps_per_epoch), T_mult=2
     )
+    progress = Progress(f"training {method}", config.epochs, logger, unit="epoch")
     for epoch in range(config.epochs):
         model.train(not frozen)
         batches = _batches(n, batch, rng)
@@ -148,7 +150,8 @@ def fit(
         mean_loss = total / n
         if not math.isfinite(mean_loss):
             raise FloatingPointError(f"{method}: training loss is {mean_loss} at epoch {epoch}")
-        logger.info("%s epoch %d/%d loss %.4f", method, epoch + 1, config.epochs, mean_loss)
+        logger.debug("%s epoch %d/%d loss %.4f", method, epoch + 1, config.epochs, mean_loss)
+        progress.advance()
         if on_epoch is not None:
             on_epoch(epoch, mean_loss)
     if config.precise_bn and not frozen:

@@ -5,7 +5,12 @@ One function, :func:`decode_image`, is what every stage uses to read an image. T
 ``torchvision.io`` is not used (its C extension is unavailable with the CPU build of
 torch here). RGB(A) exports of grey images reduce to one channel: when the colour
 channels are equal the first one is kept exactly, otherwise the ITU-R 601 luma
-(0.299 R + 0.587 G + 0.114 B) is taken and cast back to the input's dtype.
+(0.299 R + 0.587 G + 0.114 B, in float32) is taken and cast back to the input's dtype.
+A colour JPEG (Incucyte exports its grey phase-contrast frames as RGB JPEG) is decoded
+straight to its luma plane (Pillow's ``draft("L")``): JFIF's Y is that same ITU-R 601
+luma, so a grey frame in three equal channels gives the same pixels as decoding the RGB,
+about twice as fast; for a colour image it is the luma before chroma subsampling
+(within a grey level or two of the luma of the decoded RGB).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from PIL import Image
 TIFF_SUFFIXES = {".tif", ".tiff"}
 PIL_SUFFIXES = {".png", ".jpg", ".jpeg"}
 IMAGE_SUFFIXES = TIFF_SUFFIXES | PIL_SUFFIXES
-_LUMA = np.array([0.299, 0.587, 0.114])
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 MAX_PIXELS = 50_000_000
 """Default pixel budget of one image (width x height): 9x a 2560x2160 CV8000 frame.
 
@@ -128,7 +133,7 @@ def _to_grey(arr: np.ndarray, path: Path) -> np.ndarray:
         rgb = arr[..., :3]
         if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2]):
             return np.ascontiguousarray(rgb[..., 0])
-        luma = rgb.astype(np.float64) @ _LUMA
+        luma = rgb.astype(np.float32) @ _LUMA
         if np.issubdtype(arr.dtype, np.integer):
             info = np.iinfo(arr.dtype)
             luma = np.clip(np.rint(luma), info.min, info.max)
@@ -138,7 +143,7 @@ def _to_grey(arr: np.ndarray, path: Path) -> np.ndarray:
     raise ImageDecodeError(f"{path}: unsupported image shape {arr.shape}; expected one grey plane")
 
 
-def decode_image(path: str | Path, max_pixels: int | None = MAX_PIXELS) -> np.ndarray:
+def decode_image(path: str | Path, max_pixels: int | None = MAX_PIXELS, jpeg_min_side: int | None = None) -> np.ndarray:
     """Read an image file as a 2-D array in its native dtype.
 
     Parameters
@@ -148,6 +153,11 @@ def decode_image(path: str | Path, max_pixels: int | None = MAX_PIXELS) -> np.nd
         TIFFs the first page is read.
     max_pixels
         Pixel budget checked on the header before decoding (see :func:`read_header`).
+    jpeg_min_side
+        Decode a JPEG at a reduced scale (1/2 to 1/8, in the DCT domain) whose sides stay
+        at least this long; other formats ignore it. This changes the pixels (block
+        averages instead of samples): an opt-in of the embedding preprocessing only
+        (``Preprocess.jpeg_draft``), never used for ingestion.
 
     Returns
     -------
@@ -172,6 +182,9 @@ def decode_image(path: str | Path, max_pixels: int | None = MAX_PIXELS) -> np.nd
         else:
             with Image.open(p) as im:
                 _within_budget(p, _pil_info(im), max_pixels)
+                if im.format == "JPEG" and (jpeg_min_side or im.mode in ("RGB", "YCbCr")):
+                    side = jpeg_min_side or max(im.size)
+                    im.draft("L", (min(side, im.size[0]), min(side, im.size[1])))  # luma plane (module docstring)
                 im.load()
                 arr = np.asarray(im)
     except ImageDecodeError:
@@ -228,7 +241,32 @@ def contrast_stretch(arr: np.ndarray, sds: float = 2.0) -> np.ndarray:
         float32 in [0, 1]; a flat image becomes uniform 0.5.
     """
     a = arr.astype(np.float32, copy=False)
-    sd = float(a.std())
+    return stretch(a, float(a.mean()), float(a.std()), sds)
+
+
+def stretch(values: np.ndarray, mean: float, sd: float, sds: float = 2.0) -> np.ndarray:
+    """Apply :func:`contrast_stretch` with a field's ``mean`` and ``sd`` (of its [0, 1] values) to ``values``.
+
+    Pointwise, so it may run on a field's resampled pixels with its whole-field statistics.
+    """
     if sd < 1e-8:
-        return np.full_like(a, 0.5)
-    return np.clip(0.5 + (a - float(a.mean())) / (2 * sds * sd), 0.0, 1.0).astype(np.float32)
+        return np.full(values.shape, 0.5, np.float32)
+    return np.clip(np.float32(0.5) + (values - np.float32(mean)) / np.float32(2 * sds * sd), 0.0, 1.0).astype(
+        np.float32, copy=False
+    )
+
+
+def unit_stats(arr: np.ndarray) -> tuple[float, float]:
+    """Return the mean and standard deviation of ``to_unit_float(arr)`` without converting the image.
+
+    Integer images are counted into a histogram of their levels (exact, in float64);
+    float images are reduced directly.
+    """
+    if not np.issubdtype(arr.dtype, np.integer) or arr.dtype.itemsize > 2 or np.iinfo(arr.dtype).min < 0:
+        a = to_unit_float(arr)
+        return float(a.mean()), float(a.std())
+    counts = np.bincount(arr.ravel()).astype(np.float64)
+    levels = np.arange(counts.size, dtype=np.float64) / np.iinfo(arr.dtype).max
+    n = counts.sum()
+    mean = float(counts @ levels / n)
+    return mean, float(np.sqrt(counts @ (levels - mean) ** 2 / n))

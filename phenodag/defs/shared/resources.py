@@ -191,6 +191,9 @@ class EncodersResource(dg.ConfigurableResource):
     allow_random: bool = Field(default=False, description="Use untrained torchvision networks when no file exists.")
     field: str = Field(default="whole", description=" | ".join(FIELD_MODES))
     field_px: int = Field(default=256, description="Crop or tile side for center_crop and tile.")
+    jpeg_draft: bool = Field(
+        default=False, description="Decode JPEGs at a reduced DCT scale (opt-in; changes pixels, recorded)."
+    )
     tracking_uri: str | None = Field(default=None, description="MLflow store that models:/ URIs resolve in.")
     artifact_root: str | None = Field(default=None, description="Artifact folder of that store, when it is new.")
 
@@ -216,4 +219,11 @@ class EncodersResource(dg.ConfigurableResource):
         """Load encoder ``name`` with its weights and this resource's field handling."""
         from phenodag.core.embed.registry import load_encoder
 
-        return load_encoder(name, self.weights_for(name), device=device, field=self.field, field_px=self.field_px)
+        return load_encoder(
+            name,
+            self.weights_for(name),
+            device=device,
+            field=self.field,
+            field_px=self.field_px,
+            jpeg_draft=self.jpeg_draft,
+        )

@@ -82,3 +82,14 @@ def test_t98g_distance_to_first_frame_grows(t98g_frames: list[Path], phenoml_wei
     distance = np.linalg.norm(vectors - vectors[0], axis=1)
     rho = spearmanr(np.arange(len(distance)), distance).statistic
     assert rho > 0.8, (rho, distance)
+
+
+def test_parallel_workers_give_the_sequential_vectors_and_restore_torch_threads() -> None:
+    images = [np.random.default_rng(i).integers(0, 255, (300, 200), dtype=np.uint8) for i in range(7)]
+    encoder = load_encoder("convae-random", "random")
+    threads = torch.get_num_threads()
+    parallel = embed_images(images, encoder, batch_size=3, threads=2)
+    assert torch.get_num_threads() == threads
+    sequential = embed_images(images, encoder, batch_size=64, threads=1)
+    assert parallel.shape == (7, encoder.dim)
+    assert np.allclose(parallel, sequential, atol=1e-5)

@@ -3,8 +3,10 @@ import json
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from phenodag.core.embed.preprocess import IMAGENET_MEAN, IMAGENET_STD, Preprocess
+from phenodag.core.shared.images import contrast_stretch, to_unit_float
 
 
 def test_fields() -> None:
@@ -43,3 +45,18 @@ def test_describe_is_recorded_json() -> None:
         "field": "tile",
         "field_px": 128,
     }
+
+
+@pytest.mark.parametrize("shape", [(1040, 1408), (48, 48), (130, 257), (256, 256)])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("contrast", ["none", "stretch"])
+def test_resampling_in_place_equals_scaling_then_interpolating(
+    shape: tuple[int, int], dtype: type, contrast: str
+) -> None:
+    img = np.random.default_rng(0).integers(0, np.iinfo(dtype).max, shape).astype(dtype)
+    unit = to_unit_float(img)
+    unit = contrast_stretch(unit) if contrast == "stretch" else unit
+    reference = F.interpolate(torch.from_numpy(unit)[None, None], size=(128, 128), mode="bilinear", align_corners=False)
+    fast = Preprocess(contrast=contrast).tensor([img])
+    assert fast.shape == reference.shape and fast.dtype == torch.float32
+    assert float((fast - reference).abs().max()) < 1e-6

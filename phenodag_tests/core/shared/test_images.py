@@ -5,7 +5,7 @@ import pytest
 import tifffile
 from PIL import Image
 
-from phenodag.core.shared.images import ImageDecodeError, decode_image, image_info, to_unit_float
+from phenodag.core.shared.images import ImageDecodeError, decode_image, image_info, to_unit_float, unit_stats
 
 
 @pytest.fixture
@@ -56,6 +56,20 @@ def test_colour_image_becomes_luma(tmp_path: Path) -> None:
     Image.fromarray(rgb).save(tmp_path / "c.png")
     arr = decode_image(tmp_path / "c.png")
     assert arr.shape == (4, 4) and int(arr[0, 0]) == round(0.299 * 100 + 0.587 * 200)
+
+
+def test_rgb_jpeg_decodes_to_the_luma_of_its_rgb(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    grey = rng.integers(0, 255, (96, 130), dtype=np.uint8)
+    Image.fromarray(np.stack([grey] * 3, axis=-1)).save(tmp_path / "grey.jpg", quality=90)
+    with Image.open(tmp_path / "grey.jpg") as im:
+        rgb = np.asarray(im.convert("RGB"))
+    assert np.array_equal(decode_image(tmp_path / "grey.jpg"), rgb[..., 0])  # a grey export: the same pixels
+    colour = rng.integers(0, 255, (96, 130, 3), dtype=np.uint8)
+    Image.fromarray(colour).save(tmp_path / "colour.jpg", quality=95)
+    with Image.open(tmp_path / "colour.jpg") as im:
+        luma = np.asarray(im.convert("RGB")).astype(np.float64) @ [0.299, 0.587, 0.114]
+    assert np.abs(decode_image(tmp_path / "colour.jpg").astype(float) - luma).mean() < 2.0
 
 
 @pytest.mark.parametrize("name", ["cut.tif", "cut.png", "cut.jpg"])
@@ -132,3 +146,10 @@ def test_safe_reason_drops_file_bytes() -> None:
 
     text = safe_reason(ValueError("not a TIFF file b'root:x:0:0\\x00' at offset 0"))
     assert text.startswith("ValueError:") and "root" not in text and "<bytes>" in text
+
+
+def test_unit_stats_equal_the_float_images_stats() -> None:
+    for dtype in (np.uint8, np.uint16):
+        img = np.random.default_rng(1).integers(0, np.iinfo(dtype).max // 3, (300, 200)).astype(dtype)
+        unit = to_unit_float(img).astype(np.float64)
+        assert np.allclose(unit_stats(img), (unit.mean(), unit.std()), rtol=1e-6)  # float32 levels
