@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -63,10 +63,18 @@ def _prepare(
     return (encoder.preprocess.tensor(fields) if fields else None), owners
 
 
-def _embed_chunk(encoder: Encoder, sources: Sequence[Source], start: int, skip_unreadable: bool) -> Chunk:
-    """Decode, preprocess and encode one chunk of images in the calling worker thread."""
+Transform = Callable[[torch.Tensor], torch.Tensor]
+"""A change applied to an encoder's input batch before the forward (e.g. a test-time perturbation)."""
+
+
+def _embed_chunk(
+    encoder: Encoder, sources: Sequence[Source], start: int, skip_unreadable: bool, transform: Transform | None
+) -> Chunk:
+    """Decode, preprocess (then ``transform``) and encode one chunk of images in the calling worker thread."""
     tensor, owners = _prepare(encoder, sources, start, skip_unreadable)
-    return (None if tensor is None else encoder.forward(tensor).float().cpu().numpy()), owners
+    if tensor is None:
+        return None, owners
+    return encoder.forward(transform(tensor) if transform else tensor).float().cpu().numpy(), owners
 
 
 @contextlib.contextmanager
@@ -82,7 +90,12 @@ def _one_intra_op_thread(workers: int, device: str) -> Iterator[None]:
 
 
 def iter_embeddings(
-    encoder: Encoder, sources: Sequence[Source], batch_size: int = 64, threads: int = 0, skip_unreadable: bool = False
+    encoder: Encoder,
+    sources: Sequence[Source],
+    batch_size: int = 64,
+    threads: int = 0,
+    skip_unreadable: bool = False,
+    transform: Transform | None = None,
 ) -> Iterator[tuple[np.ndarray, list[tuple[int, int]]]]:
     """Yield (vectors, [(image index, tile index), ...]) batch by batch.
 
@@ -106,6 +119,9 @@ def iter_embeddings(
         Workers; 0: torch's intra-op thread count (the cores torch would use).
     skip_unreadable
         Leave out (and log) images that cannot be decoded instead of raising.
+    transform
+        Applied to each chunk's input tensor before the forward. With one worker the
+        chunks run in image order, which a transform drawing from a seeded stream needs.
     """
     workers = max(1, threads or torch.get_num_threads())
     chunk = max(1, encoder.chunk)
@@ -114,7 +130,7 @@ def iter_embeddings(
         def submit(b: int) -> list[Future[Chunk]]:
             end = min(b + batch_size, len(sources))
             return [
-                pool.submit(_embed_chunk, encoder, sources[j : min(j + chunk, end)], j, skip_unreadable)
+                pool.submit(_embed_chunk, encoder, sources[j : min(j + chunk, end)], j, skip_unreadable, transform)
                 for j in range(b, end, chunk)
             ]
 
@@ -129,8 +145,16 @@ def iter_embeddings(
                 yield np.concatenate(vectors), [o for p in parts for o in p[1]]
 
 
-def embed_images(images: Sequence[Source], encoder: Encoder, batch_size: int = 64, threads: int = 0) -> np.ndarray:
+def embed_images(
+    images: Sequence[Source],
+    encoder: Encoder,
+    batch_size: int = 64,
+    threads: int = 0,
+    transform: Transform | None = None,
+) -> np.ndarray:
     """Embed images given as paths or 2-D arrays; one row per image (tiles averaged).
+
+    ``transform`` changes each input batch before the forward (:func:`iter_embeddings`).
 
     Returns
     -------
@@ -139,7 +163,7 @@ def embed_images(images: Sequence[Source], encoder: Encoder, batch_size: int = 6
     """
     out = np.zeros((len(images), encoder.dim), np.float64)
     counts = np.zeros(len(images))
-    for vectors, owners in iter_embeddings(encoder, images, batch_size, threads):
+    for vectors, owners in iter_embeddings(encoder, images, batch_size, threads, transform=transform):
         index = [i for i, _ in owners]
         np.add.at(out, index, vectors)
         np.add.at(counts, index, 1)

@@ -75,6 +75,8 @@ class Encoder:
         self.model = self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
     def _forward_of(self, example: torch.Tensor) -> Forward:
+        if self._inference is not None:
+            return self._inference
         with self._lock:  # worker threads share one encoder: build its inference form once
             if self._inference is None:
                 self._inference, kind = inference_form(self.model, example, self.device)

@@ -298,8 +298,7 @@ def train_convae(
         config.batch_size,
         result.precision,
     )
-    progress = Progress("training the ConvAE", total_steps, logger, unit="step")
-    progress.done = step
+    progress = Progress("training the ConvAE", total_steps, logger, unit="step", done=step)
     for epoch in range(result.resumed_from, epochs):
         sampler.epoch = epoch
         model.train()

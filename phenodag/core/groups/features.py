@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 import torch
 
+from phenodag.core.embed.pipeline import embed_images
 from phenodag.core.embed.registry import Encoder
 from phenodag.core.groups.data import group_tensor, pack
-from phenodag.core.shared.images import decode_image
 from phenodag.core.shared.vocab import FEATURES_RESNET
 
 logger = logging.getLogger(__name__)
@@ -105,20 +104,10 @@ def load_inputs(
     return GroupInputs(x, mask, features, weights_id)
 
 
-def embed_perturbed(
-    paths: Sequence[str], encoder: Encoder, perturb: Perturb, batch_size: int = 64, threads: int = 2
-) -> np.ndarray:
-    """Embed images with ``perturb`` applied to the encoder's input batch; (M, D), tiles averaged."""
-    out = np.zeros((len(paths), encoder.dim), np.float32)
-    prep = encoder.preprocess
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        for start in range(0, len(paths), batch_size):
-            images = list(pool.map(decode_image, paths[start : start + batch_size]))
-            fields = [prep.fields(img) for img in images]
-            batch = prep.tensor([f for fs in fields for f in fs])
-            vectors = encoder.forward(perturb(batch)).float().cpu().numpy()
-            owner = np.repeat(np.arange(len(images)), [len(fs) for fs in fields])
-            sums = np.zeros((len(images), encoder.dim), np.float64)
-            np.add.at(sums, owner, vectors)
-            out[start : start + len(images)] = sums / np.bincount(owner, minlength=len(images))[:, None]
-    return out
+def embed_perturbed(paths: Sequence[str], encoder: Encoder, perturb: Perturb, batch_size: int = 64) -> np.ndarray:
+    """Embed images with ``perturb`` applied to the encoder's input batch; (M, D), tiles averaged.
+
+    The embedding path of the ``embeddings`` asset (same decoding and preprocessing), on
+    one worker, so a seeded perturbation draws its stream in image order.
+    """
+    return embed_images(paths, encoder, batch_size, threads=1, transform=perturb)

@@ -144,7 +144,7 @@ def run_robustness(
         if info.features not in perturbers:
             name = feature_encoder(info.features)
             encoder = encoder_for(name) if name else None
-            perturbers[info.features] = perturbed_inputs(inputs, paths, encoder, config.seed, threads=threads)
+            perturbers[info.features] = perturbed_inputs(inputs, paths, encoder, config.seed)
         rows = robustness_rows(
             method, models, info.classes, info.features, groups, inputs.mask, perturbers[info.features], config
         )

@@ -78,7 +78,6 @@ def perturbed_inputs(
     encoder: Encoder | None,
     seed: int,
     batch_size: int = 64,
-    threads: int = 2,
 ) -> Perturbed:
     """Return (perturbation, level) → perturbed inputs of every group, each computed once.
 
@@ -104,7 +103,7 @@ def perturbed_inputs(
                         f"{inputs.features}: vectors of weights {inputs.weights_id}, encoder weights {got}"
                     )
                 flat = [p for group in paths for p in group]
-                vectors = embed_perturbed(flat, encoder, fn, batch_size, threads)
+                vectors = embed_perturbed(flat, encoder, fn, batch_size)
                 cache[kind, level] = pack(vectors, sizes)[0]
             else:
                 cache[kind, level] = pack(fn(inputs.x[inputs.mask]), sizes)[0]

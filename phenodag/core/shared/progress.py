@@ -30,13 +30,21 @@ class Progress:
         Name of one item (``img``, ``step``).
     every_s
         Least time between two lines; the last item always logs.
+    done
+        Items finished before this count started (a resumed training).
     """
 
     def __init__(
-        self, what: str, total: int, logger: logging.Logger, unit: str = "it", every_s: float = DEFAULT_EVERY_S
+        self,
+        what: str,
+        total: int,
+        logger: logging.Logger,
+        unit: str = "it",
+        every_s: float = DEFAULT_EVERY_S,
+        done: int = 0,
     ) -> None:
         self.what, self.total, self.logger, self.unit, self.every_s = what, total, logger, unit, every_s
-        self.done = 0
+        self.done = done
         self.start = self.last = time.perf_counter()
 
     def advance(self, n: int = 1) -> None:

@@ -93,9 +93,7 @@ def _with_defaults(asset: dg.AssetsDefinition, values: Mapping[str, Any], where:
         old = fields[name]
         try:
             fields[name] = dg.Field(old.config_type, default_value=value, description=old.description)
-        except dg.DagsterInvalidConfigError as exc:
-            raise ValueError(f"{where}.config.{name}={value!r}: {exc}") from exc
-        except dg.DagsterInvalidDefinitionError as exc:
+        except (dg.DagsterInvalidConfigError, dg.DagsterInvalidDefinitionError) as exc:
             raise ValueError(f"{where}.config.{name}={value!r}: {exc}") from exc
     new_schema = dg.Field(Shape(fields, description=shape.description), description=schema.description)
     new_op = op.with_replaced_properties(name=op.name, config_schema=new_schema)  # type: ignore[arg-type]
