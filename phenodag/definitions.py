@@ -2,7 +2,8 @@
 
 One module per stage in :mod:`phenodag.defs` (``ingest``, ``simulate``, ``embed``,
 ``compare``, ``temporal``, ``groups``, ``sql``) contributes its assets, checks, jobs, sensors and
-schedules; the resources are filled from one :class:`Settings`.
+schedules; the resources are filled from one :class:`Settings`, and so is where steps run
+(:mod:`phenodag.defs.shared.placement`: the executor, the torch steps' pool and GPU requests).
 """
 
 from typing import Any
@@ -12,6 +13,7 @@ import dagster as dg
 from phenodag.core.shared.settings import Settings
 from phenodag.defs import compare, embed, groups, ingest, lens, simulate, sql, temporal
 from phenodag.defs.shared.automation import automate, automation_sensor
+from phenodag.defs.shared.placement import executor_for, place_torch_steps
 from phenodag.defs.shared.resources import EncodersResource, InboxResource, LakeResource, MlflowResource, TorchResource
 from phenodag.defs.shared.stage_config import read_stage_config, with_config_defaults
 
@@ -49,10 +51,13 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
     ]
     return dg.Definitions(
         assets=automate(
-            with_config_defaults(assets, read_stage_config(s.stage_config), str(s.stage_config)),
+            place_torch_steps(
+                with_config_defaults(assets, read_stage_config(s.stage_config), str(s.stage_config)), s.torch_device
+            ),
             s,
             [a.key.to_user_string() for a in sql_assets],
         ),
+        executor=executor_for(s),
         jobs=[
             ingest.ingest_job,
             sql.sql_job,
@@ -70,12 +75,12 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
         sensors=[ingest.build_inbox_sensor(s.sensor_interval_s), automation_sensor(s)],
         schedules=[ingest.inbox_sweep],
         resources={
-            "lake": LakeResource(root=s.lake),
+            "lake": LakeResource(root=s.lake, storage_options=dict(s.lake_storage_options)),
             "inbox": InboxResource(path=str(s.inbox), marker=s.marker),
             "mlflow": MlflowResource(
                 tracking_uri=s.mlflow_tracking_uri, artifact_root=str(s.mlflow_artifact_root), ui_url=s.mlflow_ui_url
             ),
-            "torch": TorchResource(checkpoint_dir=str(s.checkpoint_dir)),
+            "torch": TorchResource(device=s.torch_device, checkpoint_dir=str(s.checkpoint_dir)),
             "encoders": EncodersResource(
                 phenoml_weights=str(s.phenoml_weights) if s.phenoml_weights else None,
                 weights_dir=str(s.weights_dir) if s.weights_dir else None,

@@ -41,14 +41,26 @@ MAX_CONCURRENT_RUNS = 2
 INSTANCE_CONFIG: dict[str, Any] = {
     "python_logs": {"python_log_level": "INFO", "managed_python_loggers": ["phenodag"]},
     "telemetry": {"enabled": False},
-    "run_monitoring": {"enabled": True, "start_timeout_seconds": 180, "poll_interval_seconds": 60},
-    "concurrency": {"runs": {"max_concurrent_runs": MAX_CONCURRENT_RUNS}},
+    "run_monitoring": {
+        "enabled": True,
+        "start_timeout_seconds": 180,
+        "poll_interval_seconds": 60,
+        "free_slots_after_run_end_seconds": 60,
+    },
+    "concurrency": {
+        "runs": {"max_concurrent_runs": MAX_CONCURRENT_RUNS},
+        "pools": {"default_limit": 1},
+    },
 }
 """What :func:`ensure_instance` writes into a new home's ``dagster.yaml``.
 
 ``run_monitoring`` has the daemon fail runs it launched whose worker died (``make dev``);
 runs executed in process by the CLI are covered by :func:`fail_stale_runs`. The run
-queue starts at most :data:`MAX_CONCURRENT_RUNS` runs at once; the rest wait queued.
+queue starts at most :data:`MAX_CONCURRENT_RUNS` runs at once; the rest wait queued (a
+backfill of N plates is N queued runs). Each pool, and phenodag uses one
+(:data:`~phenodag.defs.shared.placement.TORCH_POOL`), runs one step at a time across all
+runs of the home; the daemon frees the slot of a run that died holding it after
+``free_slots_after_run_end_seconds``.
 """
 PID_TAG = "phenodag/pid"
 HOST_TAG = "phenodag/host"
@@ -85,34 +97,53 @@ def folder_arrival(folder: Path, plate_id: str | None = None) -> Arrival:
     return Arrival(plate_id or found.plate_id, found.path, found.fingerprint, found.problem)
 
 
-class Runner:
-    """Jobs of one Definitions object, executed in this process on one Dagster instance.
+def home_job(home: str | None, job: str) -> dg.JobDefinition:
+    """Job ``job`` of the Definitions of ``home`` (``PHENODAG_HOME`` when None), as an executor's worker rebuilds it."""
+    from phenodag.definitions import build_definitions
 
-    :func:`open_runner` gives the runner of a home (its persistent instance); tests
-    build one over an ephemeral instance.
+    return build_definitions(Settings.from_env(home)).resolve_job_def(job)
+
+
+class Runner:
+    """Jobs of one Definitions object, executed from this process on one Dagster instance.
+
+    A run's steps execute in this process, or, with ``distributed_home`` set (a home
+    whose executor is ``dask``), through the job's executor: each step on a worker that
+    rebuilds the job with :func:`home_job`. :func:`open_runner` gives the runner of a home
+    (its persistent instance); tests build one over an ephemeral instance.
     """
 
-    def __init__(self, defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
+    def __init__(self, defs: dg.Definitions, instance: dg.DagsterInstance, distributed_home: str | None = None) -> None:
         self.defs = defs
         self.instance = instance
+        self.distributed_home = distributed_home
         self.seconds: dict[str, float] = {}
         """Wall time spent in each job so far, by job name (the demo prints it)."""
 
     def run(
         self, job: str, partition_key: str | dg.MultiPartitionKey | None = None, config: Mapping[str, Any] | None = None
-    ) -> dg.ExecuteInProcessResult:
+    ) -> dg.ExecuteInProcessResult | dg.ExecuteJobResult:
         """Execute job ``job`` of the Definitions (one partition, optional run config); never raises on failure."""
         run_config = {**CONSOLE, **(config or {})}
         tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
         start = time.perf_counter()
         try:
-            return self.defs.resolve_job_def(job).execute_in_process(
-                run_config=run_config,
-                partition_key=partition_key,
-                instance=self.instance,
-                raise_on_error=False,
-                tags=tags,
+            job_def = self.defs.resolve_job_def(job)
+            if self.distributed_home is None:
+                return job_def.execute_in_process(
+                    run_config=run_config,
+                    partition_key=partition_key,
+                    instance=self.instance,
+                    raise_on_error=False,
+                    tags=tags,
+                )
+            if partition_key is not None:
+                tags.update(job_def.get_tags_for_partition_key(partition_key, None))
+            recon = dg.build_reconstructable_job(
+                __name__, home_job.__name__, reconstructable_kwargs={"home": self.distributed_home, "job": job}
             )
+            with dg.execute_job(recon, self.instance, run_config=run_config, tags=tags) as result:
+                return result
         finally:
             self.seconds[job] = self.seconds.get(job, 0.0) + time.perf_counter() - start
 
@@ -169,6 +200,7 @@ def fail_stale_runs(instance: dg.DagsterInstance) -> list[str]:
         if pid is None or run.tags.get(HOST_TAG) != host or _alive(int(pid)):
             continue
         instance.report_run_failed(run, f"process {pid} on {host} ended without finishing the run (killed)")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)  # its torch slot, if it held one
         logger.warning("run %s (%s) was left STARTED by process %s, now gone: failed", run.run_id, run.job_name, pid)
         stale.append(run.run_id)
     return stale
@@ -200,12 +232,24 @@ def open_runner(settings: Settings, resources: dict[str, Any] | None = None) -> 
     settings
         The home.
     resources
-        Resources replaced by key (e.g. an ``EncodersResource`` with weights).
+        Resources replaced by key (e.g. an ``EncodersResource`` with weights); in process
+        only, since executor workers rebuild the home's own.
+
+    Raises
+    ------
+    ValueError
+        If ``resources`` are given for a home whose executor is ``dask``.
     """
     from phenodag.definitions import build_definitions
 
+    if resources and settings.executor == "dask":
+        raise ValueError(
+            f"resources {', '.join(resources)} replace the home's own only in process: Dask workers rebuild the "
+            "home's resources from its settings (set PHENODAG_PHENOML_WEIGHTS, PHENODAG_WEIGHTS_DIR, ...) "
+            "or unset PHENODAG_EXECUTOR"
+        )
     ensure_instance(settings)
     defs = build_definitions(settings, resources)
     with _initialised_instance(settings.dagster_home) as instance:
         fail_stale_runs(instance)
-        yield Runner(defs, instance)
+        yield Runner(defs, instance, str(settings.home) if settings.executor == "dask" else None)

@@ -7,10 +7,11 @@ build a :class:`Settings` (``Settings.from_env()``) and pass its values on.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from phenodag.core.shared.vocab import AUTOMATED_STAGES, ENCODER_NAMES
+from phenodag.core.shared.vocab import AUTOMATED_STAGES, ENCODER_NAMES, EXECUTORS
 
 DEFAULT_HOME = ".phenodag"
 DEFAULT_MARKER = "COMPLETE"
@@ -48,7 +49,22 @@ class Settings:
     ``PHENODAG_STAGE_CONFIG``     run-config YAML whose ``ops:`` values become the
                                   stages' config defaults (``stage_config.yaml`` in
                                   the home, used when it exists)
+    ``PHENODAG_EXECUTOR``         how a run executes its steps: ``multiprocess``
+                                  (default), ``in_process`` or ``dask``
+    ``PHENODAG_DASK_SCHEDULER``   the Dask scheduler's address (``tcp://host:8786``);
+                                  required with ``dask``
+    ``PHENODAG_TORCH_DEVICE``     torch device of the torch steps (``cpu``; ``cuda``
+                                  also asks the cluster for a GPU per torch step)
+    ``AWS_ENDPOINT_URL_S3``,      object-store endpoint of an ``s3://`` lake (e.g. a
+    ``AWS_ENDPOINT_URL``          MinIO or a local S3 API); ``http://`` allows HTTP
+    ``AWS_REGION``,               its region
+    ``AWS_DEFAULT_REGION``
     ============================  ===================================================
+
+    Credentials of an ``s3://`` lake are never settings: deltalake and polars read
+    ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` / ``AWS_SESSION_TOKEN`` (or an
+    instance or pod role) from the process environment themselves, so no secret ends up
+    in a resource's config, which the Dagster UI shows.
     """
 
     home: Path
@@ -67,6 +83,11 @@ class Settings:
     batch_cron: str = DEFAULT_BATCH_CRON
     mlflow_ui_url: str = DEFAULT_MLFLOW_UI
     stage_config: Path | None = None
+    executor: str = EXECUTORS[0]
+    dask_scheduler: str | None = None
+    torch_device: str = "cpu"
+    lake_storage_options: Mapping[str, str] = field(default_factory=dict)
+    """deltalake storage options of an object-store lake (:func:`lake_storage_options`); empty for a folder."""
 
     @property
     def checkpoint_dir(self) -> Path:
@@ -120,6 +141,10 @@ class Settings:
             batch_cron=env.get("PHENODAG_BATCH_CRON", DEFAULT_BATCH_CRON),
             mlflow_ui_url=env.get("PHENODAG_MLFLOW_UI", DEFAULT_MLFLOW_UI).rstrip("/"),
             stage_config=pick("PHENODAG_STAGE_CONFIG", root / STAGE_CONFIG_FILE),
+            executor=_executor(env),
+            dask_scheduler=env.get("PHENODAG_DASK_SCHEDULER") or None,
+            torch_device=env.get("PHENODAG_TORCH_DEVICE", "cpu"),
+            lake_storage_options=lake_storage_options(lake, env),
         )
 
     def ensure(self) -> Settings:
@@ -131,7 +156,7 @@ class Settings:
         return self
 
 
-def _names(env: os._Environ[str], var: str, default: tuple[str, ...], known: tuple[str, ...]) -> tuple[str, ...]:
+def _names(env: Mapping[str, str], var: str, default: tuple[str, ...], known: tuple[str, ...]) -> tuple[str, ...]:
     """Parse a comma-separated list of names from ``var`` (``none``: empty), each one of ``known``.
 
     Raises
@@ -147,3 +172,49 @@ def _names(env: os._Environ[str], var: str, default: tuple[str, ...], known: tup
     if unknown:
         raise ValueError(f"{var}={value!r}: unknown {', '.join(unknown)}; known: {', '.join(known)}")
     return names
+
+
+def _executor(env: Mapping[str, str]) -> str:
+    """``PHENODAG_EXECUTOR``, checked, with ``PHENODAG_DASK_SCHEDULER`` required for ``dask``."""
+    name = env.get("PHENODAG_EXECUTOR", EXECUTORS[0])
+    if name not in EXECUTORS:
+        raise ValueError(f"PHENODAG_EXECUTOR={name!r}: known {', '.join(EXECUTORS)}")
+    if name == "dask" and not env.get("PHENODAG_DASK_SCHEDULER"):
+        raise ValueError(
+            "PHENODAG_EXECUTOR=dask needs PHENODAG_DASK_SCHEDULER, the scheduler's address (tcp://host:8786)"
+        )
+    return name
+
+
+def lake_storage_options(lake: str, env: Mapping[str, str]) -> dict[str, str]:
+    """Return the deltalake storage options of ``lake``: endpoint, region and commit protocol of an ``s3://`` lake.
+
+    Parameters
+    ----------
+    lake
+        The lake root; a local folder or a non-S3 URI gets no options.
+    env
+        The environment (endpoint: ``AWS_ENDPOINT_URL_S3`` or ``AWS_ENDPOINT_URL``;
+        region: ``AWS_REGION`` or ``AWS_DEFAULT_REGION``).
+
+    Returns
+    -------
+    dict
+        ``conditional_put: etag`` always for S3: every commit is a put-if-absent of the
+        next log entry, so two writers of one table never both get a version (the
+        loser retries on the new version); AWS S3, MinIO and R2 support it, and it is
+        stated here rather than left to deltalake's default. ``allow_http`` only when
+        the endpoint is ``http://``.
+    """
+    if not lake.startswith(("s3://", "s3a://")):
+        return {}
+    options = {"conditional_put": "etag"}
+    endpoint = env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        options["endpoint"] = endpoint
+        if endpoint.startswith("http://"):
+            options["allow_http"] = "true"
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    if region:
+        options["region"] = region
+    return options

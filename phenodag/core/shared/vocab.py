@@ -32,6 +32,9 @@ def encoder_needs_markdown() -> str:
     return "| encoder | needs before it can run |\n| --- | --- |\n" + rows
 
 
+EXECUTORS = ("multiprocess", "in_process", "dask")
+"""How a run executes its steps (``PHENODAG_EXECUTOR``); the first is the default."""
+
 AUTOMATED_STAGES = ("sql", "embed", "temporal", "compare", "groups", "lens")
 """Stages that Dagster's declarative automation can run after a plate lands (``PHENODAG_AUTOMATE``).
 

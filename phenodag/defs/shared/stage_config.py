@@ -17,8 +17,8 @@ the launchpad's scaffold; a run's own config still wins. Unknown ops or fields, 
 values of the wrong type, fail the code location's load with the file's name.
 
 Dagster has no public hook for an op's config defaults, so this rebuilds the op with
-a new schema (``OpDefinition.with_replaced_properties``) and the asset around it; the
-pinned Dagster version is tested in ``phenodag_tests/defs/shared/test_stage_config.py``.
+a new schema (:func:`~phenodag.defs.shared.ops.with_op_properties`) and the asset around
+it; the pinned Dagster version is tested in ``phenodag_tests/defs/shared/test_stage_config.py``.
 """
 
 from collections.abc import Mapping
@@ -28,6 +28,8 @@ from typing import Any
 import dagster as dg
 import yaml
 from dagster._config.field_utils import Shape
+
+from phenodag.defs.shared.ops import with_op_properties
 
 
 def read_stage_config(path: Path | None) -> dict[str, dict[str, Any]]:
@@ -96,5 +98,4 @@ def _with_defaults(asset: dg.AssetsDefinition, values: Mapping[str, Any], where:
         except (dg.DagsterInvalidConfigError, dg.DagsterInvalidDefinitionError) as exc:
             raise ValueError(f"{where}.config.{name}={value!r}: {exc}") from exc
     new_schema = dg.Field(Shape(fields, description=shape.description), description=schema.description)
-    new_op = op.with_replaced_properties(name=op.name, config_schema=new_schema)  # type: ignore[arg-type]
-    return dg.AssetsDefinition.dagster_internal_init(**{**asset.get_attributes_dict(), "node_def": new_op})
+    return with_op_properties(asset, config_schema=new_schema)

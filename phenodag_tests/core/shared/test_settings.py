@@ -53,3 +53,37 @@ def test_automation_settings_from_environment(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setenv("PHENODAG_AUTO_ENCODERS", "convea")
     with pytest.raises(ValueError, match="PHENODAG_AUTO_ENCODERS='convea': unknown convea"):
         Settings.from_env(tmp_path)
+
+
+def test_an_s3_lake_gets_endpoint_region_and_conditional_put_but_no_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PHENODAG_HOME", str(tmp_path))
+    monkeypatch.setenv("PHENODAG_LAKE", "s3://screens/lake")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9000")
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "do-not-copy")
+    s = Settings.from_env()
+    assert s.lake_storage_options == {
+        "conditional_put": "etag",
+        "endpoint": "http://127.0.0.1:9000",
+        "allow_http": "true",
+        "region": "eu-central-1",
+    }
+    assert "do-not-copy" not in repr(s)
+    monkeypatch.setenv("PHENODAG_LAKE", str(tmp_path / "lake"))
+    assert Settings.from_env().lake_storage_options == {}
+
+
+def test_executor_is_checked_and_dask_needs_a_scheduler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHENODAG_HOME", str(tmp_path))
+    monkeypatch.delenv("PHENODAG_DASK_SCHEDULER", raising=False)
+    assert Settings.from_env().executor == "multiprocess"
+    monkeypatch.setenv("PHENODAG_EXECUTOR", "ray")
+    with pytest.raises(ValueError, match="PHENODAG_EXECUTOR='ray'"):
+        Settings.from_env()
+    monkeypatch.setenv("PHENODAG_EXECUTOR", "dask")
+    with pytest.raises(ValueError, match="PHENODAG_DASK_SCHEDULER"):
+        Settings.from_env()
+    monkeypatch.setenv("PHENODAG_DASK_SCHEDULER", "tcp://10.0.0.5:8786")
+    assert Settings.from_env().dask_scheduler == "tcp://10.0.0.5:8786"

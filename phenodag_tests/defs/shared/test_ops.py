@@ -1,0 +1,17 @@
+import dagster as dg
+
+from phenodag.defs.shared.ops import with_op_properties
+
+
+@dg.asset(pool="a", op_tags={"k": "v"}, code_version="3", config_schema={"n": dg.Field(int, default_value=1)})
+def thing(context: dg.AssetExecutionContext) -> int:
+    return int(context.op_config["n"])
+
+
+def test_changes_only_what_is_asked_and_the_asset_still_runs() -> None:
+    new = with_op_properties(thing, pool="b", tags={"k": "w"})
+    assert (new.op.pool, new.op.tags["k"]) == ("b", "w")
+    assert (thing.op.pool, thing.op.tags["k"]) == ("a", "v")  # the original is untouched
+    assert new.op.version == "3" and new.key == thing.key
+    result = dg.materialize([new], run_config={"ops": {"thing": {"config": {"n": 5}}}})
+    assert result.output_for_node("thing") == 5
