@@ -105,13 +105,19 @@ def _demo_groups(runner: "Runner", args: argparse.Namespace) -> bool:
     return runner.run("group_reuse_job").success
 
 
-def _print_groups(settings: Settings) -> None:
-    from phenodag.core.groups.summary import comparison_table, mean_sd
+def _read(settings: Settings, name: str, **kwargs: Any) -> pl.DataFrame:
+    """Table ``name`` of the home's lake (a folder or an object store)."""
     from phenodag.core.shared import lake
 
+    return lake.read_table(settings.lake, name, storage_options=settings.lake_storage_options, **kwargs)
+
+
+def _print_groups(settings: Settings) -> None:
+    from phenodag.core.groups.summary import comparison_table, mean_sd
+
     print("group classification on frozen convae vectors (held-out groups; docs/guide/groups.md):")
-    print(mean_sd(comparison_table(lake.read_table(settings.lake, "group_cv_metrics"))).drop("features"))
-    transfer = lake.read_table(settings.lake, "group_transfer")
+    print(mean_sd(comparison_table(_read(settings, "group_cv_metrics"))).drop("features"))
+    transfer = _read(settings, "group_transfer")
     shown = transfer.filter(pl.col("metric").is_in(["top1_accuracy", "roc_auc", "pr_auc"]))
     print("transfer (new head on frozen fold models; mean over folds):")
     print(
@@ -121,7 +127,7 @@ def _print_groups(settings: Settings) -> None:
         .pivot(on="task", index="method", values="value", sort_columns=True)
         .sort("method")
     )
-    robust = lake.read_table(settings.lake, "group_robustness").filter(pl.col("perturbation") != "none")
+    robust = _read(settings, "group_robustness").filter(pl.col("perturbation") != "none")
     print("robustness (held-out top-1 under each perturbation over the clean top-1; mean over folds):")
     label = pl.format("{} {}", "perturbation", pl.col("level").map_elements(lambda v: f"{v:g}", return_dtype=pl.String))
     print(
@@ -184,15 +190,14 @@ def _ops(args: argparse.Namespace, op: str) -> dict[str, Any]:
 
 
 def _print_demo(settings: Settings, seconds: float) -> None:
-    from phenodag.core.shared import lake
     from phenodag.core.temporal.evaluate import planted_counts, planted_vs_assigned
 
-    summary = lake.read_table(settings.lake, "plate_summary").sort("plate_id")
-    n_vectors = lake.read_table(
-        settings.lake, "well_embeddings", filters={"encoder": "convae"}, columns=["plate_id"]
+    summary = _read(settings, "plate_summary").sort("plate_id")
+    n_vectors = _read(
+        settings, "well_embeddings", filters={"encoder": "convae"}, columns=["plate_id"]
     ).height
-    truth = lake.read_table(settings.lake, "sim_truth")
-    clusters = lake.read_table(settings.lake, "temporal_clusters")
+    truth = _read(settings, "sim_truth")
+    clusters = _read(settings, "temporal_clusters")
     with pl.Config(tbl_cols=-1, tbl_rows=-1, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
         print(summary)
         print("planted responses (treated cell line x compound x concentration conditions):")
@@ -200,11 +205,11 @@ def _print_demo(settings: Settings, seconds: float) -> None:
         print("temporal response types (encoder convae) next to the planted ones:")
         print(planted_vs_assigned(clusters, truth))
         print("encoder comparison (docs/guide/compare.md says what each column measures):")
-        comparison = lake.read_table(settings.lake, "encoder_comparison").drop("preprocess")
+        comparison = _read(settings, "encoder_comparison").drop("preprocess")
         comparison = comparison.with_columns(pl.col(pl.Float64).round(3))
         print(comparison.transpose(include_header=True, header_name="metric", column_names="encoder"))
         print("lens (held-out wells; docs/guide/lens.md):")
-        lens = lake.read_table(settings.lake, "lens_metrics").sort("alpha")
+        lens = _read(settings, "lens_metrics").sort("alpha")
         shown = ["alpha", "top1_original", "top1_lensed", "top3_lensed", "map_signature_auroc", "map_mass_in_cells"]
         print(lens.select(shown).with_columns(pl.col(pl.Float64).round(3)))
         _print_groups(settings)

@@ -27,18 +27,20 @@ logger = logging.getLogger(__name__)
 
 def plates_to_reingest(settings: Settings) -> list[str]:
     """Plates whose ``raw_images`` row count differs from their ``plates`` row (or that lost their rows)."""
-    plates = lake.read_table_or_empty(settings.lake, "plates", PLATES_SCHEMA)
+    opts = settings.lake_storage_options
+    plates = lake.read_table_or_empty(settings.lake, "plates", PLATES_SCHEMA, storage_options=opts)
     plates = plates.filter(pl.col("status") == "ingested")
-    if not lake.table_exists(settings.lake, "raw_images"):
+    if not lake.table_exists(settings.lake, "raw_images", opts):
         return sorted(plates["plate_id"].to_list())
-    counts = lake.read_table(settings.lake, "raw_images", columns=["plate_id"]).group_by("plate_id").len()
+    raw = lake.read_table(settings.lake, "raw_images", columns=["plate_id"], storage_options=opts)
+    counts = raw.group_by("plate_id").len()
     joined = plates.join(counts, on="plate_id", how="left").with_columns(pl.col("len").fill_null(0))
     return sorted(joined.filter(pl.col("len") != pl.col("n_images"))["plate_id"].to_list())
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
     settings = Settings.from_env(args.home)
-    results = check_lake(settings.lake, list(TABLES))
+    results = check_lake(settings.lake, list(TABLES), dict(settings.lake_storage_options))
     for health in results:
         (logger.info if health.ok else logger.error)("%s", health.summary())
     damaged = [h.name for h in results if not h.ok]
@@ -71,19 +73,20 @@ def _reingest(settings: Settings) -> bool:
 
 def _cmd_repair(args: argparse.Namespace) -> int:
     settings = Settings.from_env(args.home)
+    opts = dict(settings.lake_storage_options)
     if args.version is not None:
         if not args.table:
             logger.error("--version needs --table")
             return 2
-        restore(settings.lake, args.table, args.version)
+        restore(settings.lake, args.table, args.version, opts)
         return 0
     names = [args.table] if args.table else list(TABLES)
     failed = []
     for name in names:
-        if not lake.table_exists(settings.lake, name):
+        if not lake.table_exists(settings.lake, name, opts):
             continue
         try:
-            health = repair_table(settings.lake, name)
+            health = repair_table(settings.lake, name, opts)
         except RuntimeError as exc:
             logger.error("%s", exc)
             failed.append(name)

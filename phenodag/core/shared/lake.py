@@ -2,9 +2,11 @@
 
 Every table lives at ``<lake>/<table_name>``. The lake is a local folder or an
 object-store URI understood by deltalake (``s3://``, ``az://``, ``gs://``); storage
-options pass straight through. Writes are atomic Delta commits: a failed write leaves
-the previous version intact, and a partition overwrite replaces only the rows that
-match its predicate.
+options pass straight through (for ``s3://`` they come from
+:func:`~phenodag.core.shared.settings.lake_storage_options`: endpoint, region and
+conditional-put commits, so concurrent writers of one table never lose a commit).
+Writes are atomic Delta commits: a failed write leaves the previous version intact,
+and a partition overwrite replaces only the rows that match its predicate.
 """
 
 from __future__ import annotations
