@@ -193,9 +193,7 @@ def _print_demo(settings: Settings, seconds: float) -> None:
     from phenodag.core.temporal.evaluate import planted_counts, planted_vs_assigned
 
     summary = _read(settings, "plate_summary").sort("plate_id")
-    n_vectors = _read(
-        settings, "well_embeddings", filters={"encoder": "convae"}, columns=["plate_id"]
-    ).height
+    n_vectors = _read(settings, "well_embeddings", filters={"encoder": "convae"}, columns=["plate_id"]).height
     truth = _read(settings, "sim_truth")
     clusters = _read(settings, "temporal_clusters")
     with pl.Config(tbl_cols=-1, tbl_rows=-1, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
