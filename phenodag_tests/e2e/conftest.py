@@ -3,6 +3,11 @@
 import os
 import signal
 import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from phenodag_tests.s3 import S3, local_s3
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -13,3 +18,10 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3]:
+    """A local S3 API (moto) on loopback with one bucket, shared by the object-store tests."""
+    with local_s3() as server:
+        yield server

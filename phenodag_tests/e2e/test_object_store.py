@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -12,13 +11,7 @@ from phenodag.core.shared import lake
 from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
 from phenodag.runner import open_runner
-from phenodag_tests.s3 import S3, local_s3
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3]:
-    with local_s3() as server:
-        yield server
+from phenodag_tests.s3 import S3
 
 
 def _home(s3: S3, prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:

@@ -1,4 +1,11 @@
-"""Point MLflow at a phenodag home's store, creating a new SQLite store once and in one place."""
+"""Point MLflow at a phenodag home's store, creating a new SQLite store once and in one place.
+
+The store is the home's SQLite file by default, or any tracking server
+(``MLFLOW_TRACKING_URI=http://mlflow:5000``): an ``mlflow server`` shared by every run,
+with its artifacts wherever the server keeps them (``--artifacts-destination
+s3://bucket/mlartifacts``; clients upload and download through the server and need no
+credentials of their own).
+"""
 
 from __future__ import annotations
 
@@ -34,3 +41,21 @@ def use_store(tracking_uri: str, artifact_root: str | Path) -> None:
         _READY.add(tracking_uri)
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
+
+
+def is_server(tracking_uri: str) -> bool:
+    """Tell whether ``tracking_uri`` is a tracking server (``http(s)://``) rather than a local store."""
+    return tracking_uri.startswith(("http://", "https://"))
+
+
+def experiment_artifact_location(tracking_uri: str, artifact_root: str | Path) -> str | None:
+    """Artifact location of an experiment created here: the home's folder for a local store, the server's own otherwise.
+
+    A server decides where artifacts go (its ``--artifacts-destination``); a local folder
+    of this machine would be wrong for every other machine that reads the run.
+    """
+    if is_server(tracking_uri):
+        return None
+    root = Path(artifact_root)
+    root.mkdir(parents=True, exist_ok=True)
+    return root.as_uri()

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from phenodag.core.shared.mlflow_store import is_server
 from phenodag.core.shared.vocab import AUTOMATED_STAGES, ENCODER_NAMES, EXECUTORS
 
 DEFAULT_HOME = ".phenodag"
@@ -46,6 +47,7 @@ class Settings:
     ``PHENODAG_AUTO_ENCODERS``    encoders whose partitions automation fills (``convae``)
     ``PHENODAG_BATCH_CRON``       cron of the cross-plate stages' batches (hourly)
     ``PHENODAG_MLFLOW_UI``        address of the MLflow UI that run links in Dagster open
+                                  (a tracking server's own address by default)
     ``PHENODAG_STAGE_CONFIG``     run-config YAML whose ``ops:`` values become the
                                   stages' config defaults (``stage_config.yaml`` in
                                   the home, used when it exists)
@@ -139,7 +141,9 @@ class Settings:
             automate=_names(env, "PHENODAG_AUTOMATE", AUTOMATED_STAGES, AUTOMATED_STAGES),
             auto_encoders=_names(env, "PHENODAG_AUTO_ENCODERS", DEFAULT_AUTO_ENCODERS, ENCODER_NAMES),
             batch_cron=env.get("PHENODAG_BATCH_CRON", DEFAULT_BATCH_CRON),
-            mlflow_ui_url=env.get("PHENODAG_MLFLOW_UI", DEFAULT_MLFLOW_UI).rstrip("/"),
+            mlflow_ui_url=(
+                env.get("PHENODAG_MLFLOW_UI") or (tracking if is_server(tracking) else DEFAULT_MLFLOW_UI)
+            ).rstrip("/"),
             stage_config=pick("PHENODAG_STAGE_CONFIG", root / STAGE_CONFIG_FILE),
             executor=_executor(env),
             dask_scheduler=env.get("PHENODAG_DASK_SCHEDULER") or None,

@@ -70,7 +70,7 @@ model comparison, not on the GenAI view (traces, token usage)."""
 
 
 class MlflowResource(dg.ConfigurableResource):
-    """MLflow tracking: SQLite under ``PHENODAG_HOME`` by default, any tracking URI by config.
+    """MLflow tracking: SQLite under ``PHENODAG_HOME`` by default, or a shared ``mlflow server`` (``http://``).
 
     Every run started through :meth:`start_run` is tagged with the Dagster run id,
     the asset partition and the step, so a model can be traced back to the run that
@@ -142,10 +142,10 @@ class MlflowResource(dg.ConfigurableResource):
         self.activate()
         exp = mlflow.get_experiment_by_name(experiment)
         if exp is None:
-            Path(self.artifact_root).mkdir(parents=True, exist_ok=True)
-            exp_id = mlflow.create_experiment(
-                experiment, artifact_location=Path(self.artifact_root).as_uri(), tags={KIND_TAG: EXPERIMENT_KIND}
-            )
+            from phenodag.core.shared.mlflow_store import experiment_artifact_location
+
+            location = experiment_artifact_location(self.tracking_uri, self.artifact_root)
+            exp_id = mlflow.create_experiment(experiment, artifact_location=location, tags={KIND_TAG: EXPERIMENT_KIND})
         else:
             exp_id = exp.experiment_id
             if exp.tags.get(KIND_TAG) is None:

@@ -29,3 +29,12 @@ def test_the_default_experiment_keeps_its_artifacts_under_the_home(tmp_path: Pat
     finally:
         mlflow.set_tracking_uri(saved)
         mlflow.set_registry_uri(saved)
+
+
+def test_a_server_keeps_its_own_artifact_location_a_local_store_the_homes(tmp_path: Path) -> None:
+    from phenodag.core.shared.mlflow_store import experiment_artifact_location, is_server
+
+    assert is_server("https://mlflow.lab:5000") and not is_server(f"sqlite:///{tmp_path}/m.db")
+    assert experiment_artifact_location("http://127.0.0.1:5000", tmp_path / "art") is None
+    assert not (tmp_path / "art").exists()  # nothing local is made for a server
+    assert experiment_artifact_location(f"sqlite:///{tmp_path}/m.db", tmp_path / "art") == (tmp_path / "art").as_uri()

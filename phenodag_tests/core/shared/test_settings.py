@@ -87,3 +87,12 @@ def test_executor_is_checked_and_dask_needs_a_scheduler(tmp_path: Path, monkeypa
         Settings.from_env()
     monkeypatch.setenv("PHENODAG_DASK_SCHEDULER", "tcp://10.0.0.5:8786")
     assert Settings.from_env().dask_scheduler == "tcp://10.0.0.5:8786"
+
+
+def test_run_links_open_a_tracking_servers_own_ui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHENODAG_HOME", str(tmp_path))
+    monkeypatch.delenv("PHENODAG_MLFLOW_UI", raising=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://mlflow.lab:5000/")
+    assert Settings.from_env().mlflow_ui_url == "http://mlflow.lab:5000"
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
+    assert Settings.from_env().mlflow_ui_url == "http://127.0.0.1:5000"
