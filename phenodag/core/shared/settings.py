@@ -52,7 +52,8 @@ class Settings:
                                   stages' config defaults (``stage_config.yaml`` in
                                   the home, used when it exists)
     ``PHENODAG_EXECUTOR``         how a run executes its steps: ``multiprocess``
-                                  (default), ``in_process`` or ``dask``
+                                  (default), ``in_process``, ``dask`` or ``k8s``
+                                  (one Kubernetes Job per step, ``docs/deploy.md``)
     ``PHENODAG_DASK_SCHEDULER``   the Dask scheduler's address (``tcp://host:8786``);
                                   required with ``dask``
     ``PHENODAG_TORCH_DEVICE``     torch device of the torch steps (``cpu``; ``cuda``

@@ -32,7 +32,7 @@ def encoder_needs_markdown() -> str:
     return "| encoder | needs before it can run |\n| --- | --- |\n" + rows
 
 
-EXECUTORS = ("multiprocess", "in_process", "dask")
+EXECUTORS = ("multiprocess", "in_process", "dask", "k8s")
 """How a run executes its steps (``PHENODAG_EXECUTOR``); the first is the default."""
 
 AUTOMATED_STAGES = ("sql", "embed", "temporal", "compare", "groups", "lens")

@@ -1,10 +1,12 @@
 """Where each step runs: one executor by settings, and the torch steps' pool and cluster resources.
 
 **Executor** (``PHENODAG_EXECUTOR``): ``multiprocess`` (Dagster's default, one process
-per step), ``in_process``, or ``dask``: ``dagster-dask``'s executor on the scheduler at
+per step), ``in_process``, ``dask`` (``dagster-dask``'s executor on the scheduler at
 ``PHENODAG_DASK_SCHEDULER``, whose workers import this code location with the same
-environment. Parallelism across plates comes from runs (a backfill is one run per
-partition, started as the run queue allows); the executor spreads one run's steps.
+environment) or ``k8s`` (``dagster-k8s``'s ``k8s_job_executor``: one Kubernetes Job per
+step, configured by the Helm chart's run launcher; ``docs/deploy.md``). Parallelism
+across plates comes from runs (a backfill is one run per partition, started as the run
+queue allows); the executor spreads one run's steps.
 
 **Torch steps** are the assets that take the ``torch`` resource. They share the
 Dagster pool :data:`TORCH_POOL`, whose limit the home's ``dagster.yaml`` sets to one
@@ -16,6 +18,7 @@ GPU workers with ``--resources GPU=1``) and a ``nvidia.com/gpu`` limit in their
 ``dagster-k8s/config`` pod spec (``k8s_job_executor``; see ``docs/deploy.md``).
 """
 
+import importlib
 import json
 from typing import Any
 
@@ -70,20 +73,33 @@ def place_torch_steps(assets: list[dg.AssetsDefinition], device: str) -> list[dg
     ]
 
 
+INTEGRATIONS: dict[str, tuple[str, str, str]] = {
+    "dask": ("phenodag.defs.shared.dask_compat", "dask_executor", "dagster-dask"),
+    "k8s": ("dagster_k8s", "k8s_job_executor", "dagster-k8s"),
+}
+"""Executor name → (module, attribute, the integration library it needs)."""
+
+
 def executor_for(settings: Settings) -> dg.ExecutorDefinition:
     """The executor ``settings.executor`` names, configured (the Dask scheduler's address).
 
     Raises
     ------
     ImportError
-        For ``dask`` when ``dagster-dask`` is not installed, saying what to install.
+        For ``dask`` or ``k8s`` when its integration library is not installed, saying what to install.
     """
     if settings.executor == "in_process":
         return dg.in_process_executor
+    if settings.executor not in INTEGRATIONS:
+        return dg.multiprocess_executor
+    module, attribute, library = INTEGRATIONS[settings.executor]
+    try:
+        executor: dg.ExecutorDefinition = getattr(importlib.import_module(module), attribute)
+    except ImportError as exc:
+        raise ImportError(
+            f"PHENODAG_EXECUTOR={settings.executor} needs {library}, pinned in constraints.txt: "
+            f"pip install -c constraints.txt {library}"
+        ) from exc
     if settings.executor == "dask":
-        try:
-            from phenodag.defs.shared.dask_compat import dask_executor
-        except ImportError as exc:
-            raise ImportError("PHENODAG_EXECUTOR=dask needs dagster-dask: pip install -c constraints.txt -e .") from exc
-        return dask_executor.configured({"address": settings.dask_scheduler})
-    return dg.multiprocess_executor
+        return executor.configured({"address": settings.dask_scheduler})
+    return executor  # k8s: configured by the Helm chart's run launcher (docs/deploy.md)
