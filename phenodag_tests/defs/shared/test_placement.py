@@ -1,13 +1,18 @@
 import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import dagster as dg
 import pytest
+import yaml
 
 from phenodag.core.shared.settings import Settings
 from phenodag.definitions import build_definitions
 from phenodag.defs.shared.placement import (
     DASK_RESOURCES_TAG,
     K8S_CONFIG_TAG,
+    TORCH_POD_RESOURCES,
     TORCH_POOL,
     executor_for,
     is_gpu,
@@ -63,3 +68,56 @@ def test_dask_executor_is_the_jobs_executor(settings: Settings) -> None:
     defs = build_definitions(replace(settings, executor="dask", dask_scheduler="tcp://127.0.0.1:8786"))
     job = defs.resolve_job_def("embed_job")
     assert job.executor_def.name == "dask"  # the scheduler address it is configured with: tests/e2e/test_dask.py
+
+
+DEPLOY_DOC = Path(__file__).resolve().parents[3] / "docs" / "deploy.md"
+
+
+def _doc_yaml(tag: str) -> dict[str, Any]:
+    """The YAML block after ``<!-- deploy:<tag> -->`` in docs/deploy.md."""
+    after = DEPLOY_DOC.read_text().split(f"<!-- deploy:{tag} -->", 1)[1]
+    return dict(yaml.safe_load(after.split("```yaml\n", 1)[1].split("```", 1)[0]))
+
+
+def test_the_pod_of_each_step_is_what_the_deploy_doc_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("dagster_k8s", reason="dagster-k8s (the k8s extra) is not installed")
+    from dagster_k8s.container_context import K8sContainerContext
+    from dagster_k8s.job import construct_dagster_k8s_job, get_user_defined_k8s_config
+
+    monkeypatch.setenv("PHENODAG_HOME", str(tmp_path))
+    for var, value in _doc_yaml("phenodag-env")["data"].items():
+        monkeypatch.setenv(var, str(value))
+    defs = build_definitions(Settings.from_env())
+    assert defs.resolve_job_def("embed_job").executor_def.name == "k8s"
+    executor = _doc_yaml("executor")
+    base = K8sContainerContext(
+        env_config_maps=executor["env_config_maps"],
+        env_secrets=executor["env_secrets"],
+        namespace=executor["job_namespace"],
+    )
+    launcher = SimpleNamespace(  # what the chart's K8sRunLauncher contributes to a step Job
+        job_image=None,
+        dagster_home="/opt/dagster/dagster_home",
+        instance_config_map="dagster-instance",
+        postgres_password_secret="dagster-postgresql-secret",
+    )
+    gpu_steps = set()
+    for name, op in _ops(defs).items():
+        context = base.merge(K8sContainerContext(run_k8s_config=get_user_defined_k8s_config(op.tags)))
+        job = construct_dagster_k8s_job(
+            context.get_k8s_job_config(executor["job_image"], launcher),
+            ["dagster", "api", "execute_step"],
+            f"dagster-step-{name.replace('_', '-')}",
+            user_defined_k8s_config=context.run_k8s_config,
+            component="step_worker",
+        )
+        (container,) = job.spec.template.spec.containers
+        assert container.image == "registry.lab/phenodag:0.1.0"
+        sources = {(s.config_map_ref or s.secret_ref).name for s in container.env_from}
+        assert sources == {"phenodag-env", "phenodag-s3"}, name  # settings and credentials, never in the image
+        limits = (container.resources.limits or {}) if container.resources else {}
+        if limits.get("nvidia.com/gpu") == "1":
+            gpu_steps.add(name)
+            assert container.resources.requests == TORCH_POD_RESOURCES["requests"]
+    assert gpu_steps == {name for name, op in _ops(defs).items() if op.pool == TORCH_POOL}
+    assert {"convae_model", "embeddings", "group_cv", "lens"} <= gpu_steps
