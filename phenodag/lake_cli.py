@@ -40,7 +40,7 @@ def plates_to_reingest(settings: Settings) -> list[str]:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     settings = Settings.from_env(args.home)
-    results = check_lake(settings.lake, list(TABLES), dict(settings.lake_storage_options))
+    results = check_lake(settings.lake, list(TABLES), settings.lake_storage_options)
     for health in results:
         (logger.info if health.ok else logger.error)("%s", health.summary())
     damaged = [h.name for h in results if not h.ok]
@@ -73,7 +73,7 @@ def _reingest(settings: Settings) -> bool:
 
 def _cmd_repair(args: argparse.Namespace) -> int:
     settings = Settings.from_env(args.home)
-    opts = dict(settings.lake_storage_options)
+    opts = settings.lake_storage_options
     if args.version is not None:
         if not args.table:
             logger.error("--version needs --table")

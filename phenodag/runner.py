@@ -97,6 +97,16 @@ def folder_arrival(folder: Path, plate_id: str | None = None) -> Arrival:
     return Arrival(plate_id or found.plate_id, found.path, found.fingerprint, found.problem)
 
 
+def _worker_home(settings: Settings) -> str | None:
+    """Return the ``home`` argument of :func:`home_job` that gives a worker these settings.
+
+    None when they are the environment's own (the workers share the environment, so
+    ``PHENODAG_LAKE``, ``MLFLOW_TRACKING_URI``… hold there too); the home folder when
+    they were built for an explicit home (``--home``), whose paths ignore the environment.
+    """
+    return None if settings == Settings.from_env() else str(settings.home)
+
+
 def home_job(home: str | None, job: str) -> dg.JobDefinition:
     """Job ``job`` of the Definitions of ``home`` (``PHENODAG_HOME`` when None), as an executor's worker rebuilds it."""
     from phenodag.definitions import build_definitions
@@ -107,16 +117,23 @@ def home_job(home: str | None, job: str) -> dg.JobDefinition:
 class Runner:
     """Jobs of one Definitions object, executed from this process on one Dagster instance.
 
-    A run's steps execute in this process, or, with ``distributed_home`` set (a home
-    whose executor is ``dask``), through the job's executor: each step on a worker that
-    rebuilds the job with :func:`home_job`. :func:`open_runner` gives the runner of a home
+    A run's steps execute in this process, or, with ``distributed`` (a home whose
+    executor is ``dask``), through the job's executor: each step on a worker that
+    rebuilds the job with :func:`home_job` of ``worker_home``. :func:`open_runner` gives the runner of a home
     (its persistent instance); tests build one over an ephemeral instance.
     """
 
-    def __init__(self, defs: dg.Definitions, instance: dg.DagsterInstance, distributed_home: str | None = None) -> None:
+    def __init__(
+        self,
+        defs: dg.Definitions,
+        instance: dg.DagsterInstance,
+        distributed: bool = False,
+        worker_home: str | None = None,
+    ) -> None:
         self.defs = defs
         self.instance = instance
-        self.distributed_home = distributed_home
+        self.distributed = distributed
+        self.worker_home = worker_home
         self.seconds: dict[str, float] = {}
         """Wall time spent in each job so far, by job name (the demo prints it)."""
 
@@ -129,7 +146,7 @@ class Runner:
         start = time.perf_counter()
         try:
             job_def = self.defs.resolve_job_def(job)
-            if self.distributed_home is None:
+            if not self.distributed:
                 return job_def.execute_in_process(
                     run_config=run_config,
                     partition_key=partition_key,
@@ -140,7 +157,7 @@ class Runner:
             if partition_key is not None:
                 tags.update(job_def.get_tags_for_partition_key(partition_key, None))
             recon = dg.build_reconstructable_job(
-                __name__, home_job.__name__, reconstructable_kwargs={"home": self.distributed_home, "job": job}
+                __name__, home_job.__name__, reconstructable_kwargs={"home": self.worker_home, "job": job}
             )
             with dg.execute_job(recon, self.instance, run_config=run_config, tags=tags) as result:
                 return result
@@ -252,4 +269,5 @@ def open_runner(settings: Settings, resources: dict[str, Any] | None = None) -> 
     defs = build_definitions(settings, resources)
     with _initialised_instance(settings.dagster_home) as instance:
         fail_stale_runs(instance)
-        yield Runner(defs, instance, str(settings.home) if settings.executor == "dask" else None)
+        distributed = settings.executor == "dask"
+        yield Runner(defs, instance, distributed, _worker_home(settings) if distributed else None)

@@ -1,9 +1,10 @@
 from pathlib import Path
 
+import pytest
 import yaml
 
 from phenodag.core.shared.settings import Settings
-from phenodag.runner import ensure_instance, folder_arrival, open_runner
+from phenodag.runner import ensure_instance, folder_arrival, home_job, open_runner
 from phenodag_tests.toy_plate import write_toy_plate
 
 
@@ -33,3 +34,19 @@ def test_folder_arrival_keeps_a_refused_folder_under_its_name(tmp_path: Path) ->
     (folder / "plate.yaml").write_text("plate_id: CL1\n")
     assert folder_arrival(folder).plate_id == "CL1"
     assert folder_arrival(folder, "OTHER").plate_id == "OTHER"
+
+
+def test_dask_workers_rebuild_the_runners_own_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHENODAG_HOME", str(tmp_path / "env-home"))
+    monkeypatch.setenv("PHENODAG_LAKE", str(tmp_path / "shared-lake"))
+    monkeypatch.setenv("PHENODAG_EXECUTOR", "dask")
+    monkeypatch.setenv("PHENODAG_DASK_SCHEDULER", "tcp://127.0.0.1:1")  # never contacted here
+    with open_runner(Settings.from_env()) as runner:
+        assert runner.distributed and runner.worker_home is None  # the environment's settings: its lake holds
+        lake_config = home_job(runner.worker_home, "embed_job").resource_defs["lake"].config_schema.default_value
+        assert lake_config["root"] == str((tmp_path / "shared-lake").resolve())
+    runner_settings = Settings.from_env(tmp_path / "cli-home")
+    with open_runner(runner_settings) as runner:  # `--home`: its own paths
+        assert runner.worker_home == str((tmp_path / "cli-home").resolve())
+        with pytest.raises(ValueError, match="only in process"), open_runner(runner_settings, {"lake": None}):
+            pass

@@ -33,8 +33,7 @@ def _ingest_and_embed(settings: Settings, inbox: Path) -> list[int]:
     pids: list[int] = []
     with open_runner(settings) as runner:
         for plate in PLATES:
-            results = [runner.ingest(inbox / plate)]
-            assert results[0].success
+            assert runner.ingest(inbox / plate).success
         assert runner.embed("convae-random", list(PLATES))
         for record in runner.instance.get_run_records():
             events = runner.instance.all_logs(record.dagster_run.run_id)
@@ -65,7 +64,9 @@ def test_dask_executor_writes_the_tables_of_an_in_process_run(
     }.items():
         monkeypatch.setenv(var, value)
     with distributed.Client(cluster) as client:
-        client.run(os.environ.update, dict(os.environ))  # the workers see this home, as a deployment's would
+        # the workers get this environment, as a deployment's would (a lambda: a bound os.environ.update would
+        # travel as a copy of os.environ and update the copy)
+        client.run(lambda values: os.environ.update(values), dict(os.environ))
         worker_pids = set(client.run(os.getpid).values())
     settings = Settings.from_env().ensure()
     assert settings.executor == "dask"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,7 +98,7 @@ def _local(lake: str) -> bool:
     return "://" not in lake or lake.startswith("file://")
 
 
-def check_table(lake: str, name: str, storage_options: dict[str, str] | None = None) -> TableHealth:
+def check_table(lake: str, name: str, storage_options: Mapping[str, str] | None = None) -> TableHealth:
     """Verify one table: its commit log parses and every data file it references exists."""
     health = TableHealth(name)
     opts = dict(storage_options or {})
@@ -117,7 +118,7 @@ def check_table(lake: str, name: str, storage_options: dict[str, str] | None = N
     return health
 
 
-def check_lake(lake: str, names: list[str], storage_options: dict[str, str] | None = None) -> list[TableHealth]:
+def check_lake(lake: str, names: list[str], storage_options: Mapping[str, str] | None = None) -> list[TableHealth]:
     """Check every existing table of ``names``."""
     return [check_table(lake, n, storage_options) for n in names if table_exists(lake, n, storage_options)]
 
@@ -146,7 +147,7 @@ def _drop_commits(lake: str, name: str, versions: list[int]) -> list[int]:
     return sorted(set(moved))
 
 
-def repair_table(lake: str, name: str, storage_options: dict[str, str] | None = None) -> TableHealth:
+def repair_table(lake: str, name: str, storage_options: Mapping[str, str] | None = None) -> TableHealth:
     """Mend one table (see the module docstring) and return what was found before mending.
 
     Raises
@@ -173,7 +174,7 @@ def repair_table(lake: str, name: str, storage_options: dict[str, str] | None = 
     return health
 
 
-def restore(lake: str, name: str, version: int, storage_options: dict[str, str] | None = None) -> int:
+def restore(lake: str, name: str, version: int, storage_options: Mapping[str, str] | None = None) -> int:
     """Restore table ``name`` to ``version`` (Delta time travel, committed as a new version); return it."""
     dt = DeltaTable(table_uri(lake, name), storage_options=dict(storage_options or {}))
     dt.restore(version)

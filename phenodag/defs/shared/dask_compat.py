@@ -14,8 +14,8 @@ asset selection (automation, backfills).
 worker function ``query_on_dask_worker``, its ``dagster-dask/resource_requirements``
 tag) and changes one thing: the arguments travel inside an object Dask pickles but
 does not walk, and so do the events that come back; only the upstream steps' futures
-stay visible, so Dask still orders the steps. Each task's key also carries the run id, so two runs of one job at once
-are two tasks, not one (dagster-io/dagster#21418).
+stay visible, so Dask still orders the steps. Each task's key also carries the run id,
+so two runs of one job at once are two tasks, not one (dagster-io/dagster#21418).
 """
 
 from collections.abc import Iterator
