@@ -5,13 +5,26 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install dev clean
+.PHONY: demo test lint install lock dev clean
 
-$(STAMP): pyproject.toml constraints.txt
+# Every package comes from requirements.lock (exact versions and hashes, made by `make lock`);
+# the lock is complete, so nothing is resolved (--no-deps) and `pip check` proves it consistent.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
+
+# Regenerate the lock from pyproject.toml with pip-tools (pip-compile sees the local torch build
+# through pip's own configuration; uv does not). Python 3.11 on Linux x86-64, the machine CI runs on.
+LOCK_VENV := .lock-venv
+lock:
+	test -x $(LOCK_VENV)/bin/python || $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet pip-tools==7.7.0
+	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --extra dev --extra k8s \
+	  --output-file requirements.lock pyproject.toml
 
 install: $(STAMP)
 

@@ -46,9 +46,20 @@ def build_broken_asset(path: Path, error: SqlModelError) -> dg.AssetsDefinition:
 
 
 def load_sql_assets(folder: Path) -> list[dg.AssetsDefinition]:
-    """Build one asset per ``*.sql`` file of ``folder`` (``Settings.sql_dir``)."""
+    """Build one asset per ``*.sql`` file of ``folder`` (``Settings.sql_dir``).
+
+    A folder that does not exist or holds no ``*.sql`` file is an error (``SqlModelError``
+    naming the folder and ``PHENODAG_SQL_DIR``), never a silently empty stage.
+    """
+    paths = sorted(folder.glob("*.sql")) if folder.is_dir() else []
+    if not paths:
+        state = "holds no *.sql file" if folder.is_dir() else "does not exist"
+        raise SqlModelError(
+            f"the SQL models' folder {folder} {state}: set PHENODAG_SQL_DIR to a folder of *.sql models "
+            "(the package ships its own as phenodag/dbt_like_sql)"
+        )
     assets = []
-    for path in sorted(folder.glob("*.sql")) if folder.is_dir() else []:
+    for path in paths:
         try:
             assets.append(build_sql_asset(parse_model(path)))
         except SqlModelError as exc:

@@ -56,3 +56,18 @@ def test_bad_models_fail_naming_file_and_line(
     assert failure is not None
     errors = [failure, *([failure.cause] if failure.cause else [])]
     assert any(e.cls_name == SqlModelError.__name__ and where in e.message for e in errors), errors
+
+
+@pytest.mark.parametrize("make", [lambda p: p, lambda p: (p.mkdir(), p)[1]])
+def test_a_missing_or_empty_sql_folder_is_an_error_naming_it(tmp_path: Path, make: object) -> None:
+    folder = tmp_path / "sql"
+    make(folder)  # type: ignore[operator]
+    with pytest.raises(SqlModelError, match=f"{folder}.*PHENODAG_SQL_DIR"):
+        load_sql_assets(folder)
+
+
+def test_the_packaged_sql_folder_is_the_repository_models() -> None:
+    from phenodag.core.shared.settings import REPO_SQL_DIR
+
+    top = Path(__file__).resolve().parents[2] / "dbt_like_sql"
+    assert sorted(p.name for p in REPO_SQL_DIR.glob("*.sql")) == sorted(p.name for p in top.glob("*.sql")) != []

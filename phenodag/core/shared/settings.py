@@ -21,7 +21,9 @@ DEFAULT_AUTO_ENCODERS = ("convae",)
 DEFAULT_BATCH_CRON = "0 * * * *"
 DEFAULT_MLFLOW_UI = "http://127.0.0.1:5000"
 STAGE_CONFIG_FILE = "stage_config.yaml"
-REPO_SQL_DIR = Path(__file__).resolve().parents[3] / "dbt_like_sql"
+# The SQL models ship inside the package: in a checkout ``phenodag/dbt_like_sql`` links to the
+# top-level ``dbt_like_sql/``, and a wheel carries the files themselves as package data.
+REPO_SQL_DIR = Path(__file__).resolve().parents[2] / "dbt_like_sql"
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class Settings:
     ``MLFLOW_TRACKING_URI``       MLflow store (default SQLite under the home)
     ``PHENODAG_MARKER``           file that marks a plate folder complete (``COMPLETE``)
     ``PHENODAG_SENSOR_INTERVAL_S`` inbox sensor interval in seconds (30)
-    ``PHENODAG_SQL_DIR``          folder of SQL models (the repository's ``dbt_like_sql``)
+    ``PHENODAG_SQL_DIR``          folder of SQL models (the package's ``dbt_like_sql``)
     ``PHENODAG_PHENOML_WEIGHTS``  the published pheno-ml ConvAE state dict
     ``PHENODAG_WEIGHTS_DIR``      folder of torchvision state dicts ``<encoder>.pth``
     ``PHENODAG_AUTOMATE``         stages run by automation after a plate lands (all of

@@ -24,7 +24,7 @@ _QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
 
 
 class SqlModelError(ValueError):
-    """A SQL model is broken; the message starts with ``file:line:``."""
+    """A SQL model is broken (the message starts with ``file:line:``), or its folder is missing (named)."""
 
 
 @dataclass(frozen=True)

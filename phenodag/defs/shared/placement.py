@@ -97,8 +97,8 @@ def executor_for(settings: Settings) -> dg.ExecutorDefinition:
         executor: dg.ExecutorDefinition = getattr(importlib.import_module(module), attribute)
     except ImportError as exc:
         raise ImportError(
-            f"PHENODAG_EXECUTOR={settings.executor} needs {library}, pinned in constraints.txt: "
-            f"pip install -c constraints.txt {library}"
+            f"PHENODAG_EXECUTOR={settings.executor} needs {library}, released in pairs with dagster: install it "
+            f"from requirements.lock, which pins it (for dagster-k8s, the extra phenodag[k8s])"
         ) from exc
     if settings.executor == "dask":
         return executor.configured({"address": settings.dask_scheduler})
