@@ -138,7 +138,7 @@ def embeddings(
         metadata={
             **write_metadata(info, df.drop("vector")),
             "weights_id": encoder.weights_id,
-            "preprocess": encoder.preprocess.describe(),
+            "preprocess": encoder.describe(),
             "dim": encoder.dim,
             "images_per_s": round(rows.height / seconds, 1) if seconds > 0 else 0.0,
         }

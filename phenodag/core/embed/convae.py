@@ -13,6 +13,10 @@ from torch import nn
 
 LATENT_SHAPE = (4, 32, 32)
 INPUT_SIZE = 128
+POOLED_STAGES = (1, 4, 7, 8)
+"""Encoder indices whose outputs the pooled readout summarises: the three ReLUs and the latent."""
+POOLED_DIM = 2 * (128 + 64 + 32 + LATENT_SHAPE[0])
+"""Per-channel spatial mean and standard deviation of each pooled stage: 456 values."""
 
 
 class ConvAE(nn.Module):
@@ -51,6 +55,23 @@ class ConvAE(nn.Module):
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """Return the flattened latent, (N, 4·H/4·W/4)."""
         return self.encoder(x).flatten(1)
+
+
+def pooled_readout(encoder: nn.Sequential, x: torch.Tensor) -> torch.Tensor:
+    """Per-channel spatial mean and standard deviation after each ReLU stage and of the latent, (N, 456).
+
+    A field of cells is a texture: where a cell sits is noise. The published readout
+    flattens the 4x32x32 latent, so each of its 4,096 values is tied to one grid position;
+    these statistics are not (up to the convolutions' zero padding at the border), so a
+    shifted field gives nearly the same vector. Order: stage by stage, the channel means
+    then the channel standard deviations.
+    """
+    stats = []
+    for i, layer in enumerate(encoder):
+        x = layer(x)
+        if i in POOLED_STAGES:
+            stats += [x.mean((2, 3)), x.std((2, 3), correction=0)]
+    return torch.cat(stats, 1)
 
 
 def kaiming_init(model: ConvAE) -> ConvAE:

@@ -194,7 +194,7 @@ def embed_table(
         tile=pl.Series([t for _, t in owners], dtype=pl.Int32),
         encoder=pl.lit(encoder.name),
         weights_id=pl.lit(encoder.weights_id),
-        preprocess=pl.lit(encoder.preprocess.describe()),
+        preprocess=pl.lit(encoder.describe()),
         vector=pl.Series(matrix, dtype=pl.Array(pl.Float32, encoder.dim)),
     )
 

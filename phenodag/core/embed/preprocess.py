@@ -81,13 +81,14 @@ class Preprocess:
         """Return a copy with another field handling."""
         return replace(self, field=field, field_px=field_px or self.field_px)
 
-    def describe(self) -> str:
+    def describe(self, **extra: str) -> str:
         """Return this preprocessing as a compact JSON string (stored with the vectors).
 
         ``contrast`` appears only when it is not ``none`` and ``jpeg_draft`` only when
         set, so the descriptions of the published preprocessing stay what they were.
+        ``extra`` keys (the encoder's ``readout``) are added as given.
         """
-        d = asdict(self)
+        d: dict[str, object] = {**asdict(self), **extra}
         if d["contrast"] == "none":
             del d["contrast"]
         if not d["jpeg_draft"]:

@@ -6,7 +6,16 @@
 - ``convae-random``: the ConvAE untrained (seeded init, ``random:seed<N>``): the baseline.
 - ``resnet18`` / ``resnet50``: torchvision, grey repeated to RGB, pooled features
   (512 / 2048); a torchvision state-dict file.
+
+Each ConvAE-family encoder has a ``readout`` (:data:`~phenodag.core.shared.vocab.READOUTS`):
+``pooled`` (the default, 456 translation-invariant values) or ``latent`` (the published
+flattened latent, 4,096 values, bit-exact with pheno-ml). The readout is written into the
+``preprocess`` JSON of every vector (``"readout": "pooled"``; the latent readout adds
+nothing, so the published description stays as it was). The torchvision encoders pool
+by construction and take no readout.
 - ``vit_b_16``: torchvision ViT-B/16, class token (768); a torchvision state-dict file.
+- ``classical``: confluence, a cell-count proxy, intensity and texture statistics (40
+  values, :mod:`phenodag.core.embed.classical`), no network and no weights.
 
 Nothing is downloaded: weights come from a file or URI the caller names (or
 ``$PHENODAG_WEIGHTS_DIR/<name>.pth``); a missing file is a ``FileNotFoundError`` that
@@ -24,16 +33,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
 import phenodag.core.shared.torch_compat  # noqa: F401  (torchvision is imported lazily below, after this)
-from phenodag.core.embed.convae import INPUT_SIZE, LATENT_SHAPE, ConvAE, kaiming_init
+from phenodag.core.embed.classical import CLASSICAL_FEATURES, CLASSICAL_SIZE, classical_features
+from phenodag.core.embed.convae import INPUT_SIZE, LATENT_SHAPE, POOLED_DIM, ConvAE, kaiming_init, pooled_readout
 from phenodag.core.embed.inference import Forward, inference_form
 from phenodag.core.embed.preprocess import IMAGENET_MEAN, IMAGENET_STD, Preprocess
 from phenodag.core.shared.files import sha256_file
 from phenodag.core.shared.settings import Settings
-from phenodag.core.shared.vocab import CONVAE_CHAMPION_URI
+from phenodag.core.shared.vocab import CLASSICAL_ENCODERS, CONVAE_CHAMPION_URI, CONVAE_ENCODERS, READOUTS
 from phenodag.core.shared.weights import load_state_dict
 
 logger = logging.getLogger(__name__)
@@ -41,6 +52,9 @@ logger = logging.getLogger(__name__)
 CONVAE_PREPROCESS = Preprocess(size=INPUT_SIZE, antialias=False, channels=1)
 TRAINED_CONVAE_PREPROCESS = replace(CONVAE_PREPROCESS, contrast="stretch")
 IMAGENET_PREPROCESS = Preprocess(size=224, antialias=True, channels=3, mean=IMAGENET_MEAN, std=IMAGENET_STD)
+CLASSICAL_PREPROCESS = Preprocess(size=CLASSICAL_SIZE, antialias=True, channels=1)
+CLASSICAL_WEIGHTS_ID = "none:classical-v1"
+"""The classical encoder's identity in ``weights_id``: no weights; the version of its feature set."""
 
 
 FORWARD_CHUNK = 1
@@ -68,11 +82,19 @@ class Encoder:
     weights_id: str
     device: str = "cpu"
     chunk: int = FORWARD_CHUNK
+    readout: str | None = None
+    """ConvAE family: ``pooled`` or ``latent``; None for the torchvision encoders (they pool)."""
     _inference: Forward | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.model = self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+
+    def describe(self) -> str:
+        """Return the ``preprocess`` JSON stored with every vector: the preprocessing, and a pooled readout."""
+        return (
+            self.preprocess.describe(readout=self.readout) if self.readout == "pooled" else self.preprocess.describe()
+        )
 
     def _forward_of(self, example: torch.Tensor) -> Forward:
         if self._inference is not None:
@@ -93,6 +115,18 @@ class Encoder:
         return torch.cat(parts) if parts else torch.zeros(0, self.dim)
 
 
+@dataclass
+class ClassicalEncoder(Encoder):
+    """The ``classical`` encoder: :func:`~phenodag.core.embed.classical.classical_features` per image."""
+
+    def forward(self, batch: torch.Tensor) -> torch.Tensor:
+        """Return the (N, 40) features of a preprocessed batch (N, 1, H, W) in [0, 1]."""
+        images = batch.detach().float().cpu().numpy()[:, 0]
+        return torch.from_numpy(
+            np.stack([classical_features(im) for im in images]) if len(images) else np.zeros((0, self.dim), np.float32)
+        )
+
+
 class _ConvAEEncoder(nn.Module):
     def __init__(self, ae: ConvAE) -> None:
         super().__init__()
@@ -102,10 +136,26 @@ class _ConvAEEncoder(nn.Module):
         return self.encoder(x).flatten(1)
 
 
-def trained_convae_encoder(model: ConvAE, weights_id: str, device: str = "cpu") -> Encoder:
+class _PooledConvAEEncoder(_ConvAEEncoder):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return pooled_readout(self.encoder, x)
+
+
+READOUT_DIMS = {"pooled": POOLED_DIM, "latent": math.prod(LATENT_SHAPE)}
+
+
+def convae_readout(ae: ConvAE, readout: str) -> nn.Module:
+    """Return the encoder half of ``ae`` with its readout (``pooled`` or ``latent``), in eval mode."""
+    if readout not in READOUTS:
+        raise ValueError(f"unknown readout {readout!r}; expected one of {READOUTS}")
+    return (_PooledConvAEEncoder(ae) if readout == "pooled" else _ConvAEEncoder(ae)).eval()
+
+
+def trained_convae_encoder(model: ConvAE, weights_id: str, device: str = "cpu", readout: str = "pooled") -> Encoder:
     """Wrap a ConvAE (e.g. one just trained, before it is registered) as the ``convae`` encoder."""
-    network = _ConvAEEncoder(model).eval().to(device)
-    return Encoder("convae", network, TRAINED_CONVAE_PREPROCESS, math.prod(LATENT_SHAPE), weights_id, device)
+    network = convae_readout(model, readout).to(device)
+    dim = READOUT_DIMS[readout]
+    return Encoder("convae", network, TRAINED_CONVAE_PREPROCESS, dim, weights_id, device, readout=readout)
 
 
 def default_weights(
@@ -127,6 +177,8 @@ def default_weights(
         return "random"
     if name == "convae-phenoml":
         return str(phenoml_weights) if phenoml_weights else None
+    if name in CLASSICAL_ENCODERS:
+        return None
     return str(Path(weights_dir, f"{name}.pth")) if weights_dir else None
 
 
@@ -145,9 +197,8 @@ def _autoencoder_file(path: Path) -> tuple[ConvAE, str]:
     return ae.eval(), f"sha256:{sha256_file(path)}"
 
 
-def _convae_from_file(name: str, weights: str | Path | None, how: str) -> tuple[nn.Module, str]:
-    ae, weights_id = _autoencoder_file(_weights_file(name, weights, how))
-    return _ConvAEEncoder(ae).eval(), weights_id
+def _convae_from_file(name: str, weights: str | Path | None, how: str) -> tuple[ConvAE, str]:
+    return _autoencoder_file(_weights_file(name, weights, how))
 
 
 def load_autoencoder(ref: str) -> tuple[ConvAE, str]:
@@ -165,17 +216,16 @@ def load_autoencoder(ref: str) -> tuple[ConvAE, str]:
     return _autoencoder_file(_weights_file("convae", ref, "pass a ConvAE state-dict file or an MLflow model URI"))
 
 
-def _convae_registered(weights: str | Path | None, seed: int) -> tuple[nn.Module, str]:
+def _convae_registered(weights: str | Path | None, seed: int) -> tuple[ConvAE, str]:
     ref = str(weights) if weights is not None else CONVAE_CHAMPION_URI  # what default_weights names
     if ref == "random":  # the network as training starts it (same seed, same init), so it is the fair baseline
         torch.manual_seed(seed)
-        return _ConvAEEncoder(kaiming_init(ConvAE())).eval(), f"random:seed{seed}"
+        return kaiming_init(ConvAE()).eval(), f"random:seed{seed}"
     if not ref.startswith("models:/"):
         return _convae_from_file("convae", ref, "pass a state-dict file or an MLflow model URI")
     from phenodag.core.embed.tracking import load_convae
 
-    ae, version_id = load_convae(ref)
-    return _ConvAEEncoder(ae).eval(), version_id
+    return load_convae(ref)
 
 
 def _torchvision(name: str, weights: str | Path | None, seed: int) -> tuple[nn.Module, str]:
@@ -203,12 +253,13 @@ def _torchvision(name: str, weights: str | Path | None, seed: int) -> tuple[nn.M
 
 
 ENCODERS: dict[str, tuple[int, Preprocess]] = {
-    "convae": (math.prod(LATENT_SHAPE), TRAINED_CONVAE_PREPROCESS),
-    "convae-phenoml": (math.prod(LATENT_SHAPE), CONVAE_PREPROCESS),
-    "convae-random": (math.prod(LATENT_SHAPE), TRAINED_CONVAE_PREPROCESS),
+    "convae": (POOLED_DIM, TRAINED_CONVAE_PREPROCESS),
+    "convae-phenoml": (POOLED_DIM, CONVAE_PREPROCESS),
+    "convae-random": (POOLED_DIM, TRAINED_CONVAE_PREPROCESS),
     "resnet18": (512, IMAGENET_PREPROCESS),
     "resnet50": (2048, IMAGENET_PREPROCESS),
     "vit_b_16": (768, IMAGENET_PREPROCESS),
+    "classical": (len(CLASSICAL_FEATURES), CLASSICAL_PREPROCESS),
 }
 
 
@@ -220,6 +271,7 @@ def load_encoder(
     field_px: int | None = None,
     seed: int = 0,
     jpeg_draft: bool = False,
+    readout: str | None = None,
 ) -> Encoder:
     """Load encoder ``name`` with its weights and preprocessing.
 
@@ -240,6 +292,9 @@ def load_encoder(
     jpeg_draft
         Opt in to reduced-scale JPEG decoding (``Preprocess.jpeg_draft``; recorded in
         the ``preprocess`` JSON of every vector).
+    readout
+        ConvAE family: ``pooled`` (None: the default) or ``latent`` (the published
+        features); recorded in the ``preprocess`` JSON. The torchvision encoders take none.
 
     Raises
     ------
@@ -251,26 +306,42 @@ def load_encoder(
     if name not in ENCODERS:
         raise ValueError(f"unknown encoder {name!r}; expected one of {sorted(ENCODERS)}")
     dim, pre = ENCODERS[name]
+    convae = name in CONVAE_ENCODERS
+    if readout is not None and not convae:
+        raise ValueError(f"encoder {name!r} pools by construction and takes no readout ({readout!r})")
+    readout = readout or READOUTS[0]
+    if name in CLASSICAL_ENCODERS:
+        if weights is not None:
+            raise ValueError(f"encoder 'classical' computes its features; it takes no weights ({weights!r})")
+        pre = pre.with_field(field, field_px) if field is not None else pre
+        return ClassicalEncoder("classical", nn.Identity(), pre, dim, CLASSICAL_WEIGHTS_ID, device="cpu")
     if weights is None:
         s = Settings.from_env()
         weights = default_weights(name, s.phenoml_weights, s.weights_dir)
-    if name == "convae":
-        model, wid = _convae_registered(weights, seed)
-    elif name == "convae-random":
-        if str(weights) != "random":
-            raise ValueError(f"encoder 'convae-random' is the untrained ConvAE; it takes no weights ({weights!r})")
-        model, wid = _convae_registered(weights, seed)
-    elif name == "convae-phenoml":
+    if name == "convae-random" and str(weights) != "random":
+        raise ValueError(f"encoder 'convae-random' is the untrained ConvAE; it takes no weights ({weights!r})")
+    if not convae:
+        model, wid = _torchvision(name, weights, seed)
+    else:
         how = (
             "pass weights=PATH to the published pheno-ml state dict (convae/trained_model.torch of "
             "dmitrav/pheno-ml) or set PHENODAG_PHENOML_WEIGHTS"
         )
-        model, wid = _convae_from_file(name, weights, how)
-    else:
-        model, wid = _torchvision(name, weights, seed)
+        ae, wid = (
+            _convae_from_file(name, weights, how) if name == "convae-phenoml" else _convae_registered(weights, seed)
+        )
+        model, dim = convae_readout(ae, readout), READOUT_DIMS[readout]
     if field is not None:
         pre = pre.with_field(field, field_px)
     if jpeg_draft:
         pre = replace(pre, jpeg_draft=True)
     logger.info("loaded encoder %s (%s)", name, wid)
-    return Encoder(name=name, model=model.to(device), preprocess=pre, dim=dim, weights_id=wid, device=device)
+    return Encoder(
+        name=name,
+        model=model.to(device),
+        preprocess=pre,
+        dim=dim,
+        weights_id=wid,
+        device=device,
+        readout=readout if convae else None,
+    )

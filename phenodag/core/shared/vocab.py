@@ -12,7 +12,10 @@ CONVAE_ENCODERS = ("convae", "convae-phenoml", "convae-random")
 TORCHVISION_ENCODERS = ("resnet18", "resnet50", "vit_b_16")
 """torchvision networks, with weights from a local state-dict file."""
 
-ENCODER_NAMES = CONVAE_ENCODERS + TORCHVISION_ENCODERS
+CLASSICAL_ENCODERS = ("classical",)
+"""Features an Incucyte user reads (confluence, a cell-count proxy, intensity and texture), no network."""
+
+ENCODER_NAMES = CONVAE_ENCODERS + TORCHVISION_ENCODERS + CLASSICAL_ENCODERS
 """Encoders of the registry (:mod:`phenodag.core.embed.registry`)."""
 
 ENCODER_NEEDS: dict[str, str] = {
@@ -22,8 +25,20 @@ ENCODER_NEEDS: dict[str, str] = {
     "resnet18": "`<PHENODAG_WEIGHTS_DIR>/resnet18.pth`, a torchvision state dict (a local file)",
     "resnet50": "`<PHENODAG_WEIGHTS_DIR>/resnet50.pth`, a torchvision state dict (a local file)",
     "vit_b_16": "`<PHENODAG_WEIGHTS_DIR>/vit_b_16.pth`, a torchvision state dict (a local file)",
+    "classical": "nothing: confluence, a cell-count proxy, intensity and texture features computed per image",
 }
 """What each encoder needs before its ``embeddings`` partitions can run (weights are never downloaded)."""
+
+
+READOUTS = ("pooled", "latent")
+"""How a ConvAE-family encoder turns its activations into a vector; the first is the default.
+
+``pooled``: per-channel spatial mean and standard deviation of each encoder stage (456
+values, translation-invariant: the readout for analysis). ``latent``: the published
+flattened 4x32x32 latent (4,096 values, bit-exact with pheno-ml's features: the readout
+for reproducing pheno-ml). torchvision encoders pool by construction (global average
+pooling, or ViT's class token) and have no readout choice.
+"""
 
 
 def encoder_needs_markdown() -> str:

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from phenodag.core.shared import lake
 from phenodag.core.shared.settings import DEFAULT_MARKER
-from phenodag.core.shared.vocab import CONVAE_CHAMPION_URI, FIELD_MODES, TORCHVISION_ENCODERS
+from phenodag.core.shared.vocab import CONVAE_CHAMPION_URI, CONVAE_ENCODERS, FIELD_MODES, READOUTS, TORCHVISION_ENCODERS
 
 
 class LakeResource(dg.ConfigurableResource):
@@ -194,6 +194,10 @@ class EncodersResource(dg.ConfigurableResource):
     jpeg_draft: bool = Field(
         default=False, description="Decode JPEGs at a reduced DCT scale (opt-in; changes pixels, recorded)."
     )
+    readout: str = Field(
+        default=READOUTS[0],
+        description="ConvAE family: pooled (per-channel statistics, for analysis) | latent (the published features).",
+    )
     tracking_uri: str | None = Field(default=None, description="MLflow store that models:/ URIs resolve in.")
     artifact_root: str | None = Field(default=None, description="Artifact folder of that store, when it is new.")
 
@@ -226,4 +230,5 @@ class EncodersResource(dg.ConfigurableResource):
             field=self.field,
             field_px=self.field_px,
             jpeg_draft=self.jpeg_draft,
+            readout=self.readout if name in CONVAE_ENCODERS else None,
         )

@@ -47,7 +47,7 @@ def test_embed_rows_and_paths_equal_arrays(tmp_path: Path, encoder_file: Path) -
     rows = rows_for(tmp_path)
     df = embed_rows(rows, enc, batch_size=2, threads=2)
     assert df.height == 5 and df["tile"].to_list() == [0] * 5
-    assert df.schema["vector"] == pl.Array(pl.Float32, 4096)
+    assert df.schema["vector"] == pl.Array(pl.Float32, 456)  # the pooled readout, the default
     assert df["sha256"].to_list() == rows["sha256"].to_list()  # order kept across batches and threads
     assert set(df["weights_id"]) == {enc.weights_id} and set(df["encoder"]) == {"convae"}
     from phenodag.core.shared.images import decode_image

@@ -64,7 +64,7 @@ def test_convae_state_dict_file_and_missing_registry(tmp_path: Path, monkeypatch
     path = tmp_path / "ae.pt"
     torch.save(ConvAE().state_dict(), path)
     enc = load_encoder("convae", path)
-    assert enc.dim == 4096 and enc.weights_id.startswith("sha256:")
+    assert enc.dim == 456 and enc.weights_id.startswith("sha256:")  # pooled: the default readout
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(FileNotFoundError, match="not in the MLflow registry"):
         load_encoder("convae", "models:/phenodag-convae@champion")

@@ -5,12 +5,12 @@ import polars as pl
 import pytest
 from PIL import Image
 
+from phenodag.core.embed.classical import confluence
 from phenodag.core.ingest.plate import ingest_plate
 from phenodag.core.simulate import TRUTH_FILE, plan_screen, simulate_field, simulate_screen, timelapse_design
 from phenodag.core.simulate.preview import contact_sheet
 from phenodag.core.simulate.screen import WellPlan
 from phenodag.core.simulate.truth import read_truth, uncovered_conditions
-from phenodag_tests.confluence import confluence
 
 
 def mean_confluence(profile: str, design_seed: int = 0, fields: int = 3) -> tuple[np.ndarray, np.ndarray, object]:
