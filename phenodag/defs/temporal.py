@@ -1,12 +1,12 @@
-"""Temporal analysis per encoder: trajectories, DTW clusters with response types, concentration switches."""
+"""Temporal analysis: trajectories, DTW clusters, response types and switches per encoder; growth curves and GR."""
 
 from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
 
-from phenodag.core.shared.schemas import CONDITION, RAW_IMAGES_SCHEMA
-from phenodag.core.shared.vocab import EXPERIMENT_TEMPORAL
+from phenodag.core.shared.schemas import CONDITION, EMBEDDINGS_SCHEMA, RAW_IMAGES_SCHEMA
+from phenodag.core.shared.vocab import CLASSICAL_ENCODERS, EXPERIMENT_TEMPORAL
 from phenodag.core.temporal import config as core_config
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import encoder_partitions
@@ -149,6 +149,75 @@ def temporal_clustering(
     info = lake.write_partition("temporal_switches", result.switches, part)
     yield dg.MaterializeResult(asset_key="temporal_switches", metadata=write_metadata(info, result.switches))
 
+
+class GrowthConfig(dg.Config):
+    """How GR over time is computed (``growth_gr``)."""
+
+    window_h: float = 12.0
+    """Length of the moving interval of ``gr_window`` (hours)."""
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "growth_curves",
+            deps=[dg.AssetDep("embeddings"), dg.AssetDep("raw_images")],
+            group_name=GROUP,
+            kinds={"polars", "delta"},
+            description="Mean confluence of each well at each time point (the classical encoder's first feature).",
+        ),
+        dg.AssetSpec(
+            "growth_gr",
+            deps=["growth_curves"],
+            group_name=GROUP,
+            kinds={"delta"},
+            description="Normalised growth-rate inhibition (GR) of every condition over time, against its plate's "
+            "controls: from the first time point and over a moving window.",
+        ),
+        dg.AssetSpec(
+            "growth_metrics",
+            deps=["growth_gr"],
+            group_name=GROUP,
+            kinds={"scipy", "delta"},
+            description="GR50, GRmax and GR_AOC per cell line and compound (Hafner et al. 2016).",
+        ),
+    ],
+    name="growth",
+)
+def growth(
+    context: dg.AssetExecutionContext, config: GrowthConfig, lake: LakeResource, mlflow: MlflowResource
+) -> Iterator[dg.MaterializeResult]:
+    """Growth curves from the classical encoder's confluence, GR over time and the GR dose-response metrics."""
+    import mlflow as mlf
+
+    from phenodag.core.temporal.figures import growth_plot
+    from phenodag.core.temporal.growth import gr_metrics, gr_over_time, growth_curves
+
+    embeddings = lake.read_or_empty("embeddings", EMBEDDINGS_SCHEMA, {"encoder": CLASSICAL_ENCODERS[0]})
+    if embeddings.height == 0:
+        raise dg.Failure("no classical embeddings: materialise the embeddings partitions of encoder 'classical' first")
+    curves = growth_curves(embeddings, lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA))
+    gr = gr_over_time(curves, config.window_h)
+    metrics = gr_metrics(gr)
+    with mlflow.start_run(context, EXPERIMENT_TEMPORAL, run_name="Growth curves and GR") as run:
+        mlf.log_params({"window_h": config.window_h, "conditions": gr.select(CONDITION).n_unique()})
+        figures = mlflow.figure(run, growth_plot(curves, gr), "growth", "confluence over time and GR per dose")
+    info = lake.write_table("growth_curves", curves)
+    yield dg.MaterializeResult(asset_key="growth_curves", metadata={**figures, **write_metadata(info, curves)})
+    info = lake.write_table("growth_gr", gr)
+    yield dg.MaterializeResult(asset_key="growth_gr", metadata=write_metadata(info, gr))
+    info = lake.write_table("growth_metrics", metrics)
+    yield dg.MaterializeResult(
+        asset_key="growth_metrics",
+        metadata={"metrics": dg.MetadataValue.md(markdown_table(metrics, 50)), **write_metadata(info, metrics)},
+    )
+
+
+growth_job = dg.define_asset_job(
+    "growth_job",
+    selection=dg.AssetSelection.assets(growth),
+    description="Growth curves, GR over time and GR metrics from the classical encoder's confluence.",
+)
 
 temporal_job = dg.define_asset_job(
     "temporal_job",

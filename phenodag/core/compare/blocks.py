@@ -48,7 +48,7 @@ def compare_blocks(
         Late window, metrics, sweep grid, mAP null size and threshold, seed.
     """
     cfg = config or CompareConfig()
-    profiles = late_profiles(well_embeddings, raw_images, cfg.late_window_h)
+    profiles = late_profiles(well_embeddings, raw_images, cfg.late_window_h, cfg.normalisation)
     if planted is not None:
         profiles = profiles.join(planted, on=CONDITION, how="left")
     sweep = cluster_sweep(profiles, encoder, cfg.cluster_grid, cfg.seed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from phenodag.core.shared.vocab import DISTANCE_METRICS
+from phenodag.core.shared.vocab import DISTANCE_METRICS, PROFILE_NORMALISATIONS
 
 
 class CompareConfig(BaseModel):
@@ -14,6 +14,10 @@ class CompareConfig(BaseModel):
 
     late_window_h: float = Field(
         default=24.0, description="Profiles come from the time points within this many hours of each plate's last."
+    )
+    normalisation: str = Field(
+        default=PROFILE_NORMALISATIONS[0],
+        description=f"Profiles normalised to their plate's controls first: {' | '.join(PROFILE_NORMALISATIONS)}.",
     )
     metrics: list[str] = Field(
         default_factory=lambda: list(DISTANCE_METRICS), description="Distances for replicate similarity."

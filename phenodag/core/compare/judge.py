@@ -36,7 +36,7 @@ def judge_scores(
     cfg = config or CompareConfig()
     encoder = trained_convae_encoder(model, "candidate")
     wells = well_embeddings(embed_rows(raw_images, encoder, threads=threads))
-    profiles = late_profiles(wells, raw_images, cfg.late_window_h)
+    profiles = late_profiles(wells, raw_images, cfg.late_window_h, cfg.normalisation)
     activity = phenotypic_activity(profiles, encoder.name, cfg.null_size, cfg.q_threshold, cfg.seed)
     scores = activity_scores(activity, planted)
     return {k: float(v) for k in ("activity_map", "fraction_active") if isinstance(v := scores[k], int | float)}

@@ -10,15 +10,21 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from phenodag.core.embed.pipeline import read_embeddings
-from phenodag.core.shared.vectors import mean_vectors
+from phenodag.core.shared.normalise import normalise_profiles
+from phenodag.core.shared.vectors import mean_vectors, read_embeddings
+from phenodag.core.shared.vocab import PROFILE_NORMALISATIONS
 
 TREATMENT = ["plate_id", "well", "cell_line", "compound", "concentration_um", "is_control", "replicate"]
 PROFILE_COLUMNS = [*TREATMENT, "time_h", "vector"]
 
 
-def late_profiles(well_embeddings: pl.DataFrame, raw_images: pl.DataFrame, late_window_h: float) -> pl.DataFrame:
-    """Profiles of the late time points of every plate.
+def late_profiles(
+    well_embeddings: pl.DataFrame,
+    raw_images: pl.DataFrame,
+    late_window_h: float,
+    normalisation: str = PROFILE_NORMALISATIONS[0],
+) -> pl.DataFrame:
+    """Profiles of the late time points of every plate, normalised to their plate's controls.
 
     Parameters
     ----------
@@ -28,6 +34,10 @@ def late_profiles(well_embeddings: pl.DataFrame, raw_images: pl.DataFrame, late_
         Rows of ``raw_images`` (their treatment columns are joined on plate and well).
     late_window_h
         Keep time points within this many hours of the plate's last time point.
+    normalisation
+        How vectors are normalised to their plate's control wells (every time point of
+        the plate, before the late ones are kept): see
+        :func:`~phenodag.core.shared.normalise.normalise_profiles`.
 
     Returns
     -------
@@ -38,7 +48,7 @@ def late_profiles(well_embeddings: pl.DataFrame, raw_images: pl.DataFrame, late_
     if wells.height == 0:
         return pl.DataFrame(schema={**raw_images.select(TREATMENT).schema, "time_h": pl.Float64})
     treatment = raw_images.select(TREATMENT).unique(["plate_id", "well"])
-    joined = wells.join(treatment, on=["plate_id", "well"], how="inner")
+    joined = normalise_profiles(wells.join(treatment, on=["plate_id", "well"], how="inner"), normalisation)
     last = pl.col("time_h").max().over("plate_id")
     return (
         joined.filter(pl.col("time_h") >= last - late_window_h)

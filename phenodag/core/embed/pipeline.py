@@ -27,7 +27,7 @@ from phenodag.core.shared.files import sha256_file
 from phenodag.core.shared.images import ImageDecodeError, read_header
 from phenodag.core.shared.progress import Progress
 from phenodag.core.shared.schemas import EMBEDDINGS_SCHEMA, with_dim
-from phenodag.core.shared.vectors import mean_vectors
+from phenodag.core.shared.vectors import mean_vectors, read_embeddings
 
 logger = logging.getLogger(__name__)
 
@@ -222,14 +222,6 @@ def embed_files(paths: Sequence[str | Path], encoder: Encoder, batch_size: int =
             logger.warning("skipped unreadable image: %s", exc)
     rows = pl.DataFrame({"path": readable, "sha256": [sha256_file(p) for p in readable]}, schema=FILE_COLUMNS)
     return embed_table(rows, encoder, batch_size, threads, skip_unreadable=True)
-
-
-def read_embeddings(df: pl.DataFrame) -> pl.DataFrame:
-    """Cast the stored ``vector`` list column back to a fixed-size ``pl.Array`` (length of the first row)."""
-    if df.height == 0 or isinstance(df.schema["vector"], pl.Array):
-        return df
-    dim = len(df["vector"][0])
-    return df.with_columns(pl.col("vector").list.to_array(dim))
 
 
 def well_embeddings(df: pl.DataFrame) -> pl.DataFrame:

@@ -259,7 +259,7 @@ ENCODERS: dict[str, tuple[int, Preprocess]] = {
     "resnet18": (512, IMAGENET_PREPROCESS),
     "resnet50": (2048, IMAGENET_PREPROCESS),
     "vit_b_16": (768, IMAGENET_PREPROCESS),
-    "classical": (len(CLASSICAL_FEATURES), CLASSICAL_PREPROCESS),
+    CLASSICAL_ENCODERS[0]: (len(CLASSICAL_FEATURES), CLASSICAL_PREPROCESS),
 }
 
 
@@ -314,7 +314,7 @@ def load_encoder(
         if weights is not None:
             raise ValueError(f"encoder 'classical' computes its features; it takes no weights ({weights!r})")
         pre = pre.with_field(field, field_px) if field is not None else pre
-        return ClassicalEncoder("classical", nn.Identity(), pre, dim, CLASSICAL_WEIGHTS_ID, device="cpu")
+        return ClassicalEncoder(name, nn.Identity(), pre, dim, CLASSICAL_WEIGHTS_ID, device="cpu")
     if weights is None:
         s = Settings.from_env()
         weights = default_weights(name, s.phenoml_weights, s.weights_dir)

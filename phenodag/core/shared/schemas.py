@@ -147,6 +147,42 @@ SWITCHES_SCHEMA: Schema = {
     "types_by_concentration": pl.String,
     "switch": pl.String,
 }
+GROWTH_CURVES_SCHEMA: Schema = {
+    "plate_id": pl.String,
+    "well": pl.String,
+    "cell_line": pl.String,
+    "compound": pl.String,
+    "concentration_um": pl.Float64,
+    "is_control": pl.Boolean,
+    "time_h": pl.Float64,
+    "confluence": pl.Float64,
+    "n_fields": pl.UInt32,
+}
+GROWTH_GR_SCHEMA: Schema = {
+    "plate_id": pl.String,
+    "cell_line": pl.String,
+    "compound": pl.String,
+    "concentration_um": pl.Float64,
+    "time_h": pl.Float64,
+    "confluence": pl.Float64,
+    "control_confluence": pl.Float64,
+    "n_wells": pl.UInt32,
+    "n_control_wells": pl.UInt32,
+    "gr": pl.Float64,
+    "gr_window": pl.Float64,
+}
+GROWTH_METRICS_SCHEMA: Schema = {
+    "cell_line": pl.String,
+    "compound": pl.String,
+    "time_h": pl.Float64,
+    "n_doses": pl.Int64,
+    "gr50_um": pl.Float64,
+    "gr_max": pl.Float64,
+    "gr_aoc": pl.Float64,
+    "gr_inf": pl.Float64,
+    "gec50_um": pl.Float64,
+    "hill": pl.Float64,
+}
 IMAGE_GROUPS_SCHEMA: Schema = {
     "group_id": pl.String,
     "cell_line": pl.String,

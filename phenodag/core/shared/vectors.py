@@ -32,3 +32,11 @@ def mean_vectors(df: pl.DataFrame, keys: list[str], count: str) -> pl.DataFrame:
         groups["_row"].list.len().cast(pl.UInt32).alias(count),
         pl.Series("vector", vectors, dtype=dtype),
     )
+
+
+def read_embeddings(df: pl.DataFrame) -> pl.DataFrame:
+    """Cast the stored ``vector`` list column back to a fixed-size ``pl.Array`` (length of the first row)."""
+    if df.height == 0 or isinstance(df.schema["vector"], pl.Array):
+        return df
+    dim = len(df["vector"][0])
+    return df.with_columns(pl.col("vector").list.to_array(dim))

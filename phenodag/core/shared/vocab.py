@@ -41,6 +41,15 @@ pooling, or ViT's class token) and have no readout choice.
 """
 
 
+PROFILE_NORMALISATIONS = ("robust_z", "robust_z_sphere", "none")
+"""How profiles are normalised to their plate's control wells before any analysis; the first is the default.
+
+``robust_z``: per plate and feature, minus the controls' median, over 1.4826 x their MAD.
+``robust_z_sphere``: then ZCA whitening fitted on the control profiles.
+``none``: the vectors as the encoder gave them (:mod:`phenodag.core.shared.normalise`).
+"""
+
+
 def encoder_needs_markdown() -> str:
     """Return :data:`ENCODER_NEEDS` as a markdown table (the ``embeddings`` asset's description shows it)."""
     rows = "\n".join(f"| `{name}` | {need} |" for name, need in ENCODER_NEEDS.items())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from phenodag.core.shared.vocab import DISTANCE_METRICS, NORMALISATIONS
+from phenodag.core.shared.vocab import DISTANCE_METRICS, NORMALISATIONS, PROFILE_NORMALISATIONS
 
 
 class TrajectoryConfig(BaseModel):
@@ -17,6 +17,10 @@ class TrajectoryConfig(BaseModel):
         description=f"Distance between a condition's and its controls' mean vectors: {' | '.join(DISTANCE_METRICS)}.",
     )
     tolerance_h: float = Field(default=1.0, description="Largest drug-to-control time difference matched.")
+    profile_normalisation: str = Field(
+        default=PROFILE_NORMALISATIONS[0],
+        description=f"Well vectors normalised to their plate's controls first: {' | '.join(PROFILE_NORMALISATIONS)}.",
+    )
     time_bin_h: float = Field(default=0.5, description="Times this close are one time point across plates.")
 
 

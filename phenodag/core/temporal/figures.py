@@ -8,7 +8,7 @@ import polars as pl
 
 from phenodag.core.shared.figures import markdown_image, png_bytes, png_image
 
-__all__ = ["cluster_plot", "dose_time_heatmaps", "markdown_image", "png_image"]
+__all__ = ["cluster_plot", "dose_time_heatmaps", "growth_plot", "markdown_image", "png_image"]
 
 
 def cluster_plot(
@@ -72,4 +72,53 @@ def dose_time_heatmaps(traj: pl.DataFrame, max_compounds: int = 12) -> bytes:
         bar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.9)
         bar.set_label("distance to control wells", fontsize=8)
     fig.suptitle("Dose x time: how far each condition's wells are from the controls", fontsize=10)
+    return png_bytes(fig)
+
+
+def growth_plot(curves: pl.DataFrame, gr: pl.DataFrame, max_plates: int = 4) -> bytes:
+    """Per plate, confluence over time of each condition (controls black), as Incucyte plots it; then GR per dose.
+
+    Left panels: mean confluence (%) of each compound x concentration's wells over time,
+    the plate's controls in black. Right panel: GR at the last time point against
+    concentration per compound (GR = 1 no effect, 0 cytostatic, < 0 cytotoxic).
+    """
+    plates = sorted(set(curves["plate_id"]))[:max_plates]
+    if not plates:
+        fig, ax = plt.subplots(figsize=(4.0, 2.6))
+        ax.text(0.5, 0.5, "no growth curves (embed with the classical encoder)", ha="center", va="center")
+        ax.set_axis_off()
+        return png_bytes(fig)
+    fig, axes = plt.subplots(1, len(plates) + 1, figsize=(3.4 * (len(plates) + 1), 3.0), layout="constrained")
+    compounds = sorted(set(curves.filter(~pl.col("is_control"))["compound"]))
+    colours = {c: f"C{i % 10}" for i, c in enumerate(compounds)}
+    for ax, plate in zip(axes[:-1], plates, strict=True):
+        mean = (
+            curves.filter(pl.col("plate_id") == plate)
+            .group_by("compound", "concentration_um", "is_control", "time_h")
+            .agg(pl.col("confluence").mean())
+            .sort("time_h")
+        )
+        for (compound, conc, control), part in mean.group_by(
+            ["compound", "concentration_um", "is_control"], maintain_order=True
+        ):
+            colour = "black" if control else colours[str(compound)]
+            top = mean.filter(pl.col("compound") == compound)["concentration_um"].max()
+            alpha = 1.0 if control or conc == top else 0.45
+            ax.plot(part["time_h"], 100 * part["confluence"], color=colour, alpha=alpha, lw=1.8 if control else 1.0)
+        ax.set_title(f"{plate}: confluence", fontsize=9)
+        ax.set_xlabel("time (h)", fontsize=8)
+        ax.set_ylabel("confluence (%)", fontsize=8)
+    ax = axes[-1]
+    last = gr.filter(pl.col("time_h") == pl.col("time_h").max().over("plate_id")).drop_nulls("gr")
+    for compound in compounds:
+        part = last.filter(pl.col("compound") == compound).group_by("concentration_um").agg(pl.col("gr").mean())
+        part = part.sort("concentration_um")
+        ax.plot(part["concentration_um"], part["gr"], "o-", color=colours[compound], label=compound, ms=3)
+    ax.axhline(0, color="0.5", lw=0.6)
+    ax.set_xscale("log")
+    ax.set_xlabel("concentration (µM)", fontsize=8)
+    ax.set_ylabel("GR at the last time point", fontsize=8)
+    ax.set_title("GR per dose (1: none, 0: cytostatic, <0: cytotoxic)", fontsize=8)
+    if compounds:
+        ax.legend(fontsize=6)
     return png_bytes(fig)

@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from phenodag.core.shared.normalise import normalise_profiles
 from phenodag.core.shared.schemas import CONDITION, TRAJECTORY_SCHEMA
-from phenodag.core.shared.vectors import mean_vectors
+from phenodag.core.shared.vectors import mean_vectors, read_embeddings
 from phenodag.core.shared.vocab import DISTANCE_METRICS
 from phenodag.core.temporal.config import TrajectoryConfig
 
@@ -157,7 +158,8 @@ def trajectories(
     encoder
         Written into the ``encoder`` column.
     config
-        Distance metric, control-matching tolerance and time binning (defaults if None).
+        Distance metric, control-matching tolerance, time binning and the normalisation
+        of the well vectors to their plate's controls (defaults if None).
 
     Returns
     -------
@@ -171,6 +173,7 @@ def trajectories(
     stats = TrajectoryStats()
     if wells.height == 0:
         return pl.DataFrame(schema=TRAJECTORY_SCHEMA), stats
+    wells = normalise_profiles(read_embeddings(wells), config.profile_normalisation)
     drugs, controls = condition_means(wells, time_bin_h)
     lines_with_controls = set(controls["cell_line"])
     no_ctrl = drugs.filter(~pl.col("cell_line").is_in(list(lines_with_controls)))

@@ -7,8 +7,9 @@ import torch
 from scipy.stats import spearmanr
 
 from phenodag.core.embed.convae import ConvAE
-from phenodag.core.embed.pipeline import embed_images, embed_rows, read_embeddings, well_embeddings
+from phenodag.core.embed.pipeline import embed_images, embed_rows, well_embeddings
 from phenodag.core.embed.registry import load_encoder
+from phenodag.core.shared.vectors import read_embeddings
 from phenodag.core.simulate.plate_writer import write_image
 
 

@@ -32,7 +32,7 @@ def test_closed_vocabularies_are_written_out_only_in_vocab() -> None:
 def test_vocab_is_torch_free_and_consistent() -> None:
     tree = ast.parse(Path(vocab.__file__).read_text())
     assert not [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]  # loads nothing, no torch
-    assert vocab.ENCODER_NAMES == vocab.CONVAE_ENCODERS + vocab.TORCHVISION_ENCODERS
+    assert vocab.ENCODER_NAMES == vocab.CONVAE_ENCODERS + vocab.TORCHVISION_ENCODERS + vocab.CLASSICAL_ENCODERS
     assert vocab.NO_EFFECT in vocab.RESPONSE_TYPES
     assert f"models:/{vocab.CONVAE_MODEL_NAME}@{vocab.CHAMPION_ALIAS}" == vocab.CONVAE_CHAMPION_URI
 

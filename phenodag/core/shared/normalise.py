@@ -1,0 +1,108 @@
+"""Profiles normalised to their plate's controls, before any distance, clustering, classification or mAP.
+
+The profiling field's default (pycytominer's ``normalize(method="mad_robustize")`` with
+the controls as samples): per plate and feature, subtract the control wells' median
+and divide by their median absolute deviation, scaled by 1.4826 so that it estimates
+the standard deviation of normal data (robust z). A feature is then measured in units
+of the control wells' spread on the same plate, so features of very different scales
+(confluence, a texture statistic, a ConvAE channel's mean) weigh alike and plate-to-
+plate offsets cancel.
+
+Written on numpy and polars rather than with pycytominer: pycytominer works on pandas
+frames with one column per feature, while phenodag stores a vector column; the
+computation is the few lines below, and pycytominer would add pandas-only
+dependencies for it. ``robust_z_sphere`` then whitens the profiles with a ZCA
+transform fitted on the (normalised) control profiles of all plates together, with
+scikit-learn's Ledoit-Wolf shrunk covariance, so that fewer controls than features
+still give a stable transform.
+
+Controls are the rows with ``is_control``. The statistics pool every time point of the
+plate's control wells, so a time course keeps its shape (the transform is one affine
+map per plate and feature). A plate without controls falls back to all its wells, and
+says so in the log. A feature whose control MAD is zero takes the controls' standard
+deviation instead, and where that is zero too, 1 (the feature is only centred).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import polars as pl
+
+from phenodag.core.shared.vocab import PROFILE_NORMALISATIONS
+
+logger = logging.getLogger(__name__)
+
+MAD_TO_SD = 1.4826
+
+
+def robust_z(matrix: np.ndarray, controls: np.ndarray) -> np.ndarray:
+    """Return ``(matrix - median(controls)) / (1.4826 * MAD(controls))`` per column (see module docstring).
+
+    Parameters
+    ----------
+    matrix
+        (n, d) profiles of one plate.
+    controls
+        Boolean (n,) mask of its control rows; all rows where none is set.
+    """
+    ref = matrix[controls] if controls.any() else matrix
+    median = np.median(ref, axis=0)
+    scale = MAD_TO_SD * np.median(np.abs(ref - median), axis=0)
+    tiny = scale <= 1e-12 * (1.0 + np.abs(median))
+    scale[tiny] = ref.std(axis=0)[tiny]
+    scale[scale <= 1e-12 * (1.0 + np.abs(median))] = 1.0
+    return (matrix - median) / scale
+
+
+def sphere(matrix: np.ndarray, controls: np.ndarray) -> np.ndarray:
+    """ZCA-whiten ``matrix`` with the Ledoit-Wolf covariance of its control rows (already centred on the controls)."""
+    from sklearn.covariance import LedoitWolf
+
+    ref = matrix[controls] if controls.any() else matrix
+    cov = LedoitWolf(assume_centered=True).fit(ref).covariance_ if ref.shape[0] > 1 else np.eye(matrix.shape[1])
+    values, vectors = np.linalg.eigh(cov)
+    whiten = vectors @ np.diag(1.0 / np.sqrt(np.clip(values, 1e-12, None))) @ vectors.T
+    return np.asarray(matrix @ whiten)
+
+
+def normalise_profiles(
+    profiles: pl.DataFrame, method: str = PROFILE_NORMALISATIONS[0], strata: tuple[str, ...] = ("plate_id",)
+) -> pl.DataFrame:
+    """Return ``profiles`` with each ``vector`` normalised to its stratum's controls (float32, same columns).
+
+    Parameters
+    ----------
+    profiles
+        Rows with ``is_control``, the ``strata`` columns and a fixed-size ``vector`` column.
+    method
+        One of :data:`~phenodag.core.shared.vocab.PROFILE_NORMALISATIONS`: ``robust_z``,
+        ``robust_z_sphere`` or ``none``.
+    strata
+        Columns whose groups are normalised separately (a plate, by default).
+
+    Raises
+    ------
+    ValueError
+        For an unknown method.
+    """
+    if method not in PROFILE_NORMALISATIONS:
+        raise ValueError(f"profile normalisation {method!r}; expected one of {PROFILE_NORMALISATIONS}")
+    if method == "none" or profiles.height == 0:
+        return profiles
+    matrix = np.asarray(profiles["vector"].to_numpy(), dtype=np.float64)
+    controls = profiles["is_control"].fill_null(False).to_numpy().astype(bool)
+    out = np.empty_like(matrix)
+    groups = profiles.select(strata).with_row_index("_row").group_by(list(strata)).agg(pl.col("_row"))
+    for key, rows in zip(groups.select(strata).iter_rows(), groups["_row"].to_list(), strict=True):
+        idx = np.asarray(rows)
+        if not controls[idx].any():
+            logger.warning(
+                "no control wells in %s: normalised to all of its wells instead", dict(zip(strata, key, strict=True))
+            )
+        out[idx] = robust_z(matrix[idx], controls[idx])
+    if method == "robust_z_sphere":
+        out = sphere(out, controls)
+    dim = matrix.shape[1]
+    return profiles.with_columns(pl.Series("vector", out.astype(np.float32), dtype=pl.Array(pl.Float32, dim)))
