@@ -12,7 +12,14 @@ Each argument is one variant (JSON): ``TrainConfig`` fields (``steps``, ``crop_s
 - ``"native": S``: images resized to the embedding size S first and views cut as plain
   ``crop_size`` patches without resizing (the scale the encoder sees when it embeds);
 - ``"noise": sd`` / ``"mask": p``: denoising / masked-patch training (input corrupted,
-  target clean).
+  target clean);
+- ``"readout": "pooled" | "latent"``: the embedding's readout (pooled, the default, or the
+  published flattened latent);
+- ``"normalisation": "robust_z" | "robust_z_sphere" | "none"``: how profiles are normalised
+  to their plate's controls before scoring (robust_z, the default);
+- ``"weights": PATH``: a ConvAE state dict instead of training (the published pheno-ml
+  weights, with their own preprocessing);
+- ``"encoder": "classical"``: the classical phase-contrast features instead of a ConvAE.
 
 The variants replace the trainer's view function or model class for the run (module
 attributes), so ``phenodag`` itself keeps one training path. Each variant trains on the
@@ -41,7 +48,7 @@ from phenodag.core.embed.config import TrainConfig
 from phenodag.core.embed.convae import ConvAE, kaiming_init
 from phenodag.core.embed.crops import CropStrategy
 from phenodag.core.embed.pipeline import embed_rows, well_embeddings
-from phenodag.core.embed.registry import trained_convae_encoder
+from phenodag.core.embed.registry import Encoder, load_encoder, trained_convae_encoder
 from phenodag.core.embed.training import load_training_images
 from phenodag.core.temporal.evaluate import planted_types
 
@@ -77,10 +84,9 @@ def corrupting_model(noise: float, mask: float) -> type[ConvAE]:
     return Corrupting
 
 
-def score(model: ConvAE, eval_rows: pl.DataFrame, planted: pl.DataFrame) -> dict[str, Any]:
-    """The compare stage's headline metrics of ``model`` on the EVAL plates."""
-    encoder = trained_convae_encoder(model, "variant")
-    profiles = late_profiles(well_embeddings(embed_rows(eval_rows, encoder)), eval_rows, 24.0)
+def score(encoder: Encoder, eval_rows: pl.DataFrame, planted: pl.DataFrame, normalisation: str) -> dict[str, Any]:
+    """The compare stage's headline metrics of ``encoder`` on the EVAL plates."""
+    profiles = late_profiles(well_embeddings(embed_rows(eval_rows, encoder)), eval_rows, 24.0, normalisation)
     scores = activity_scores(phenotypic_activity(profiles, "variant", 5000, 0.05, 0), planted)
     scores["roc_auc"] = float(np.nanmean(drug_vs_control(profiles, "variant")["roc_auc"].to_numpy()))
     keep = ("activity_map", "fraction_active", "false_positive_rate", "roc_auc")
@@ -92,6 +98,12 @@ def run_variant(
 ) -> dict[str, Any]:
     """Train one variant and score it on EVAL."""
     spec = dict(spec)
+    readout, normalisation = spec.pop("readout", "pooled"), spec.pop("normalisation", "robust_z")
+    if spec.get("encoder") == "classical":
+        return {"train_s": 0, "val_mse": None, **score(load_encoder("classical"), eval_rows, planted, normalisation)}
+    if "weights" in spec:
+        encoder = load_encoder("convae-phenoml", spec["weights"], readout=readout)
+        return {"train_s": 0, "val_mse": None, **score(encoder, eval_rows, planted, normalisation)}
     native, noise, mask = spec.pop("native", 0), spec.pop("noise", 0.0), spec.pop("mask", 0.0)
     setattr(trainer, "make_views", native_views if native else ORIGINAL_VIEWS)  # noqa: B010
     setattr(trainer, "ConvAE", corrupting_model(noise, mask) if noise or mask else ORIGINAL_MODEL)  # noqa: B010
@@ -109,7 +121,8 @@ def run_variant(
         result = trainer.train_convae(images, groups, TrainConfig(**spec))
         model, val_mse = result.model, round(result.history[-1].val_mse, 5)
     seconds = round(time.perf_counter() - start)
-    return {"train_s": seconds, "val_mse": val_mse, **score(model, eval_rows, planted)}
+    encoder = trained_convae_encoder(model, "variant", readout=readout)
+    return {"train_s": seconds, "val_mse": val_mse, **score(encoder, eval_rows, planted, normalisation)}
 
 
 def main() -> None:

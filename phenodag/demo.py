@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     from phenodag.runner import Runner
 
 logger = logging.getLogger(__name__)
-DEMO_ENCODERS = ("convae", "convae-random")
-"""What the demo compares: the ConvAE it trains, and the same network untrained (``random:seed0``)."""
+DEMO_ENCODERS = ("convae", "convae-random", "classical")
+"""What the demo compares: the ConvAE it trains, the same network untrained (``random:seed0``), both with the
+pooled readout, and the classical phase-contrast features (the baseline a learned encoder must beat)."""
 DEMO_ALPHAS = ("0", "-20", "20")
 """The lens α the demo runs: none, discriminative, adversarial (the benchmark runs the whole grid)."""
 DEMO_LIBRARY = "LIB"
@@ -61,8 +62,11 @@ def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) 
     logger.info("temporal trajectories and DTW clusters (encoder convae)")
     if not runner.run("temporal_job", "convae").success:
         return False
-    logger.info("comparing the trained ConvAE with the untrained one (%s)", ", ".join(DEMO_ENCODERS))
-    if not runner.embed(DEMO_ENCODERS[1], plates):
+    logger.info("comparing the trained ConvAE with the untrained one and classical features (%s)", DEMO_ENCODERS)
+    if not all(runner.embed(encoder, plates) for encoder in DEMO_ENCODERS[1:]):
+        return False
+    logger.info("growth curves and GR from the classical encoder's confluence")
+    if not runner.run("growth_job").success:
         return False
     for encoder in DEMO_ENCODERS:
         if not runner.run("compare_job", encoder).success:
@@ -202,6 +206,15 @@ def _print_demo(settings: Settings, seconds: float) -> None:
         print(planted_counts(truth))
         print("temporal response types (encoder convae) next to the planted ones:")
         print(planted_vs_assigned(clusters, truth))
+        print("growth (classical confluence): GR at the last time point per condition, GR metrics per compound:")
+        gr = _read(settings, "growth_gr")
+        last = gr.filter(pl.col("time_h") == pl.col("time_h").max().over("plate_id"))
+        print(
+            last.group_by("cell_line", "compound", "concentration_um")
+            .agg(pl.col("gr").mean().round(2), pl.col("gr_window").mean().round(2))
+            .sort("compound", "concentration_um")
+        )
+        print(_read(settings, "growth_metrics").with_columns(pl.col(pl.Float64).round(3)))
         print("encoder comparison (docs/guide/compare.md says what each column measures):")
         comparison = _read(settings, "encoder_comparison").drop("preprocess")
         comparison = comparison.with_columns(pl.col(pl.Float64).round(3))

@@ -53,3 +53,33 @@ def test_temporal_assets_end_to_end(settings: Settings, instance: dg.DagsterInst
     (run,) = mlflow.search_runs(experiment_names=["phenodag-temporal"], output_format="list")
     assert run.data.metrics["chosen_k"] == clusters.filter(pl.col("cluster") >= 0)["cluster"].n_unique()
     assert run.data.tags["dagster.partition"] == "convae"
+
+
+def test_growth_assets_read_the_classical_confluence(settings: Settings, instance: dg.DagsterInstance) -> None:
+    defs = build_definitions(settings)
+    design = timelapse_design(n_compounds=3, days=2, every_h=8, image_size=96, replicates=1, control_wells=3)
+    (plate,) = [f.name for f in simulate_screen(design, settings.inbox, seed=0)]
+    assert run_ingest(defs, instance, plate).success
+    growth = defs.resolve_job_def("growth_job")
+    assert not growth.execute_in_process(instance=instance, raise_on_error=False).success  # no classical vectors yet
+    embed = defs.resolve_job_def("embed_job")
+    assert embed.execute_in_process(partition_key=embedding_key("classical", plate), instance=instance).success
+    result = growth.execute_in_process(instance=instance)
+    assert result.success
+    curves = lake.read_table(settings.lake, "growth_curves")
+    assert curves.height == curves.select("well", "time_h").n_unique() and curves["confluence"].is_between(0, 1).all()
+    controls = curves.filter(pl.col("is_control")).group_by("time_h").agg(pl.col("confluence").mean()).sort("time_h")
+    assert controls["confluence"][-1] > controls["confluence"][0]  # controls grow
+    gr = lake.read_table(settings.lake, "growth_gr")
+    last = gr.filter(pl.col("time_h") == gr["time_h"].max())
+    top = last.filter(pl.col("concentration_um") == pl.col("concentration_um").max().over("compound"))
+    by_profile = {c.name: c.profile for c in design.compounds}
+    final = {by_profile[r["compound"]]: r["gr"] for r in top.iter_rows(named=True)}
+    assert final["cytotoxic"] < 0 < final["inactive"]  # the planted kill reads as GR < 0, the inactive as growth
+    metrics = lake.read_table(settings.lake, "growth_metrics")
+    assert set(metrics["compound"]) == set(by_profile) and (metrics["n_doses"] == 3).all()
+    meta = {
+        e.materialization.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
+    assert "growth" in meta["growth_curves"] and "metrics" in meta["growth_metrics"]
