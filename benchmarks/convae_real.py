@@ -11,9 +11,12 @@ every time point (other cells, the same series). The ConvAE trains with the demo
 (``TrainConfig`` defaults, ``--steps`` steps of 20 views of 32 px) and the script prints:
 
 - held-out MSE and PSNR against the flat reconstruction (mean grey per image);
-- per encoder (trained here, untrained He init, published weights if given): the Spearman ρ
-  between time and the distance of each frame's mean held-out tile vector to the first
-  frame's (the trend a time-lapse embedding should show; the cells elongate and align).
+- per encoder (trained here, untrained He init, published weights if given), with each
+  readout (pooled, latent), and for the classical features: the Spearman ρ between time and
+  the distance of each frame's mean held-out tile vector to the first frame's (the trend a
+  time-lapse embedding should show; the cells elongate and align), on the raw vectors and
+  after scaling each feature by its spread over the held-out tiles of the first frame
+  (robust z against frame 0, the only "control" a drug-free time-lapse has).
 """
 
 import argparse
@@ -28,9 +31,11 @@ from scipy.stats import spearmanr
 from phenodag.core.embed.config import TrainConfig
 from phenodag.core.embed.convae import ConvAE, kaiming_init
 from phenodag.core.embed.pipeline import embed_images
-from phenodag.core.embed.registry import load_encoder, trained_convae_encoder
+from phenodag.core.embed.registry import Encoder, load_encoder, trained_convae_encoder
 from phenodag.core.embed.trainer import flat_mse, full_views, psnr, reconstruction_metrics, train_convae
 from phenodag.core.shared.images import contrast_stretch, decode_image, to_unit_float
+from phenodag.core.shared.normalise import robust_z
+from phenodag.core.shared.vocab import READOUTS
 
 HELD_OUT = (5, 6, 9, 10)  # four central positions of the 3 x 4 tile grid (row * 4 + column)
 TILE = 256
@@ -44,14 +49,21 @@ def tiles(frame: np.ndarray) -> list[np.ndarray]:
     ]
 
 
-def trend(encoder: object, frames: list[Path]) -> float:
-    """Spearman ρ of time against the distance of each frame's mean held-out tile vector to frame 0's."""
-    vectors = []
-    for path in frames:
-        parts = [t for k, t in enumerate(tiles(decode_image(path))) if k in HELD_OUT]
-        vectors.append(embed_images(parts, encoder).mean(axis=0))  # type: ignore[arg-type]
-    v = np.stack(vectors)
-    return float(spearmanr(np.arange(len(v)), np.linalg.norm(v - v[0], axis=1)).statistic)
+def trend(encoder: Encoder, frames: list[Path]) -> tuple[float, float]:
+    """Spearman ρ of time against the distance of each frame's mean held-out tile vector to frame 0's: raw, robust z.
+
+    The robust z scales each feature by its spread over frame 0's held-out tiles (the only
+    "control" a drug-free time-lapse has).
+    """
+    per_frame = [
+        embed_images([t for k, t in enumerate(tiles(decode_image(path))) if k in HELD_OUT], encoder) for path in frames
+    ]
+    means = np.stack([v.mean(axis=0) for v in per_frame])
+    z = robust_z(np.vstack([per_frame[0], means]), np.arange(len(per_frame[0]) + len(means)) < len(per_frame[0]))
+    z = z[len(per_frame[0]) :]
+    time_order = np.arange(len(means))
+    raw = spearmanr(time_order, np.linalg.norm(means - means[0], axis=1)).statistic
+    return float(raw), float(spearmanr(time_order, np.linalg.norm(z - z[0], axis=1)).statistic)
 
 
 def main() -> None:
@@ -82,14 +94,17 @@ def main() -> None:
     print(f"trained {args.steps} steps on {len(train)} tiles ({len(frames)} frames) in {seconds:.0f} s")
     print(f"held-out tiles: MSE {mse:.5f} (flat {flat_mse(batch):.5f}), PSNR {psnr(mse):.2f} dB")
     torch.manual_seed(0)
-    encoders = {
-        "convae (trained on T98G)": trained_convae_encoder(result.model, "t98g"),
-        "convae-random": trained_convae_encoder(kaiming_init(ConvAE()).eval(), "random:seed0"),
-    }
-    if args.phenoml:
-        encoders["convae-phenoml"] = load_encoder("convae-phenoml", args.phenoml)
+    untrained = kaiming_init(ConvAE()).eval()
+    encoders = {"classical": load_encoder("classical")}
+    for readout in READOUTS:
+        encoders[f"convae (trained on T98G), {readout}"] = trained_convae_encoder(result.model, "t98g", readout=readout)
+        encoders[f"convae-random, {readout}"] = trained_convae_encoder(untrained, "random:seed0", readout=readout)
+        if args.phenoml:
+            encoders[f"convae-phenoml, {readout}"] = load_encoder("convae-phenoml", args.phenoml, readout=readout)
+    print("encoder | Spearman rho(time, distance to frame 0): raw vectors | robust z against frame 0")
     for name, encoder in encoders.items():
-        print(f"{name}: Spearman rho(time, distance to frame 0) = {trend(encoder, frames):.2f}")
+        raw, z = trend(encoder, frames)
+        print(f"{name} | {raw:.2f} | {z:.2f}")
 
 
 if __name__ == "__main__":

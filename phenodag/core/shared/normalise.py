@@ -91,6 +91,9 @@ def normalise_profiles(
         raise ValueError(f"profile normalisation {method!r}; expected one of {PROFILE_NORMALISATIONS}")
     if method == "none" or profiles.height == 0:
         return profiles
+    missing = [c for c in (*strata, "is_control", "vector") if c not in profiles.columns]
+    if missing:
+        raise ValueError(f"profiles cannot be normalised to their controls: no column(s) {missing}")
     matrix = np.asarray(profiles["vector"].to_numpy(), dtype=np.float64)
     controls = profiles["is_control"].fill_null(False).to_numpy().astype(bool)
     out = np.empty_like(matrix)
