@@ -69,7 +69,8 @@ def compare_encoder(
     for name, df in result.tables.items():
         info = lake.write_partition(name, df, {"encoder": encoder})
         extra = figures if name == "encoder_clustering" else {}
-        yield dg.MaterializeResult(asset_key=name, metadata={**extra, **write_metadata(info, df)})
+        recorded = {"normalisation": config.normalisation}  # how the profiles were normalised to their controls
+        yield dg.MaterializeResult(asset_key=name, metadata={**extra, **recorded, **write_metadata(info, df)})
 
 
 @dg.asset(

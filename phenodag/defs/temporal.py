@@ -55,6 +55,7 @@ def temporal_trajectories(
     yield dg.MaterializeResult(
         metadata={
             **write_metadata(info, traj),
+            "profile_normalisation": config.profile_normalisation,
             "conditions": traj.select(CONDITION).n_unique(),
             "unmatched_points": stats.unmatched_points,
             "conditions_without_controls": len(stats.conditions_without_controls),

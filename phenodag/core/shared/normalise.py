@@ -19,8 +19,10 @@ still give a stable transform.
 Controls are the rows with ``is_control``. The statistics pool every time point of the
 plate's control wells, so a time course keeps its shape (the transform is one affine
 map per plate and feature). A plate without controls falls back to all its wells, and
-says so in the log. A feature whose control MAD is zero takes the controls' standard
-deviation instead, and where that is zero too, 1 (the feature is only centred).
+says so in the log. A feature whose control MAD is not measurable takes the controls'
+standard deviation, then that of all the plate's wells; a feature with no measurable
+spread at all (a dead ReLU channel: about a third of the trained ConvAE's pooled
+values on the demo screen) is set to 0 (see :func:`robust_z`).
 """
 
 from __future__ import annotations
@@ -35,10 +37,18 @@ from phenodag.core.shared.vocab import PROFILE_NORMALISATIONS
 logger = logging.getLogger(__name__)
 
 MAD_TO_SD = 1.4826
+MIN_SCALE_FRACTION = 1e-3
+"""A column whose spread is below this fraction of the typical column's has no measurable scale."""
 
 
 def robust_z(matrix: np.ndarray, controls: np.ndarray) -> np.ndarray:
     """Return ``(matrix - median(controls)) / (1.4826 * MAD(controls))`` per column (see module docstring).
+
+    A column's scale must be measurable: where the controls' MAD is below
+    :data:`MIN_SCALE_FRACTION` of the median MAD of all columns, their standard deviation
+    is used, then that of all rows; a column with no measurable spread even then (a dead
+    ReLU channel, a feature constant on the plate) is set to 0 rather than divided by
+    almost nothing, which would turn rounding noise into the largest values of the profile.
 
     Parameters
     ----------
@@ -50,10 +60,14 @@ def robust_z(matrix: np.ndarray, controls: np.ndarray) -> np.ndarray:
     ref = matrix[controls] if controls.any() else matrix
     median = np.median(ref, axis=0)
     scale = MAD_TO_SD * np.median(np.abs(ref - median), axis=0)
-    tiny = scale <= 1e-12 * (1.0 + np.abs(median))
-    scale[tiny] = ref.std(axis=0)[tiny]
-    scale[scale <= 1e-12 * (1.0 + np.abs(median))] = 1.0
-    return (matrix - median) / scale
+    positive = scale[scale > 0]
+    floor = MIN_SCALE_FRACTION * float(np.median(positive)) if positive.size else 0.0
+    for fallback in (ref.std(axis=0), matrix.std(axis=0)):
+        scale = np.where(scale > floor, scale, fallback)
+    dead = ~(scale > floor)
+    z = (matrix - median) / np.where(dead, 1.0, scale)
+    z[:, dead] = 0.0
+    return z
 
 
 def sphere(matrix: np.ndarray, controls: np.ndarray) -> np.ndarray:

@@ -30,10 +30,19 @@ def test_robust_z_of_the_controls_has_median_0_and_mad_1_per_feature_and_plate()
     assert np.median(drugs[:, 0]) > 3  # the effect, in control sds, whatever the feature's scale
 
 
-def test_a_constant_control_feature_is_centred_not_blown_up() -> None:
-    x = np.array([[1.0, 2.0], [1.0, 4.0], [1.0, 6.0], [3.0, 8.0]])
+def test_features_without_a_measurable_control_spread_are_not_blown_up() -> None:
+    rng = np.random.default_rng(2)
+    x = np.column_stack(
+        [
+            np.r_[np.ones(3), 3.0],  # constant in the controls, moved by the drug: scaled by all wells' spread
+            np.r_[2.0, 4.0, 6.0, 8.0],  # an ordinary feature
+            1e-9 * rng.normal(0, 1, 4),  # a dead ReLU channel: rounding noise only
+        ]
+    )
     z = robust_z(x, np.array([True, True, True, False]))
-    assert np.isfinite(z).all() and z[:3, 0].tolist() == [0, 0, 0] and z[3, 0] == 2.0
+    assert np.isfinite(z).all() and np.abs(z).max() < 5
+    assert z[:3, 0].tolist() == [0, 0, 0] and z[3, 0] == pytest.approx(2 / x[:, 0].std())
+    assert (z[:, 2] == 0).all()
 
 
 def test_sphering_decorrelates_the_controls_and_none_leaves_vectors_alone() -> None:
