@@ -16,6 +16,7 @@ def embed(
     batch_size: int = 64,
     field: str | None = None,
     field_px: int | None = None,
+    readout: str | None = None,
 ) -> np.ndarray:
     """Embed images with a named encoder; the same registry and preprocessing as the assets.
 
@@ -24,7 +25,8 @@ def embed(
     images
         Image files (TIFF, PNG, JPEG) or decoded 2-D arrays, or a single one of them.
     encoder
-        ``convae``, ``convae-phenoml``, ``resnet18``, ``resnet50`` or ``vit_b_16``.
+        ``convae``, ``convae-phenoml``, ``convae-random``, ``resnet18``, ``resnet50``,
+        ``vit_b_16`` or ``classical``.
     weights
         Weights file, MLflow model URI (``convae``), or ``"random"``; see
         :func:`phenodag.core.embed.registry.load_encoder` for the defaults.
@@ -35,6 +37,9 @@ def embed(
     field, field_px
         ``whole`` (default), ``center_crop`` or ``tile`` with the crop/tile side; tiles
         of one image are averaged.
+    readout
+        ConvAE family: ``pooled`` (None: the default, 456 values) or ``latent`` (the
+        published flattened latent, 4,096 values).
 
     Returns
     -------
@@ -44,6 +49,7 @@ def embed(
     Examples
     --------
     >>> vectors = phenodag.embed(["a.tif", "b.tif"], encoder="convae-phenoml", weights="trained_model.torch")
+    >>> published = phenodag.embed("a.tif", encoder="convae-phenoml", weights="trained_model.torch", readout="latent")
     """
     from phenodag.core.embed.pipeline import embed_images
     from phenodag.core.embed.registry import load_encoder
@@ -53,5 +59,5 @@ def embed(
         items = [images]
     else:
         items = list(images)
-    enc = load_encoder(encoder, weights, device=device, field=field, field_px=field_px)
+    enc = load_encoder(encoder, weights, device=device, field=field, field_px=field_px, readout=readout)
     return embed_images(items, enc, batch_size=batch_size)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from phenodag.core.shared.settings import Settings
-from phenodag.core.shared.vocab import ENCODER_NAMES, FIELD_MODES
+from phenodag.core.shared.vocab import ENCODER_NAMES, FIELD_MODES, READOUTS
 from phenodag.lake_cli import add_lake_parser
 
 if TYPE_CHECKING:
@@ -106,7 +106,12 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     settings = Settings.from_env(args.home)
     use_store(settings.mlflow_tracking_uri, settings.mlflow_artifact_root)  # the home's registry, never ./mlflow.db
     encoder = load_encoder(
-        args.encoder, args.weights, field=args.field, field_px=args.field_px, jpeg_draft=args.jpeg_draft
+        args.encoder,
+        args.weights,
+        field=args.field,
+        field_px=args.field_px,
+        jpeg_draft=args.jpeg_draft,
+        readout=args.readout,
     )
     df = embed_files(args.images, encoder, batch_size=args.batch_size)
     out = Path(args.out)
@@ -153,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output .parquet (one row per image or tile)")
     p.add_argument("--field", choices=FIELD_MODES, help="field handling (default: whole)")
     p.add_argument("--field-px", type=int, help="crop or tile side for center_crop / tile")
+    p.add_argument("--readout", choices=READOUTS, help="ConvAE family: pooled (default) or latent (the published)")
     p.add_argument(
         "--jpeg-draft", action="store_true", help="decode JPEGs at a reduced DCT scale (faster; changes pixels)"
     )

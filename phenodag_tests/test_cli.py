@@ -93,12 +93,14 @@ def test_embed_command_writes_parquet(tmp_path: Path) -> None:
                 str(out),
                 "--batch-size",
                 "2",
+                "--readout",
+                "latent",
             ]
         )
         == 0
     )
     df = pl.read_parquet(out)
     assert df.columns == ["path", "sha256", "tile", "encoder", "weights_id", "preprocess", "vector"]
-    assert df.height == 3 and df.schema["vector"] == pl.Array(pl.Float32, 4096)
+    assert df.height == 3 and df.schema["vector"] == pl.Array(pl.Float32, 4096)  # the published latent readout
     assert df["path"].to_list() == [str(Path(p).resolve()) for p in imgs]
     assert main(["embed", str(tmp_path / "nope.tif"), "--out", str(out)]) == 2
