@@ -25,7 +25,8 @@ The variants replace the trainer's view function or model class for the run (mod
 attributes), so ``phenodag`` itself keeps one training path. Each variant trains on the
 TRAIN plates (320 images, seed 0), embeds the EVAL plates and prints one JSON line: training
 seconds, held-out MSE, copairs activity mAP, fraction_active, false-positive rate and
-drug-vs-control ROC-AUC (held-out plates), all on EVAL.
+drug-vs-control ROC-AUC (held-out plates), all on EVAL, and how many of the vector's values
+are constant over the EVAL wells (a ReLU channel that training switched off gives two).
 """
 
 import argparse
@@ -86,11 +87,14 @@ def corrupting_model(noise: float, mask: float) -> type[ConvAE]:
 
 def score(encoder: Encoder, eval_rows: pl.DataFrame, planted: pl.DataFrame, normalisation: str) -> dict[str, Any]:
     """The compare stage's headline metrics of ``encoder`` on the EVAL plates."""
-    profiles = late_profiles(well_embeddings(embed_rows(eval_rows, encoder)), eval_rows, 24.0, normalisation)
+    wells = well_embeddings(embed_rows(eval_rows, encoder))
+    constant = int((np.asarray(wells["vector"].to_numpy()).std(axis=0) < 1e-6).sum())  # dead ReLU channels' values
+    profiles = late_profiles(wells, eval_rows, 24.0, normalisation)
     scores = activity_scores(phenotypic_activity(profiles, "variant", 5000, 0.05, 0), planted)
     scores["roc_auc"] = float(np.nanmean(drug_vs_control(profiles, "variant")["roc_auc"].to_numpy()))
     keep = ("activity_map", "fraction_active", "false_positive_rate", "roc_auc")
-    return {k: round(v, 3) if isinstance(v, float) else v for k, v in scores.items() if k in keep}
+    out = {k: round(v, 3) if isinstance(v, float) else v for k, v in scores.items() if k in keep}
+    return {**out, "constant_features": constant, "dim": encoder.dim}
 
 
 def run_variant(
