@@ -25,9 +25,16 @@ def test_demo_simulates_and_materialises_tables(small_demo: Demo) -> None:
     assert lake.read_table(lake_root, "well_timecourse").filter(pl.col("n_images") != 1).height == 0
     assert lake.read_table(lake_root, "sim_truth").filter(screen).height == 2 * (2 * 3 + 1)
     embeddings = lake.read_table(lake_root, "embeddings").filter(screen)
-    assert embeddings.group_by("encoder").len().sort("encoder").rows() == [("convae", 60), ("convae-random", 60)]
+    assert embeddings.group_by("encoder").len().sort("encoder").rows() == [
+        ("classical", 60),
+        ("convae", 60),
+        ("convae-random", 60),
+    ]
     comparison = lake.read_table(lake_root, "encoder_comparison")
-    assert comparison["encoder"].to_list() == ["convae", "convae-random"]
+    assert comparison["encoder"].to_list() == ["classical", "convae", "convae-random"]
+    growth = lake.read_table(lake_root, "growth_gr").filter(screen)
+    assert growth.select("compound", "concentration_um").n_unique() == 2 * 3  # every treated condition has its GR
+    assert "GR metrics per compound" in out
     assert "encoder comparison" in out and "random:seed0" in out
     assert "well x time embeddings (convae): 120" in out  # the screen's 60 and the library's 2 x 10 wells x 3 times
     assert "temporal response types (encoder convae)" in out

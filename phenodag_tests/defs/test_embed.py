@@ -59,7 +59,8 @@ def test_train_register_then_embed(
     raw = lake.read_table(settings.lake, "raw_images", filters={"plate_id": screen[0]})
     assert table.height == raw.height and set(table["plate_id"]) == {screen[0]}
     assert len(set(table["weights_id"])) == 1 and table["weights_id"][0].startswith("mlflow:phenodag-convae/")
-    assert {len(v) for v in table["vector"]} == {4096}
+    assert {len(v) for v in table["vector"]} == {456}  # the pooled readout, recorded with every vector
+    assert all('"readout":"pooled"' in d for d in table["preprocess"])
     before = table.sort("sha256")
     embed.execute_in_process(partition_key=embedding_key("convae", screen[1]), instance=instance)
     after = lake.read_table(settings.lake, "embeddings")
