@@ -21,7 +21,7 @@ plate's control wells, so a time course keeps its shape (the transform is one af
 map per plate and feature). A plate without controls falls back to all its wells, and
 says so in the log. A feature whose control MAD is not measurable takes the controls'
 standard deviation, then that of all the plate's wells; a feature with no measurable
-spread at all (a dead ReLU channel: about a third of the trained ConvAE's pooled
+spread at all (a dead ReLU channel: about a quarter of the trained ConvAE's pooled
 values on the demo screen) is set to 0 (see :func:`robust_z`).
 """
 
