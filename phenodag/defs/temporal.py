@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 import polars as pl
 
-from phenodag.core.shared.schemas import CONDITION, EMBEDDINGS_SCHEMA, RAW_IMAGES_SCHEMA
+from phenodag.core.shared.schemas import CONDITION, EMBEDDINGS_SCHEMA, RAW_IMAGES_SCHEMA, WELL_TREATMENT
 from phenodag.core.shared.vocab import CLASSICAL_ENCODERS, EXPERIMENT_TEMPORAL
 from phenodag.core.temporal import config as core_config
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
@@ -13,7 +13,6 @@ from phenodag.defs.shared.partitions import encoder_partitions
 from phenodag.defs.shared.resources import LakeResource, MlflowResource
 
 GROUP = "temporal"
-WELL_COLUMNS = ["plate_id", "well", "cell_line", "compound", "concentration_um", "is_control"]
 
 
 class TrajectoryConfig(dg.Config, core_config.TrajectoryConfig):
@@ -48,7 +47,7 @@ def temporal_trajectories(
 
     encoder = context.partition_key
     wells = lake.read("well_embeddings", {"encoder": encoder})
-    meta = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA).select(WELL_COLUMNS).unique()
+    meta = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA).select(WELL_TREATMENT).unique()
     wells = wells.join(meta, on=["plate_id", "well"], how="inner")
     traj, stats = trajectories(wells, encoder, config)
     info = lake.write_partition("temporal_trajectories", traj, {"encoder": encoder})

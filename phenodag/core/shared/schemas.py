@@ -16,6 +16,8 @@ import polars as pl
 Schema = dict[str, Any]
 
 CONDITION = ["cell_line", "compound", "concentration_um"]
+WELL_TREATMENT = ["plate_id", "well", *CONDITION, "is_control"]
+"""A well and its treatment: the columns of ``raw_images`` that analyses join on."""
 """The key of a treatment condition (one trajectory, one truth row per plate)."""
 
 VECTOR = pl.Array(pl.Float32, 0)

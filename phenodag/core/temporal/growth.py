@@ -42,14 +42,19 @@ import warnings
 import numpy as np
 import polars as pl
 
-from phenodag.core.shared.schemas import GROWTH_CURVES_SCHEMA, GROWTH_GR_SCHEMA, GROWTH_METRICS_SCHEMA
+from phenodag.core.shared.schemas import (
+    CONDITION,
+    GROWTH_CURVES_SCHEMA,
+    GROWTH_GR_SCHEMA,
+    GROWTH_METRICS_SCHEMA,
+    WELL_TREATMENT,
+)
+from phenodag.core.shared.vectors import read_embeddings
 
 logger = logging.getLogger(__name__)
 
 MIN_CONTROL_DOUBLINGS = 0.1
 """Least growth of the controls over an interval (log2 fold change) for GR to be defined."""
-CONDITION_COLUMNS = ["cell_line", "compound", "concentration_um"]
-WELL_COLUMNS = ["plate_id", "well", "cell_line", "compound", "concentration_um", "is_control"]
 
 
 def growth_curves(embeddings: pl.DataFrame, raw_images: pl.DataFrame) -> pl.DataFrame:
@@ -64,15 +69,11 @@ def growth_curves(embeddings: pl.DataFrame, raw_images: pl.DataFrame) -> pl.Data
     """
     if embeddings.height == 0:
         return pl.DataFrame(schema=GROWTH_CURVES_SCHEMA)
-    images = raw_images.select("sha256", "time_h", *WELL_COLUMNS).unique("sha256")
-    per_image = (
-        embeddings.select("sha256", pl.col("vector").list.first().alias("confluence"))
-        if isinstance(embeddings.schema["vector"], pl.List)
-        else embeddings.select("sha256", pl.col("vector").arr.first().alias("confluence"))
-    )
+    images = raw_images.select("sha256", "time_h", *WELL_TREATMENT).unique("sha256")
+    per_image = read_embeddings(embeddings).select("sha256", pl.col("vector").arr.first().alias("confluence"))
     joined = per_image.join(images, on="sha256", how="inner")
     return (
-        joined.group_by([*WELL_COLUMNS, "time_h"])
+        joined.group_by([*WELL_TREATMENT, "time_h"])
         .agg(pl.col("confluence").mean(), pl.len().cast(pl.UInt32).alias("n_fields"))
         .select(list(GROWTH_CURVES_SCHEMA))
         .cast(pl.Schema(GROWTH_CURVES_SCHEMA))
@@ -126,7 +127,7 @@ def gr_over_time(curves: pl.DataFrame, window_h: float = 12.0) -> pl.DataFrame:
         .rename({"control": "control_confluence"})
         .select(list(GROWTH_GR_SCHEMA))
         .cast(pl.Schema(GROWTH_GR_SCHEMA))
-        .sort([*CONDITION_COLUMNS, "plate_id", "time_h"])
+        .sort([*CONDITION, "plate_id", "time_h"])
     )
 
 
@@ -178,7 +179,7 @@ def gr_metrics(gr: pl.DataFrame) -> pl.DataFrame:
     if gr.height == 0:
         return pl.DataFrame(schema=GROWTH_METRICS_SCHEMA)
     last = gr.filter(pl.col("time_h") == pl.col("time_h").max().over("plate_id")).drop_nulls("gr")
-    per_dose = last.group_by(CONDITION_COLUMNS).agg(pl.col("gr").mean(), pl.col("time_h").mean())
+    per_dose = last.group_by(CONDITION).agg(pl.col("gr").mean(), pl.col("time_h").mean())
     rows = []
     for (line, compound), group in per_dose.sort("concentration_um").group_by(
         ["cell_line", "compound"], maintain_order=True
