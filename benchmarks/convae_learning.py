@@ -3,16 +3,19 @@
 Usage:
   python benchmarks/convae_learning.py [--home DIR] [--steps 900] [--train-images 320]
       [--phenoml FILE] [--train-seed 0] [--eval-seed 1] [--strategies 1f+1l+3s ...]
-      [--compounds 5] [--plates 2] [--sites 1]
+      [--compounds 5] [--morphological 0] [--plates 2] [--sites 1]
   python benchmarks/convae_learning.py --strategies grid --steps 300   # the crop-strategy sweep (Fig. 4)
 
 Simulates two time-lapse screens with different seeds: ``TRAIN`` (the ConvAE trains on
 its images only) and ``EVAL`` (never seen in training, and never tuned on). Trains
 ``convae_model`` on TRAIN for ``--steps`` optimiser steps, then embeds only the EVAL
-plates with the trained ConvAE, the untrained one (``convae-random``) and, with
-``--phenoml``, the published pheno-ml weights, runs the comparison on EVAL and prints
-the summary table (``fraction_active``, drug-vs-control ROC-AUC and the rest) with the
-wall time of each stage. Not a test: minutes to half an hour depending on ``--steps``.
+plates with the trained ConvAE, the untrained one (``convae-random``), the classical
+features and, with ``--phenoml``, the published pheno-ml weights, runs the comparison on
+EVAL and prints the summary table (``fraction_active``, split into growth and
+morphology-only conditions, drug-vs-control ROC-AUC and the rest) with the wall time of
+each stage. ``--steps 0`` trains nothing (the screens for ``convae_variants.py``);
+``--morphological N`` adds N compounds per screen that change morphology and not growth.
+Not a test: minutes to half an hour depending on ``--steps``.
 
 Every trained version is judged on the EVAL plates (``judge_plates``), and a table of the
 sweep (one row per crop strategy: steps, held-out MSE, the flat baseline, activity mAP
@@ -69,6 +72,9 @@ def main() -> None:
     p.add_argument("--train-seed", type=int, default=0)
     p.add_argument("--eval-seed", type=int, default=1)
     p.add_argument("--compounds", type=int, default=5)
+    p.add_argument(
+        "--morphological", type=int, default=0, help="compounds that change morphology and not growth, per screen"
+    )
     p.add_argument("--plates", type=int, default=2, help="replicate plates per screen")
     p.add_argument("--sites", type=int, default=1, help="fields per well")
     args = p.parse_args()
@@ -83,12 +89,14 @@ def main() -> None:
             days=2.0,
             every_h=4.0,
             seed=seed,
+            n_morphological=args.morphological,
             replicates=args.plates,
             sites=args.sites,
         )
         screens[name] = simulate_screen(design, settings.inbox, seed=seed, workers=2)
     resources = {"encoders": EncodersResource(phenoml_weights=args.phenoml)} if args.phenoml else None
-    encoders = ["convae", "convae-random", *(["convae-phenoml"] if args.phenoml else [])]
+    encoders = [*(["convae"] if args.steps else []), "convae-random", "classical"]
+    encoders += ["convae-phenoml"] if args.phenoml else []
     strategies = [s.name for s in strategy_grid()] if args.strategies == ["grid"] else args.strategies
     times = {}
     with open_runner(settings, resources) as runner:
@@ -106,7 +114,8 @@ def main() -> None:
             "judge": "fraction_active",
             "judge_plates": [f.name for f in screens["EVAL"]],
         }
-        assert runner.run("train_convae_job", config={"ops": {"convae_model": {"config": train}}}).success
+        if args.steps:  # --steps 0: no training, the untrained and classical encoders only
+            assert runner.run("train_convae_job", config={"ops": {"convae_model": {"config": train}}}).success
         times["train"] = time.perf_counter() - t
         t = time.perf_counter()
         for encoder in encoders:
@@ -117,7 +126,8 @@ def main() -> None:
             assert runner.run("compare_job", encoder, FAST_NULL).success
         assert runner.run("encoder_comparison_job").success
         times["compare"] = time.perf_counter() - t
-    print_sweep(settings)
+    if args.steps:
+        print_sweep(settings)
     runs = lake.read_table(settings.lake, "encoder_comparison").drop("preprocess")
     with pl.Config(tbl_rows=-1, tbl_width_chars=160, fmt_str_lengths=40, tbl_hide_dataframe_shape=True):
         print(runs.with_columns(pl.col(pl.Float64).round(3)).transpose(include_header=True, column_names="encoder"))

@@ -46,10 +46,11 @@ from phenodag.core.compare.classification import drug_vs_control
 from phenodag.core.compare.profiles import late_profiles
 from phenodag.core.compare.summary import activity_scores
 from phenodag.core.embed.config import TrainConfig
-from phenodag.core.embed.convae import ConvAE, kaiming_init
+from phenodag.core.embed.convae import INPUT_SIZE, ConvAE, kaiming_init
 from phenodag.core.embed.crops import CropStrategy
 from phenodag.core.embed.pipeline import embed_rows, well_embeddings
 from phenodag.core.embed.registry import Encoder, load_encoder, trained_convae_encoder
+from phenodag.core.embed.trainer import dead_channels, full_views
 from phenodag.core.embed.training import load_training_images
 from phenodag.core.temporal.evaluate import planted_types
 
@@ -121,12 +122,15 @@ def run_variant(
     if spec.get("steps", 1) == 0:
         torch.manual_seed(0)
         model, val_mse = kaiming_init(ConvAE()).eval(), None
+        dead = dead_channels(model, full_views(images[: len(images) // 10], INPUT_SIZE))
     else:
         result = trainer.train_convae(images, groups, TrainConfig(**spec))
         model, val_mse = result.model, round(result.history[-1].val_mse, 5)
+        dead = result.history[-1].dead_channels
     seconds = round(time.perf_counter() - start)
     encoder = trained_convae_encoder(model, "variant", readout=readout)
-    return {"train_s": seconds, "val_mse": val_mse, **score(encoder, eval_rows, planted, normalisation)}
+    scores = score(encoder, eval_rows, planted, normalisation)
+    return {"train_s": seconds, "val_mse": val_mse, "train_dead_channels": dead, **scores}
 
 
 def main() -> None:

@@ -22,17 +22,31 @@ class ConvAEConfig(dg.Config, ConvAETrainingConfig):
     """Run config of ``convae_model``; several ``strategies`` make a crop-strategy sweep."""
 
 
-def _judge(lake: LakeResource, config: ConvAEConfig, training_rows: pl.DataFrame) -> Callable[[Any], dict[str, float]]:
-    """The compare stage's scores of a trained version on the judge plates (the training plates by default)."""
+def _judge(
+    context: dg.AssetExecutionContext, lake: LakeResource, config: ConvAEConfig, training_rows: pl.DataFrame
+) -> tuple[Callable[[Any], dict[str, float]], str]:
+    """The compare stage's scores of a trained version on the judge plates, and which plates those are.
+
+    Without ``judge_plates``, the version is judged on the ingested plates it did not
+    train on; where it trained on every plate, on those, and the run says so.
+    """
     from phenodag.core.compare.judge import judge_scores
     from phenodag.core.temporal.evaluate import planted_types
 
-    rows = lake.read("raw_images", {"plate_id": config.judge_plates}) if config.judge_plates else training_rows
+    trained = sorted(set(training_rows["plate_id"]))
+    plates = config.judge_plates
+    if not plates:
+        ingested = lake.scan("raw_images").select("plate_id").unique().collect()["plate_id"]
+        plates = sorted(set(ingested) - set(trained))
+    judged_on = f"held-out plates {plates}" if plates else f"the training plates {trained} (none held out)"
+    if not plates:
+        context.log.warning(f"every plate was trained on: versions are judged on {judged_on}")
+    rows = lake.read("raw_images", {"plate_id": plates}) if plates else training_rows
     truth = lake.read_or_empty("sim_truth", SIM_TRUTH_SCHEMA)
     planted = planted_types(truth) if truth.height else None
     if config.judge == "fraction_active" and planted is None:
         raise ValueError("judge 'fraction_active' needs a simulated screen (sim_truth); use activity_map")
-    return lambda model: judge_scores(model, rows, planted)
+    return (lambda model: judge_scores(model, rows, planted)), judged_on
 
 
 @dg.asset(deps=["raw_images"], group_name="models", kinds={"pytorch", "mlflow"})
@@ -49,8 +63,9 @@ def convae_model(
     the model). Each run registers a version of ``phenodag-convae``; the ``champion``
     alias moves on ``judge``: by default the copairs activity mAP of the version's
     embeddings of the judge plates (what its features see), or ``fraction_active`` on a
-    simulated screen, or the held-out reconstruction MSE (``flat_val_mse``, the MSE of a
-    flat grey reconstruction, is the baseline that one must beat).
+    simulated screen; never on the reconstruction loss, which is logged (against
+    ``flat_val_mse``, the MSE of a flat grey reconstruction) with the count of dead ReLU
+    channels.
     A crashed run resumes from its last epoch checkpoint.
     """
     from pathlib import Path
@@ -63,7 +78,7 @@ def convae_model(
     if rows.height == 0:
         raise ValueError(f"no images to train on (plates {config.plates or 'all'}): ingest plates first")
     images, groups = load_training_images(rows, config.max_images, config.seed)
-    score = _judge(lake, config, rows) if config.judge != "val_mse" else None
+    score, judged_on = _judge(context, lake, config, rows)
     runs, links = [], {}
     for strategy in config.strategies:
         name = f"ConvAE: {CropStrategy.parse(strategy).label}, {len(images)} images"
@@ -77,7 +92,7 @@ def convae_model(
             f"PSNR {summary['val_psnr']} dB after {summary['steps']} steps; {config.judge} {summary['score']}; "
             f"version {summary['version']}, champion: {summary['champion']}"
         )
-        runs.append({**summary, "mlflow_run": run.info.run_id})
+        runs.append({**summary, "judged_on": judged_on, "mlflow_run": run.info.run_id})
     table = pl.DataFrame(runs)
     return dg.MaterializeResult(
         metadata={

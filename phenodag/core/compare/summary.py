@@ -1,10 +1,12 @@
 """One row per encoder: the headline of every comparison block.
 
-``fraction_active`` is the share of truly active conditions (planted response type
-other than ``no_effect``) that copairs calls active at the corrected-p threshold;
-``false_positive_rate`` the same share among conditions planted ``no_effect``. Both
-need the simulator's truth and are null on real screens, where
-``share_called_active`` (over all conditions) is the number to read.
+``fraction_active`` is the share of truly active conditions (a planted response type
+other than ``no_effect``, or a morphology-only signature showing at the condition's
+concentration) that copairs calls active at the corrected-p threshold, also split
+into ``fraction_active_growth`` and ``fraction_active_morphology``;
+``false_positive_rate`` the same share among conditions with neither. All need the
+simulator's truth and are null on real screens, where ``share_called_active`` (over
+all conditions) is the number to read.
 """
 
 from __future__ import annotations
@@ -30,14 +32,28 @@ def _max(df: pl.DataFrame, column: str) -> float | None:
 
 
 def activity_scores(activity: pl.DataFrame, planted: pl.DataFrame | None) -> dict[str, float | None]:
-    """Mean activity mAP, share called active, and (with truth) ``fraction_active`` and ``false_positive_rate``.
+    """Mean activity mAP, share called active, and (with truth) how many truly active conditions were called.
+
+    A condition is truly active when it has a growth response or, with no growth
+    response, its compound's signature shows at its concentration (``morphology``);
+    truly inactive when it has neither.
 
     Parameters
     ----------
     activity
         ``encoder_map`` rows of kind ``activity``.
     planted
-        cell_line, compound, concentration_um, planted (the simulator's truth), or None.
+        cell_line, compound, concentration_um, planted, and optionally morphology (the
+        simulator's truth, :func:`phenodag.core.temporal.evaluate.planted_types`), or None.
+
+    Returns
+    -------
+    dict
+        ``activity_map``, ``share_called_active``; with truth ``fraction_active`` (share of
+        truly active conditions called active), ``false_positive_rate`` (share of truly
+        inactive ones called active), ``fraction_active_growth`` and
+        ``fraction_active_morphology`` (the same share within each kind of effect; None
+        where the screen planted none of that kind).
     """
     flagged = activity.with_columns(pl.col("significant").cast(pl.Float64))
     scores: dict[str, float | None] = {
@@ -45,11 +61,19 @@ def activity_scores(activity: pl.DataFrame, planted: pl.DataFrame | None) -> dic
         "share_called_active": column_mean(flagged, "significant"),
         "fraction_active": None,
         "false_positive_rate": None,
+        "fraction_active_growth": None,
+        "fraction_active_morphology": None,
     }
     if planted is not None and planted.height and activity.height:
-        called = flagged.drop("planted").join(planted, on=CONDITION, how="inner")
-        scores["fraction_active"] = column_mean(called.filter(pl.col("planted") != NO_EFFECT), "significant")
-        scores["false_positive_rate"] = column_mean(called.filter(pl.col("planted") == NO_EFFECT), "significant")
+        if "morphology" not in planted.columns:
+            planted = planted.with_columns(morphology=pl.lit(False))
+        called = flagged.drop("planted", "morphology", strict=False).join(planted, on=CONDITION, how="inner")
+        growth = pl.col("planted") != NO_EFFECT
+        morphology = pl.col("morphology") & ~growth
+        scores["fraction_active"] = column_mean(called.filter(growth | morphology), "significant")
+        scores["false_positive_rate"] = column_mean(called.filter(~growth & ~morphology), "significant")
+        scores["fraction_active_growth"] = column_mean(called.filter(growth), "significant")
+        scores["fraction_active_morphology"] = column_mean(called.filter(morphology), "significant")
     return scores
 
 

@@ -5,7 +5,7 @@ Torch-free, so the Dagster definitions load without torch.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from phenodag.core.shared.vocab import JUDGE_METRICS
 
@@ -40,8 +40,17 @@ class ConvAETrainingConfig(TrainConfig):
     max_images: int = Field(default=2000, description="Images sampled (seeded) from the plates.")
     judge: str = Field(
         default="activity_map",
-        description=f"Metric that moves the champion alias: {' | '.join(JUDGE_METRICS)} (compare stage, or MSE).",
+        description=f"Metric that moves the champion alias: {' | '.join(JUDGE_METRICS)} (compare stage).",
     )
     judge_plates: list[str] = Field(
-        default_factory=list, description="Plates each version is judged on; empty = the training plates."
+        default_factory=list,
+        description="Plates each version is judged on; empty = the ingested plates it did not train on, "
+        "else (every plate trained on) the training plates, said so in the run.",
     )
+
+    @field_validator("judge")
+    @classmethod
+    def _known_judge(cls, value: str) -> str:
+        if value not in JUDGE_METRICS:
+            raise ValueError(f"judge {value!r}; expected one of {JUDGE_METRICS} (never the reconstruction loss)")
+        return value

@@ -19,7 +19,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from phenodag.core.embed.convae import ConvAE
-from phenodag.core.shared.vocab import CHAMPION_ALIAS, CONVAE_MODEL_NAME, LOWER_IS_BETTER
+from phenodag.core.shared.vocab import CHAMPION_ALIAS, CONVAE_MODEL_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -67,18 +67,30 @@ def champion_score(metric: str, name: str = CONVAE_MODEL_NAME, alias: str = CHAM
 def promote_if_better(
     version: str, metric: str, value: float, name: str = CONVAE_MODEL_NAME, alias: str = CHAMPION_ALIAS
 ) -> bool:
-    """Point ``alias`` at ``version`` if its ``metric`` beats the champion's (or the champion has none).
+    """Point ``alias`` at ``version`` if its ``metric`` (a comparison metric: higher wins) beats the champion's.
 
-    ``val_mse`` wins when lower, the comparison metrics when higher (``LOWER_IS_BETTER``).
+    A champion without that metric is beaten by any scored version.
     """
     current = champion_score(metric, name, alias)
-    lower = metric in LOWER_IS_BETTER
-    if current is not None and (value >= current if lower else value <= current):
+    if current is not None and value <= current:
         logger.info("%s v%s (%s %.5f) does not beat the %s (%.5f)", name, version, metric, value, alias, current)
         return False
     MlflowClient().set_registered_model_alias(name, alias, version)
     logger.info("%s v%s (%s %.5f) is the new %s", name, version, metric, value, alias)
     return True
+
+
+def promote_if_first(version: str, name: str = CONVAE_MODEL_NAME, alias: str = CHAMPION_ALIAS) -> bool:
+    """Point ``alias`` at ``version`` only if no version holds it yet (an unjudged version never replaces one)."""
+    client = MlflowClient()
+    try:
+        client.get_model_version_by_alias(name, alias)
+    except MlflowException:
+        client.set_registered_model_alias(name, alias, version)
+        logger.warning("%s v%s could not be judged; it is the %s because there was none", name, version, alias)
+        return True
+    logger.warning("%s v%s could not be judged; the %s stays", name, version, alias)
+    return False
 
 
 def resolve_version(uri: str) -> tuple[str, str]:

@@ -29,10 +29,11 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from phenodag.core.embed.config import TrainConfig
-from phenodag.core.embed.convae import ConvAE, kaiming_init
+from phenodag.core.embed.convae import INPUT_SIZE, ConvAE, kaiming_init
 from phenodag.core.embed.crops import CropStrategy, make_views
 from phenodag.core.shared.cpu import describe as describe_cpu
 from phenodag.core.shared.cpu import fast_bf16
@@ -47,7 +48,9 @@ class EpochStats:
 
     ``val_loss`` is the held-out BCE, which sits near 0.69 for mid-grey images whatever
     the model does; ``val_mse`` and ``val_psnr`` (dB) show progress, against the flat
-    reconstruction's ``TrainResult.flat_val_mse``.
+    reconstruction's ``TrainResult.flat_val_mse``. ``dead_channels`` counts the encoder's
+    ReLU channels that no held-out image, seen whole at the embedding size, switches on
+    (see :func:`dead_channels`).
     """
 
     epoch: int
@@ -58,6 +61,7 @@ class EpochStats:
     val_psnr: float
     seconds: float
     data_wait_s: float
+    dead_channels: int = 0
 
 
 @dataclass
@@ -175,6 +179,28 @@ def reconstruction_metrics(model: ConvAE, batch: torch.Tensor, chunk: int = 64) 
     return bce / batch.numel(), mse / batch.numel()
 
 
+def dead_channels(model: ConvAE, batch: torch.Tensor, chunk: int = 8) -> int:
+    """Count the encoder's ReLU channels that are zero at every pixel of every image in ``batch``.
+
+    A dead channel carries nothing into any readout (its pooled mean and spread are 0 for
+    every image), so it is capacity that training has thrown away. It needs no labels,
+    which makes it a fair signal for choosing the learning rate on training images: on
+    the held-out screen of ``benchmarks/convae_variants.py``, the runs that lost the most
+    channels were the ones whose vectors called the fewest drug effects.
+    """
+    model.eval()
+    peaks: dict[int, torch.Tensor] = {}
+    with torch.inference_mode():
+        for i in range(0, batch.shape[0], chunk):
+            x = batch[i : i + chunk]
+            for k, layer in enumerate(model.encoder):
+                x = layer(x)
+                if isinstance(layer, nn.ReLU):
+                    peak = x.amax((0, 2, 3))
+                    peaks[k] = torch.maximum(peaks[k], peak) if k in peaks else peak
+    return int(sum(int((p <= 0).sum()) for p in peaks.values()))
+
+
 def flat_mse(batch: torch.Tensor) -> float:
     """Mean squared error of the best flat reconstruction: each image replaced by its mean."""
     if batch.shape[0] == 0:
@@ -248,6 +274,7 @@ def train_convae(
     views = CropStrategy.parse(strategy, size=config.crop_size)
     train_idx, val_idx = holdout_split(groups, config.val_fraction, config.seed)
     val_batch = full_views([images[i] for i in val_idx], config.crop_size)
+    probe_batch = full_views([images[i] for i in val_idx], INPUT_SIZE)  # as the encoder sees them when it embeds
     torch.manual_seed(config.seed)
     model = kaiming_init(ConvAE())
     optim = torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -332,11 +359,12 @@ def train_convae(
             psnr(val_mse),
             time.perf_counter() - start,
             wait,
+            dead_channels(model, probe_batch),
         )
         result.history.append(stats)
         logger.info(
             "epoch %d/%d (step %d/%d): train BCE %.5f, held-out BCE %.5f, MSE %.5f (flat %.5f), PSNR %.2f dB, "
-            "%.1f s (%.1f s waiting for data)",
+            "%d dead ReLU channels, %.1f s (%.1f s waiting for data)",
             stats.epoch,
             epochs,
             step,
@@ -346,6 +374,7 @@ def train_convae(
             stats.val_mse,
             result.flat_val_mse,
             stats.val_psnr,
+            stats.dead_channels,
             stats.seconds,
             stats.data_wait_s,
         )

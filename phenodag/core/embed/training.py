@@ -20,9 +20,10 @@ import torch
 from phenodag.core.embed.config import TrainConfig
 from phenodag.core.embed.convae import ConvAE
 from phenodag.core.embed.registry import TRAINED_CONVAE_PREPROCESS
-from phenodag.core.embed.tracking import log_convae, promote_if_better
+from phenodag.core.embed.tracking import log_convae, promote_if_better, promote_if_first
 from phenodag.core.embed.trainer import EpochStats, reconstruction_sheet, train_convae
 from phenodag.core.shared.images import contrast_stretch, decode_image, to_unit_float
+from phenodag.core.shared.vocab import JUDGE_METRICS
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def _log_epoch(stats: EpochStats, model: ConvAE, val_batch: torch.Tensor) -> Non
             "val_loss": stats.val_loss,
             "val_mse": stats.val_mse,
             "val_psnr": stats.val_psnr,
+            "dead_channels": stats.dead_channels,
             "epoch": stats.epoch,
             "epoch_seconds": stats.seconds,
             "data_wait_s": stats.data_wait_s,
@@ -71,13 +73,16 @@ def train_and_register(
     config: TrainConfig,
     strategy: str,
     checkpoint_dir: Path,
-    judge: str = "val_mse",
+    judge: str = JUDGE_METRICS[0],
     score: Callable[[ConvAE], dict[str, float]] | None = None,
 ) -> dict[str, Any]:
     """Train in the active MLflow run, register the model, promote it if it beats the champion.
 
-    ``score`` adds judge metrics computed on the trained model (the compare stage's
-    activity mAP, say); the ``champion`` alias moves on ``judge``.
+    ``score`` computes the judge metrics of the trained model (the compare stage's
+    activity mAP on the judge plates); the ``champion`` alias moves on ``judge`` only,
+    never on the reconstruction loss. A version that cannot be scored (no ``score``, or
+    no condition with replicate wells to call active) becomes the champion only where
+    there is none yet, so that a new home has a model to embed with.
 
     The epoch checkpoint lives in ``checkpoint_dir`` while the run is under way (a
     restarted run resumes from it) and is removed once the model is registered.
@@ -96,13 +101,14 @@ def train_and_register(
     last = result.history[-1]
     mlflow.log_metrics({"initial_val_loss": result.initial_val_loss, "flat_val_mse": result.flat_val_mse})
     mlflow.log_param("precision_used", result.precision)
-    scores = {"val_mse": last.val_mse, **(score(result.model) if score is not None else {})}
-    if judge not in scores:  # e.g. no condition with replicate wells on the judge plates: nothing to call active
-        logger.warning("%s could not be scored (scores: %s); judging on val_mse", judge, sorted(scores))
-        judge = "val_mse"
+    scores = score(result.model) if score is not None else {}
     mlflow.log_metrics({f"judge_{k}": v for k, v in scores.items()})
-    version = log_convae(result.model, scores)
-    promoted = promote_if_better(version, judge, scores[judge])
+    version = log_convae(result.model, {"val_mse": last.val_mse, **scores})
+    if judge in scores:
+        promoted = promote_if_better(version, judge, scores[judge])
+    else:  # e.g. no condition with replicate wells on the judge plates: nothing to call active
+        logger.warning("%s could not be scored (scores: %s)", judge, sorted(scores))
+        promoted = promote_if_first(version)
     checkpoint.unlink(missing_ok=True)
     return {
         "strategy": strategy,
@@ -113,8 +119,9 @@ def train_and_register(
         "flat_val_mse": round(result.flat_val_mse, 6),
         "val_mse": round(last.val_mse, 6),
         "val_psnr": round(last.val_psnr, 2),
+        "dead_channels": last.dead_channels,
         "judge": judge,
-        "score": round(scores[judge], 6),
+        "score": round(scores[judge], 6) if judge in scores else None,
         "champion": promoted,
         "resumed_from": result.resumed_from,
     }

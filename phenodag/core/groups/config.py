@@ -10,7 +10,7 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from phenodag.core.shared.vocab import FEATURES_EMBEDDINGS, FEATURES_RESNET
+from phenodag.core.shared.vocab import FEATURES_EMBEDDINGS, FEATURES_RESNET, PROFILE_NORMALISATIONS
 
 
 def feature_encoder(features: str) -> str | None:
@@ -51,6 +51,13 @@ class GroupCVConfig(BaseModel):
         default=FEATURES_RESNET,
         description=f"{FEATURES_RESNET!r} (trained end to end) or '{FEATURES_EMBEDDINGS}<encoder>' (frozen vectors).",
     )
+    normalisation: str = Field(
+        default=PROFILE_NORMALISATIONS[0],
+        description=(
+            "Frozen vectors normalised to their plate's DMSO images first: "
+            f"{' | '.join(PROFILE_NORMALISATIONS)} (images for resnet18 are standardised per image instead)."
+        ),
+    )
     epochs: int = Field(default=20, ge=1)
     image_size: int = Field(default=64, ge=16, description="Images are resized to this square side.")
     batch_groups: int = Field(default=8, ge=2, description="Groups per batch (baseline: as many images).")
@@ -78,6 +85,13 @@ class GroupCVConfig(BaseModel):
             value.startswith(FEATURES_EMBEDDINGS) and value[len(FEATURES_EMBEDDINGS) :]
         ):
             raise ValueError(f"features {value!r}; expected {FEATURES_RESNET!r} or '{FEATURES_EMBEDDINGS}<encoder>'")
+        return value
+
+    @field_validator("normalisation")
+    @classmethod
+    def _known_normalisation(cls, value: str) -> str:
+        if value not in PROFILE_NORMALISATIONS:
+            raise ValueError(f"normalisation {value!r}; expected one of {PROFILE_NORMALISATIONS}")
         return value
 
     @property

@@ -25,6 +25,8 @@ import torch
 from phenodag.core.embed.pipeline import embed_images
 from phenodag.core.embed.registry import Encoder
 from phenodag.core.groups.data import group_tensor, pack
+from phenodag.core.groups.grouping import CONTROL_CLASS
+from phenodag.core.shared.normalise import ControlNormaliser
 from phenodag.core.shared.vocab import FEATURES_RESNET
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,9 @@ class GroupInputs:
     features: str
     weights_id: str = ""
     """Weights of the frozen encoder (``embeddings:<encoder>``); empty for ``resnet18``."""
+    normalise: Callable[[np.ndarray], np.ndarray] | None = None
+    """Frozen vectors: the transform fitted on the plates' controls, for vectors of the same images in the
+    same order (e.g. re-embedded from perturbed images); None for images."""
 
 
 def image_vectors(embeddings: pl.DataFrame, paths: Sequence[str]) -> tuple[np.ndarray, str]:
@@ -80,17 +85,38 @@ def image_vectors(embeddings: pl.DataFrame, paths: Sequence[str]) -> tuple[np.nd
     return means[[index[p] for p in paths]], weights[0]
 
 
+def control_normaliser(groups: pl.DataFrame, vectors: np.ndarray, method: str) -> Callable[[np.ndarray], np.ndarray]:
+    """Fit ``method`` on the groups' images of the control class per plate; return it for vectors in that order.
+
+    ``vectors`` (M, D) hold one row per image of ``groups``, group by group. Each plate's
+    DMSO groups (:data:`~phenodag.core.groups.grouping.CONTROL_CLASS`) are its controls,
+    as the compare and temporal stages use the DMSO wells; the plate's label-free
+    reference, known at prediction time as well.
+    """
+    if method == "none":
+        return lambda v: np.asarray(v)
+    sizes = [len(p) for p in groups["paths"]]
+    plates = [plate for plate, n in zip(groups["plate_id"], sizes, strict=True) for _ in range(n)]
+    controls = np.array(
+        [c == CONTROL_CLASS for c, n in zip(groups["compound"], sizes, strict=True) for _ in range(n)], dtype=bool
+    )
+    fitted = ControlNormaliser.fit(vectors, plates, controls, method)
+    return lambda v: fitted.apply(v, plates)
+
+
 def load_inputs(
     groups: pl.DataFrame,
     features: str,
     image_size: int,
     embeddings: pl.DataFrame | None = None,
     threads: int = 2,
+    normalisation: str = "none",
 ) -> GroupInputs:
     """Load the inputs of ``groups`` (rows of ``image_groups``) for ``features``.
 
     ``embeddings`` holds the rows of the named encoder (needed unless ``features`` is
-    ``resnet18``).
+    ``resnet18``); frozen vectors are normalised to their plate's controls by
+    ``normalisation`` (see :func:`control_normaliser`).
     """
     paths = groups["paths"].to_list()
     if features == FEATURES_RESNET:
@@ -99,9 +125,11 @@ def load_inputs(
     if embeddings is None:
         raise ValueError(f"features {features!r} need the rows of the embeddings table")
     vectors, weights_id = image_vectors(embeddings, [p for g in paths for p in g])
-    x, mask = pack(vectors, [len(g) for g in paths])
-    logger.info("%d groups of %s vectors (%d dims, weights %s)", len(paths), features, x.shape[-1], weights_id)
-    return GroupInputs(x, mask, features, weights_id)
+    normalise = control_normaliser(groups, vectors, normalisation)
+    x, mask = pack(normalise(vectors).astype(np.float32), [len(g) for g in paths])
+    n, dim = len(paths), x.shape[-1]
+    logger.info("%d groups of %s vectors (%d dims, weights %s, %s)", n, features, dim, weights_id, normalisation)
+    return GroupInputs(x, mask, features, weights_id, normalise)
 
 
 def embed_perturbed(paths: Sequence[str], encoder: Encoder, perturb: Perturb, batch_size: int = 64) -> np.ndarray:

@@ -47,7 +47,7 @@ def _models(model_dir: str | Path, method: str) -> tuple[dict[int, GroupClassifi
 def _inputs(groups: pl.DataFrame, info: FoldModelInfo, embeddings_for: EmbeddingsFor, threads: int) -> GroupInputs:
     encoder = feature_encoder(info.features)
     emb = embeddings_for(encoder) if encoder else None
-    inputs = load_inputs(groups, info.features, info.image_size, emb, threads)
+    inputs = load_inputs(groups, info.features, info.image_size, emb, threads, info.normalisation)
     if inputs.weights_id != info.weights_id:
         raise ValueError(
             f"{info.method}: models trained on vectors of weights {info.weights_id}, "

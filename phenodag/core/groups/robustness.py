@@ -104,6 +104,8 @@ def perturbed_inputs(
                     )
                 flat = [p for group in paths for p in group]
                 vectors = embed_perturbed(flat, encoder, fn, batch_size)
+                if inputs.normalise is not None:  # the clean controls' transform, not one refitted on perturbed ones
+                    vectors = inputs.normalise(vectors).astype(np.float32)
                 cache[kind, level] = pack(vectors, sizes)[0]
             else:
                 cache[kind, level] = pack(fn(inputs.x[inputs.mask]), sizes)[0]

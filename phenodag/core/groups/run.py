@@ -68,7 +68,7 @@ def run_method_cv(
     results = []
     for conc, variant in variants:
         subset = groups if conc is None else restrict_groups(groups, conc)
-        inputs = load_inputs(subset, config.features, config.image_size, embeddings, threads)
+        inputs = load_inputs(subset, config.features, config.image_size, embeddings, threads, config.normalisation)
         classes = sorted(subset["compound"].unique().to_list())
 
         def on_fold(
@@ -89,7 +89,16 @@ def run_method_cv(
                     log_torch_model(model)
             if model_dir is not None and variant == "all":
                 dim = inputs.x.shape[-1] if inputs.x.ndim == 3 else FEATURE_DIM
-                info = FoldModelInfo(method, fold, classes, inputs.features, inputs.weights_id, dim, config.image_size)
+                info = FoldModelInfo(
+                    method,
+                    fold,
+                    classes,
+                    inputs.features,
+                    inputs.weights_id,
+                    dim,
+                    config.image_size,
+                    config.normalisation if inputs.x.ndim == 3 else "none",
+                )
                 save_fold_model(model_dir, model, info)
 
         results.append(cross_validate(subset, inputs, method, config, device, variant, on_fold))

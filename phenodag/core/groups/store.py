@@ -29,6 +29,8 @@ class FoldModelInfo:
     weights_id: str
     dim: int
     image_size: int
+    normalisation: str = "none"
+    """How the frozen vectors were normalised to their plate's controls (models saved before it: none)."""
 
 
 def model_path(folder: str | Path, method: str, fold: int) -> Path:

@@ -28,6 +28,8 @@ values on the demo screen) is set to 0 (see :func:`robust_z`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -39,6 +41,37 @@ logger = logging.getLogger(__name__)
 MAD_TO_SD = 1.4826
 MIN_SCALE_FRACTION = 1e-3
 """A column whose spread is below this fraction of the typical column's has no measurable scale."""
+
+
+@dataclass(frozen=True)
+class RobustZ:
+    """A robust z fitted on one plate's controls, to apply to any of its rows (see :func:`robust_z`).
+
+    ``scale`` is 1 where ``dead`` (those columns are set to 0 by :meth:`apply`).
+    """
+
+    median: np.ndarray
+    scale: np.ndarray
+    dead: np.ndarray
+
+    @classmethod
+    def fit(cls, matrix: np.ndarray, controls: np.ndarray) -> RobustZ:
+        """Fit on ``matrix``'s ``controls`` rows (all rows where none is set)."""
+        ref = matrix[controls] if controls.any() else matrix
+        median = np.median(ref, axis=0)
+        scale = MAD_TO_SD * np.median(np.abs(ref - median), axis=0)
+        positive = scale[scale > 0]
+        floor = MIN_SCALE_FRACTION * float(np.median(positive)) if positive.size else 0.0
+        for fallback in (ref.std(axis=0), matrix.std(axis=0)):
+            scale = np.where(scale > floor, scale, fallback)
+        dead = ~(scale > floor)
+        return cls(median, np.where(dead, 1.0, scale), dead)
+
+    def apply(self, matrix: np.ndarray) -> np.ndarray:
+        """Return ``matrix`` in units of the controls' spread, dead columns 0."""
+        z = (matrix - self.median) / self.scale
+        z[:, self.dead] = 0.0
+        return z
 
 
 def robust_z(matrix: np.ndarray, controls: np.ndarray) -> np.ndarray:
@@ -57,28 +90,83 @@ def robust_z(matrix: np.ndarray, controls: np.ndarray) -> np.ndarray:
     controls
         Boolean (n,) mask of its control rows; all rows where none is set.
     """
-    ref = matrix[controls] if controls.any() else matrix
-    median = np.median(ref, axis=0)
-    scale = MAD_TO_SD * np.median(np.abs(ref - median), axis=0)
-    positive = scale[scale > 0]
-    floor = MIN_SCALE_FRACTION * float(np.median(positive)) if positive.size else 0.0
-    for fallback in (ref.std(axis=0), matrix.std(axis=0)):
-        scale = np.where(scale > floor, scale, fallback)
-    dead = ~(scale > floor)
-    z = (matrix - median) / np.where(dead, 1.0, scale)
-    z[:, dead] = 0.0
-    return z
+    return RobustZ.fit(matrix, controls).apply(matrix)
 
 
-def sphere(matrix: np.ndarray, controls: np.ndarray) -> np.ndarray:
-    """ZCA-whiten ``matrix`` with the Ledoit-Wolf covariance of its control rows (already centred on the controls)."""
+def whitening(matrix: np.ndarray, controls: np.ndarray) -> np.ndarray:
+    """Return the ZCA whitening matrix of the Ledoit-Wolf covariance of ``matrix``'s control rows (already centred)."""
     from sklearn.covariance import LedoitWolf
 
     ref = matrix[controls] if controls.any() else matrix
     cov = LedoitWolf(assume_centered=True).fit(ref).covariance_ if ref.shape[0] > 1 else np.eye(matrix.shape[1])
     values, vectors = np.linalg.eigh(cov)
-    whiten = vectors @ np.diag(1.0 / np.sqrt(np.clip(values, 1e-12, None))) @ vectors.T
-    return np.asarray(matrix @ whiten)
+    return np.asarray(vectors @ np.diag(1.0 / np.sqrt(np.clip(values, 1e-12, None))) @ vectors.T)
+
+
+def _rows_of(keys: list[object], key: object) -> np.ndarray:
+    return np.fromiter((k == key for k in keys), dtype=bool, count=len(keys))
+
+
+@dataclass(frozen=True)
+class ControlNormaliser:
+    """One normalisation to the controls, fitted once per stratum (plate) and applied to any of its rows.
+
+    What a stage needs when it must transform more rows later in exactly the same way,
+    e.g. vectors re-embedded from perturbed images (the groups stage's robustness).
+    """
+
+    method: str
+    per_stratum: dict[object, RobustZ] = field(default_factory=dict)
+    whiten: np.ndarray | None = None
+
+    @classmethod
+    def fit(cls, matrix: np.ndarray, strata: Sequence[object], controls: np.ndarray, method: str) -> ControlNormaliser:
+        """Fit ``method`` on ``matrix`` (n, d) with each row's stratum and control flag.
+
+        Raises
+        ------
+        ValueError
+            For an unknown method.
+        """
+        if method not in PROFILE_NORMALISATIONS:
+            raise ValueError(f"profile normalisation {method!r}; expected one of {PROFILE_NORMALISATIONS}")
+        if method == "none":
+            return cls(method)
+        keys = list(strata)
+        per_stratum = {}
+        for key in dict.fromkeys(keys):
+            idx = _rows_of(keys, key)
+            if not controls[idx].any():
+                logger.warning("no controls in %s: normalised to all of its rows instead", key)
+            per_stratum[key] = RobustZ.fit(matrix[idx], controls[idx])
+        fitted = cls(method, per_stratum)
+        whiten = whitening(fitted._robust(matrix, keys), controls) if method == "robust_z_sphere" else None
+        return cls(method, per_stratum, whiten)
+
+    def _robust(self, matrix: np.ndarray, keys: list[object]) -> np.ndarray:
+        out = np.empty_like(matrix, dtype=np.float64)
+        for key, fitted in self.per_stratum.items():
+            idx = _rows_of(keys, key)
+            if idx.any():
+                out[idx] = fitted.apply(matrix[idx])
+        return out
+
+    def apply(self, matrix: np.ndarray, strata: Sequence[object]) -> np.ndarray:
+        """Normalise ``matrix`` (n, d) whose rows belong to ``strata`` seen when fitting.
+
+        Raises
+        ------
+        ValueError
+            If a row's stratum was not among the fitted ones.
+        """
+        if self.method == "none":
+            return np.asarray(matrix)
+        keys = list(strata)
+        unseen = set(keys) - set(self.per_stratum)
+        if unseen:
+            raise ValueError(f"no {self.method} fitted for {sorted(map(str, unseen))}: fit on their controls first")
+        out = self._robust(np.asarray(matrix, dtype=np.float64), keys)
+        return out @ self.whiten if self.whiten is not None else out
 
 
 def normalise_profiles(
@@ -110,16 +198,7 @@ def normalise_profiles(
         raise ValueError(f"profiles cannot be normalised to their controls: no column(s) {missing}")
     matrix = np.asarray(profiles["vector"].to_numpy(), dtype=np.float64)
     controls = profiles["is_control"].fill_null(False).to_numpy().astype(bool)
-    out = np.empty_like(matrix)
-    groups = profiles.select(strata).with_row_index("_row").group_by(list(strata)).agg(pl.col("_row"))
-    for key, rows in zip(groups.select(strata).iter_rows(), groups["_row"].to_list(), strict=True):
-        idx = np.asarray(rows)
-        if not controls[idx].any():
-            logger.warning(
-                "no control wells in %s: normalised to all of its wells instead", dict(zip(strata, key, strict=True))
-            )
-        out[idx] = robust_z(matrix[idx], controls[idx])
-    if method == "robust_z_sphere":
-        out = sphere(out, controls)
+    keys = list(profiles.select(strata).iter_rows())
+    out = ControlNormaliser.fit(matrix, keys, controls, method).apply(matrix, keys)
     dim = matrix.shape[1]
     return profiles.with_columns(pl.Series("vector", out.astype(np.float32), dtype=pl.Array(pl.Float32, dim)))

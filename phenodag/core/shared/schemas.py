@@ -384,6 +384,8 @@ COMPARISON_SCHEMA: Schema = {
     "share_called_active": pl.Float64,
     "fraction_active": pl.Float64,
     "false_positive_rate": pl.Float64,
+    "fraction_active_growth": pl.Float64,
+    "fraction_active_morphology": pl.Float64,
     "consistency_map": pl.Float64,
 }
 

@@ -82,6 +82,9 @@ NO_EFFECT = RESPONSE_TYPES[0]
 PROFILES = ("inactive", "cytostatic", "cytotoxic", "mixed", "switch")
 """Simulated compound profiles; ``switch`` is cytostatic at the middle dose and cytotoxic at the top."""
 
+MORPHOLOGICAL = "morphological"
+"""The profile of a simulated compound that changes how cells look and not how they grow (no response type)."""
+
 DISTANCE_METRICS = ("euclidean", "cosine", "correlation", "braycurtis")
 """Distances between embeddings (trajectories, replicate similarity)."""
 
@@ -112,12 +115,10 @@ EXPERIMENT_GROUP_CV = "phenodag-group-cv"
 EXPERIMENT_COMPARISON = "phenodag-encoder-comparison"
 """MLflow experiment of the encoder comparison (one run per encoder, the same metric names)."""
 
-JUDGE_METRICS = ("activity_map", "fraction_active", "val_mse")
-"""How ConvAE versions are judged for the champion alias: copairs activity mAP, the share of truly
-active conditions called active (simulated screens), or held-out reconstruction MSE."""
-
-LOWER_IS_BETTER = ("val_mse",)
-"""Judge metrics where a smaller value wins."""
+JUDGE_METRICS = ("activity_map", "fraction_active")
+"""How ConvAE versions are judged for the champion alias, higher is better: copairs activity mAP, or
+the share of truly active conditions called active (simulated screens). Never the reconstruction
+loss: a network that reconstructs better can see drug effects worse (measured in docs/results.md)."""
 
 EXPERIMENT_LENS = "phenodag-lens"
 """MLflow experiment of the lens stage: one run per α (and one for the drug classifier)."""

@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from phenodag.core.shared.vocab import PROFILES, RESPONSE_TYPES
+from phenodag.core.shared.vocab import MORPHOLOGICAL, PROFILES, RESPONSE_TYPES
 
 SIGNATURE_KINDS = ("elongation", "alignment", "granularity", "size", "nucleus", "halo")
+GROWTH_NEUTRAL_KINDS = tuple(k for k in SIGNATURE_KINDS if k != "size")
+"""Signature kinds that leave the share of the field covered by cells as it is (``size`` changes it)."""
 CONTROL = "DMSO"
 
 
@@ -226,6 +228,42 @@ def make_compounds(
     return tuple(compounds)
 
 
+def morphological_compounds(
+    n: int,
+    concentrations_um: tuple[float, ...],
+    times_h: tuple[float, ...],
+    seed: int,
+    prefix: str = "CPD",
+    first: int = 1,
+) -> tuple[Compound, ...]:
+    """Return ``n`` compounds that change morphology and not growth (profile :data:`MORPHOLOGICAL`).
+
+    Each has no response (its cells divide and die as control cells do) and a
+    signature of a growth-neutral kind (:data:`GROWTH_NEUTRAL_KINDS`: not ``size``, which
+    changes confluence) that shows from the middle concentration up, from 0-12 h after
+    treatment to the end, at magnitude 0.6-1.0 in either direction. These are the
+    conditions a confluence curve cannot see and an image embedding should.
+    Draws come from their own stream of ``seed``, so adding them changes no other
+    compound; names continue at ``<prefix><first>``.
+    """
+    rng = np.random.default_rng([seed, 1])
+    concs = sorted(concentrations_um)
+    mid = concs[len(concs) // 2] if len(concs) > 1 else concs[0]
+    t_hi = max(times_h)
+    compounds = []
+    for i in range(n):
+        signature = Signature(
+            id=f"morph{i:02d}",
+            kind=GROWTH_NEUTRAL_KINDS[(i + int(rng.integers(len(GROWTH_NEUTRAL_KINDS)))) % len(GROWTH_NEUTRAL_KINDS)],
+            magnitude=float(rng.choice([-1, 1]) * rng.uniform(0.6, 1.0)),
+            min_conc_um=float(mid),
+            window_h=(float(rng.uniform(0.0, 12.0)), t_hi + 24.0),
+            angle=float(rng.uniform(0, math.pi)),
+        )
+        compounds.append(Compound(f"{prefix}{first + i:03d}", MORPHOLOGICAL, (), signature))
+    return tuple(compounds)
+
+
 def timelapse_design(
     name: str = "SIM_TL",
     n_compounds: int = 5,
@@ -235,6 +273,7 @@ def timelapse_design(
     seed: int = 0,
     signatures: bool = False,
     compound_prefix: str = "CPD",
+    n_morphological: int = 0,
     **kwargs: Any,
 ) -> ScreenDesign:
     """Return a time-lapse screen: imaging every ``every_h`` hours from -4 h for ``days`` days, 3 doses.
@@ -244,19 +283,15 @@ def timelapse_design(
     signature that appears at a dose without a response (or persists after a
     cytostatic recovery) changes that shape without being part of the truth.
     End-point screens, whose truth is the compound itself, keep them.
+    ``n_morphological`` adds compounds whose only effect is a signature
+    (:func:`morphological_compounds`); their truth is that signature.
     """
     concs = (0.1, 1.0, 10.0)
     times = tuple(float(t) for t in np.arange(-4.0, days * 24.0 + 1e-9, every_h))
     lines = tuple(CELL_LINES[c] for c in cell_lines)
-    return ScreenDesign(
-        name,
-        "timelapse",
-        lines,
-        make_compounds(n_compounds, concs, times, seed, signatures, compound_prefix),
-        concs,
-        times,
-        **kwargs,
-    )
+    compounds = make_compounds(n_compounds, concs, times, seed, signatures, compound_prefix)
+    compounds += morphological_compounds(n_morphological, concs, times, seed, compound_prefix, n_compounds + 1)
+    return ScreenDesign(name, "timelapse", lines, compounds, concs, times, **kwargs)
 
 
 def endpoint_design(

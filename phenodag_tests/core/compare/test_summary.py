@@ -1,6 +1,6 @@
 import polars as pl
 
-from phenodag.core.compare.summary import HEADLINE_METRICS, comparison_table, encoder_row
+from phenodag.core.compare.summary import HEADLINE_METRICS, activity_scores, comparison_table, encoder_row
 from phenodag.core.shared.schemas import CLASSIFICATION_SCHEMA, CLUSTERING_SCHEMA, MAP_SCHEMA, SIMILARITY_SCHEMA
 
 
@@ -49,3 +49,23 @@ def test_fraction_active_and_false_positive_rate_from_truth() -> None:
     assert real["fraction_active"] is None and real["share_called_active"] == 0.8  # a real screen has no truth
     table = comparison_table([row, real])
     assert table.height == 2 and set(HEADLINE_METRICS) <= set(table.columns)
+
+
+def test_morphology_only_conditions_count_as_active_not_as_false_positives() -> None:
+    maps = activity([("A", 10.0, True), ("M", 1.0, True), ("M", 10.0, False), ("M", 0.1, False), ("C", 10.0, False)])
+    planted = pl.DataFrame(
+        {
+            "cell_line": "L",
+            "compound": ["A", "M", "M", "M", "C"],
+            "concentration_um": [10.0, 1.0, 10.0, 0.1, 10.0],
+            "planted": ["cytotoxic", "no_effect", "no_effect", "no_effect", "no_effect"],
+            "morphology": [False, True, True, False, False],  # M's signature shows from 1 µM
+        }
+    )
+    scores = activity_scores(maps, planted)
+    assert scores["fraction_active_growth"] == 1.0
+    assert scores["fraction_active_morphology"] == 0.5  # M@1 called, M@10 missed
+    assert scores["fraction_active"] == 2 / 3
+    assert scores["false_positive_rate"] == 0.0  # M@0.1 and C@10, neither called
+    without = activity_scores(maps, planted.drop("morphology"))  # truth without the column: growth only
+    assert without["fraction_active_morphology"] is None and without["false_positive_rate"] == 0.25

@@ -57,3 +57,27 @@ def test_perturbed_embedding_without_perturbation_is_the_embedding(tmp_path: Pat
     assert np.allclose(same, embed_images(paths, encoder), atol=1e-5)
     noisy = embed_perturbed(paths, encoder, lambda x: x + 0.5 * torch.randn_like(x), batch_size=2)
     assert not np.allclose(noisy, same, atol=1e-3)
+
+
+def test_frozen_vectors_are_normalised_to_their_plates_dmso_images_and_the_transform_is_kept() -> None:
+    paths = [f"{plate}{i}" for plate in ("p", "q") for i in range(6)]
+    plain = embeddings_rows(paths, tiles=1, dim=3)
+    offset = np.where(plain["path"].str.starts_with("q").to_numpy()[:, None], 100.0, 0.0)  # plate q reads 100 higher
+    emb = plain.with_columns(pl.Series("vector", (np.asarray(plain["vector"].to_list()) + offset).tolist()))
+    groups = pl.DataFrame(
+        {
+            "plate_id": ["p", "p", "q", "q"],
+            "compound": ["DMSO", "A", "DMSO", "A"],
+            "paths": [["p0", "p1", "p2"], ["p3", "p4", "p5"], ["q0", "q1", "q2"], ["q3", "q4", "q5"]],
+        }
+    )
+    inputs = load_inputs(groups, "embeddings:toy", 16, emb, normalisation="robust_z")
+    controls = inputs.x[[0, 2]].numpy()  # each plate's DMSO group
+    assert np.allclose(np.median(controls, axis=1), 0.0, atol=1e-5)  # per plate, whatever its offset
+    same = load_inputs(groups, "embeddings:toy", 16, plain, normalisation="robust_z").x
+    assert np.allclose(same.numpy(), inputs.x.numpy(), atol=1e-4)  # the plate offset is gone
+    raw, _ = image_vectors(emb, [p for g in groups["paths"] for p in g])
+    assert inputs.normalise is not None
+    again = inputs.normalise(raw).reshape(4, 3, 3)
+    assert np.allclose(again, inputs.x.numpy(), atol=1e-5)  # the same transform for re-embedded vectors
+    assert not np.allclose(load_inputs(groups, "embeddings:toy", 16, emb).x.numpy(), inputs.x.numpy())

@@ -1,7 +1,8 @@
 import pytest
 
-from phenodag.core.shared.vocab import PROFILES
+from phenodag.core.shared.vocab import MORPHOLOGICAL, PROFILES
 from phenodag.core.simulate.design import (
+    GROWTH_NEUTRAL_KINDS,
     Compound,
     ResponseSpec,
     Signature,
@@ -67,3 +68,16 @@ def test_timelapse_plants_no_signatures_unless_asked() -> None:
     assert all(c.signature is None for c in plain.compounds)
     assert any(c.signature is not None for c in signed.compounds)
     assert [c.responses for c in plain.compounds] == [c.responses for c in signed.compounds]
+
+
+def test_morphological_compounds_change_looks_not_growth_and_leave_the_others_alone() -> None:
+    plain = timelapse_design(n_compounds=5, seed=2)
+    design = timelapse_design(n_compounds=5, seed=2, n_morphological=2)
+    assert design.compounds[:5] == plain.compounds  # adding them redraws nothing else
+    morph = design.compounds[5:]
+    assert [c.name for c in morph] == ["CPD006", "CPD007"] and {c.profile for c in morph} == {MORPHOLOGICAL}
+    for c in morph:
+        assert c.responses == () and c.response_at(10.0).type == "no_effect"
+        assert c.signature is not None and c.signature.kind in GROWTH_NEUTRAL_KINDS and "size" not in c.signature.kind
+        assert c.signature_weight(0.1, 48.0) == 0.0  # below the middle dose: looks like control
+        assert abs(c.signature_weight(10.0, 48.0)) >= 0.6  # from the middle dose up, by 48 h at the latest
