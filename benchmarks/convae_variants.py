@@ -24,9 +24,10 @@ Each argument is one variant (JSON): ``TrainConfig`` fields (``steps``, ``crop_s
 The variants replace the trainer's view function or model class for the run (module
 attributes), so ``phenodag`` itself keeps one training path. Each variant trains on the
 TRAIN plates (320 images, seed 0), embeds the EVAL plates and prints one JSON line: training
-seconds, held-out MSE, copairs activity mAP, fraction_active, false-positive rate and
-drug-vs-control ROC-AUC (held-out plates), all on EVAL, and how many of the vector's values
-are constant over the EVAL wells (a ReLU channel that training switched off gives two).
+seconds, held-out MSE, dead ReLU channels on held-out TRAIN images (label-free), copairs
+activity mAP, fraction_active (all, growth responses, morphology-only conditions), false-positive
+rate and drug-vs-control ROC-AUC (held-out plates), all on EVAL, and how many of the vector's
+values are constant over the EVAL wells (a ReLU channel that training switched off gives two).
 """
 
 import argparse
@@ -93,7 +94,8 @@ def score(encoder: Encoder, eval_rows: pl.DataFrame, planted: pl.DataFrame, norm
     profiles = late_profiles(wells, eval_rows, 24.0, normalisation)
     scores = activity_scores(phenotypic_activity(profiles, "variant", 5000, 0.05, 0), planted)
     scores["roc_auc"] = float(np.nanmean(drug_vs_control(profiles, "variant")["roc_auc"].to_numpy()))
-    keep = ("activity_map", "fraction_active", "false_positive_rate", "roc_auc")
+    keep = ("activity_map", "fraction_active", "fraction_active_growth", "fraction_active_morphology")
+    keep += ("false_positive_rate", "roc_auc")
     out = {k: round(v, 3) if isinstance(v, float) else v for k, v in scores.items() if k in keep}
     return {**out, "constant_features": constant, "dim": encoder.dim}
 

@@ -4,12 +4,14 @@ Usage:
   python benchmarks/group_methods.py [--home DIR] [--compounds 6] [--replicates 3] [--sites 6]
       [--folds 3] [--epochs 30] [--image-size 64] [--lr 1e-3] [--batch-groups 8]
       [--methods product,amil,mi_net,mi_net_inst,baseline] [--signal drawn|everywhere]
-      [--features resnet18 | embeddings:<encoder>] [--kind endpoint|timelapse]
+      [--features resnet18 | embeddings:<encoder>] [--normalisations robust_z,none] [--kind endpoint|timelapse]
       [--time-points "24,48,72;72"] [--library-compounds 4] [--no-reuse] [--reuse-only]
 
 ``--features embeddings:<encoder>`` embeds every plate with that encoder first and
 trains only pooling and head on its frozen vectors (``convae-random`` needs no
-weights; ``convae-phenoml`` takes ``--phenoml-weights``). ``--kind timelapse`` draws
+weights; ``convae-phenoml`` takes ``--phenoml-weights``); ``--normalisations`` lists how the
+frozen vectors are normalised to their plate's DMSO images (each runs every method; the later
+tables show the last). ``--kind timelapse`` draws
 a time-lapse screen (imaged every 12 h from 0 to 72 h) and ``--time-points`` lists time-point
 sets separated by ``;``: each set builds its groups (configurations concentration x
 those times) and runs every method, so ``"24,48,72;72"`` compares time-resolved
@@ -90,6 +92,11 @@ def main() -> None:
     p.add_argument("--signal", choices=["drawn", "everywhere"], default="drawn")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--features", default="resnet18", help="resnet18 or embeddings:<encoder>")
+    p.add_argument(
+        "--normalisations",
+        default="robust_z",
+        help="frozen vectors normalised to their plate's DMSO images first, ','-separated: each runs every method",
+    )
     p.add_argument("--phenoml-weights", help="published pheno-ml state dict (embeddings:convae-phenoml)")
     p.add_argument("--kind", choices=["endpoint", "timelapse"], default="endpoint")
     p.add_argument("--time-points", default="", help="time-point sets, ';'-separated (default: every time)")
@@ -173,28 +180,34 @@ def run_time_set(runner: Runner, settings: Settings, args: argparse.Namespace, t
     assert runner.run("groups_job", config={"ops": {"image_groups": {"config": grouping}}}).success
     groups = lake.read_table(settings.lake, "image_groups").filter(pl.col("group_set") == "screen")
     print(f"\ntimes {times or 'all'}: {groups.height} groups of {groups['configurations'].list.len()[0]} images")
-    for method in args.methods.split(","):
-        t = time.perf_counter()
-        config = {
-            "features": args.features,
-            "epochs": args.epochs,
-            "image_size": args.image_size,
-            "lr": args.lr,
-            "batch_groups": args.batch_groups,
-            "log_models": False,
-            "seed": args.seed,
-        }
-        assert runner.run("group_cv_job", method, {"ops": {"group_cv": {"config": config}}}).success
-        print(f"{method}: {time.perf_counter() - t:.0f} s")
-    table = comparison_table(lake.read_table(settings.lake, "group_cv_metrics"))
+    tables = []
+    for normalisation in args.normalisations.split(","):
+        for method in args.methods.split(","):
+            t = time.perf_counter()
+            config = {
+                "features": args.features,
+                "normalisation": normalisation,
+                "epochs": args.epochs,
+                "image_size": args.image_size,
+                "lr": args.lr,
+                "batch_groups": args.batch_groups,
+                "log_models": False,
+                "seed": args.seed,
+            }
+            assert runner.run("group_cv_job", method, {"ops": {"group_cv": {"config": config}}}).success
+            print(f"{method} ({normalisation}): {time.perf_counter() - t:.0f} s")
+        metrics = lake.read_table(settings.lake, "group_cv_metrics")
+        tables.append(comparison_table(metrics).with_columns(normalisation=pl.lit(normalisation)))
+    table = pl.concat(tables)
     return table.with_columns(times=pl.lit(times or "all"))
 
 
 def report(settings: Settings, comparison: pl.DataFrame, reuse: bool) -> None:
     """Print the comparison per time-point set, subsets, configurations, top-k, transfer and robustness."""
     with pl.Config(tbl_rows=80, tbl_cols=14, tbl_width_chars=180, fmt_str_lengths=40):
-        print(comparison.select("times", "method", "features", "folds", pl.col("^top1.*$").round(3)))
-        print(mean_sd(comparison.filter(pl.col("times") == comparison["times"][-1])))
+        print(comparison.select("times", "normalisation", "method", "features", "folds", pl.col("^top1.*$").round(3)))
+        last = comparison.row(-1, named=True)
+        print(mean_sd(comparison.filter(times=last["times"], normalisation=last["normalisation"])))
         subsets = lake.read_table(settings.lake, "group_cv_subsets").filter(pl.col("variant") == "all")
         print(subsets.group_by("method", "subset").agg(pl.col("accuracy").mean().round(3)).sort("method", "subset"))
         conf = lake.read_table(settings.lake, "group_cv_configurations").filter(pl.col("variant") == "all")

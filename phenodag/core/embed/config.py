@@ -19,7 +19,7 @@ class TrainConfig(BaseModel):
     steps: int = Field(default=0, ge=0, description="Optimiser steps to run; 0: epochs x steps per epoch.")
     warmup_steps: int = Field(default=20, ge=0, description="Steps of linear learning-rate warm-up.")
     batch_size: int = Field(default=20, ge=1, description="Crops (views) per optimisation step.")
-    lr: float = Field(default=3e-3, description="Adam learning rate after warm-up.")
+    lr: float = Field(default=1e-3, description="Adam learning rate after warm-up (chosen by dead ReLU channels).")
     precision: str = Field(
         default="auto", description="auto (bf16 autocast where this CPU runs bf16 natively, else fp32) | fp32 | bf16"
     )

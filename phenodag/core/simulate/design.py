@@ -16,8 +16,10 @@ import numpy as np
 from phenodag.core.shared.vocab import MORPHOLOGICAL, PROFILES, RESPONSE_TYPES
 
 SIGNATURE_KINDS = ("elongation", "alignment", "granularity", "size", "nucleus", "halo")
-GROWTH_NEUTRAL_KINDS = tuple(k for k in SIGNATURE_KINDS if k != "size")
-"""Signature kinds that leave the share of the field covered by cells as it is (``size`` changes it)."""
+MORPHOLOGY_ONLY_KINDS = ("elongation", "granularity", "nucleus", "halo")
+"""Signature kinds of morphology-only compounds: visible, and leaving the share of the field covered by
+cells as it is. Not ``size`` (it changes that share), nor ``alignment`` (on near-round cells such as
+HCT 15's it is invisible: the first screen drawn with it planted an effect no image showed)."""
 CONTROL = "DMSO"
 
 
@@ -239,10 +241,11 @@ def morphological_compounds(
     """Return ``n`` compounds that change morphology and not growth (profile :data:`MORPHOLOGICAL`).
 
     Each has no response (its cells divide and die as control cells do) and a
-    signature of a growth-neutral kind (:data:`GROWTH_NEUTRAL_KINDS`: not ``size``, which
-    changes confluence) that shows from the middle concentration up, from 0-12 h after
-    treatment to the end, at magnitude 0.6-1.0 in either direction. These are the
-    conditions a confluence curve cannot see and an image embedding should.
+    signature of a kind in :data:`MORPHOLOGY_ONLY_KINDS` (kinds cycle, starting at a drawn
+    one) that shows from the middle concentration up, from 0-12 h after treatment to the
+    end, at magnitude 0.7-1.0: in either direction, except ``elongation``, which only
+    lengthens cells (near-round cells cannot get much rounder). These are the conditions
+    a confluence curve cannot see and an image embedding should.
     Draws come from their own stream of ``seed``, so adding them changes no other
     compound; names continue at ``<prefix><first>``.
     """
@@ -251,11 +254,14 @@ def morphological_compounds(
     mid = concs[len(concs) // 2] if len(concs) > 1 else concs[0]
     t_hi = max(times_h)
     compounds = []
+    first_kind = int(rng.integers(len(MORPHOLOGY_ONLY_KINDS)))
     for i in range(n):
+        kind = MORPHOLOGY_ONLY_KINDS[(first_kind + i) % len(MORPHOLOGY_ONLY_KINDS)]
+        sign = 1.0 if kind == "elongation" else float(rng.choice([-1, 1]))
         signature = Signature(
             id=f"morph{i:02d}",
-            kind=GROWTH_NEUTRAL_KINDS[(i + int(rng.integers(len(GROWTH_NEUTRAL_KINDS)))) % len(GROWTH_NEUTRAL_KINDS)],
-            magnitude=float(rng.choice([-1, 1]) * rng.uniform(0.6, 1.0)),
+            kind=kind,
+            magnitude=sign * float(rng.uniform(0.7, 1.0)),
             min_conc_um=float(mid),
             window_h=(float(rng.uniform(0.0, 12.0)), t_hi + 24.0),
             angle=float(rng.uniform(0, math.pi)),

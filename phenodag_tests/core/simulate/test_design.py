@@ -2,7 +2,7 @@ import pytest
 
 from phenodag.core.shared.vocab import MORPHOLOGICAL, PROFILES
 from phenodag.core.simulate.design import (
-    GROWTH_NEUTRAL_KINDS,
+    MORPHOLOGY_ONLY_KINDS,
     Compound,
     ResponseSpec,
     Signature,
@@ -78,6 +78,7 @@ def test_morphological_compounds_change_looks_not_growth_and_leave_the_others_al
     assert [c.name for c in morph] == ["CPD006", "CPD007"] and {c.profile for c in morph} == {MORPHOLOGICAL}
     for c in morph:
         assert c.responses == () and c.response_at(10.0).type == "no_effect"
-        assert c.signature is not None and c.signature.kind in GROWTH_NEUTRAL_KINDS and "size" not in c.signature.kind
+        assert c.signature is not None and c.signature.kind in MORPHOLOGY_ONLY_KINDS
         assert c.signature_weight(0.1, 48.0) == 0.0  # below the middle dose: looks like control
-        assert abs(c.signature_weight(10.0, 48.0)) >= 0.6  # from the middle dose up, by 48 h at the latest
+        assert abs(c.signature_weight(10.0, 48.0)) >= 0.7  # from the middle dose up, by 48 h at the latest
+    assert len({c.signature.kind for c in morph if c.signature}) == 2  # kinds cycle
