@@ -45,7 +45,7 @@ import phenodag.core.embed.trainer as trainer
 from phenodag.core.compare.activity import phenotypic_activity
 from phenodag.core.compare.classification import drug_vs_control
 from phenodag.core.compare.profiles import late_profiles
-from phenodag.core.compare.summary import activity_scores
+from phenodag.core.compare.summary import activity_scores, column_mean
 from phenodag.core.embed.config import TrainConfig
 from phenodag.core.embed.convae import INPUT_SIZE, ConvAE, kaiming_init
 from phenodag.core.embed.crops import CropStrategy
@@ -53,6 +53,7 @@ from phenodag.core.embed.pipeline import embed_rows, well_embeddings
 from phenodag.core.embed.registry import Encoder, load_encoder, trained_convae_encoder
 from phenodag.core.embed.trainer import dead_channels, full_views
 from phenodag.core.embed.training import load_training_images
+from phenodag.core.shared.schemas import CONDITION
 from phenodag.core.temporal.evaluate import planted_types
 
 logger = logging.getLogger("convae_variants")
@@ -92,10 +93,13 @@ def score(encoder: Encoder, eval_rows: pl.DataFrame, planted: pl.DataFrame, norm
     wells = well_embeddings(embed_rows(eval_rows, encoder))
     constant = int((np.asarray(wells["vector"].to_numpy()).std(axis=0) < 1e-6).sum())  # dead ReLU channels' values
     profiles = late_profiles(wells, eval_rows, 24.0, normalisation)
-    scores = activity_scores(phenotypic_activity(profiles, "variant", 5000, 0.05, 0), planted)
+    activity = phenotypic_activity(profiles, "variant", 5000, 0.05, 0)
+    scores = activity_scores(activity, planted)
+    kinds = activity.drop("planted").join(planted, on=CONDITION)
+    scores["map_morphology"] = column_mean(kinds.filter(pl.col("morphology")), "map")  # ties in fraction_active
     scores["roc_auc"] = float(np.nanmean(drug_vs_control(profiles, "variant")["roc_auc"].to_numpy()))
     keep = ("activity_map", "fraction_active", "fraction_active_growth", "fraction_active_morphology")
-    keep += ("false_positive_rate", "roc_auc")
+    keep += ("map_morphology", "false_positive_rate", "roc_auc")
     out = {k: round(v, 3) if isinstance(v, float) else v for k, v in scores.items() if k in keep}
     return {**out, "constant_features": constant, "dim": encoder.dim}
 

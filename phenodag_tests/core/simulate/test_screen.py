@@ -99,3 +99,15 @@ def test_contact_sheet(tmp_path: Path) -> None:
     sheet = np.asarray(Image.open(out))
     rows = 1 + len({c.response_at(10.0).type for c in design.compounds})  # control + each response type
     assert sheet.shape == (rows * (64 + 14), 4 * 64)
+
+
+def test_morphology_only_compounds_change_the_image_and_not_the_confluence() -> None:
+    design = timelapse_design(n_compounds=1, days=2, every_h=24, image_size=160, n_morphological=4, seed=3)
+    line = design.cell_lines[0]
+    control = simulate_field(design, line, WellPlan(0, 7, "B02", None, 0.0), 1, seed=11)
+    for compound in design.compounds[1:]:
+        treated = simulate_field(design, line, WellPlan(0, 7, "B02", compound, 10.0), 1, seed=11)  # same cells
+        for t, (a, b) in enumerate(zip(control, treated, strict=True)):
+            assert abs(confluence(a) - confluence(b)) < 0.05, (compound.signature, design.times_h[t])
+        changed = np.abs(control[-1].astype(float) - treated[-1].astype(float)).mean()
+        assert changed > 1.0, compound.signature  # grey levels of 8 bits: the signature shows
