@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from phenodag.core.shared.vocab import JUDGE_METRICS
+from phenodag.core.shared.vocab import JUDGE_METRICS, one_of
 
 
 class TrainConfig(BaseModel):
@@ -51,6 +51,4 @@ class ConvAETrainingConfig(TrainConfig):
     @field_validator("judge")
     @classmethod
     def _known_judge(cls, value: str) -> str:
-        if value not in JUDGE_METRICS:
-            raise ValueError(f"judge {value!r}; expected one of {JUDGE_METRICS} (never the reconstruction loss)")
-        return value
+        return one_of("judge", value, JUDGE_METRICS)

@@ -10,7 +10,7 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from phenodag.core.shared.vocab import FEATURES_EMBEDDINGS, FEATURES_RESNET, PROFILE_NORMALISATIONS
+from phenodag.core.shared.vocab import FEATURES_EMBEDDINGS, FEATURES_RESNET, PROFILE_NORMALISATIONS, one_of
 
 
 def feature_encoder(features: str) -> str | None:
@@ -90,9 +90,7 @@ class GroupCVConfig(BaseModel):
     @field_validator("normalisation")
     @classmethod
     def _known_normalisation(cls, value: str) -> str:
-        if value not in PROFILE_NORMALISATIONS:
-            raise ValueError(f"normalisation {value!r}; expected one of {PROFILE_NORMALISATIONS}")
-        return value
+        return one_of("normalisation", value, PROFILE_NORMALISATIONS)
 
     @property
     def encoder(self) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from phenodag.core.shared.vocab import CONVAE_ENCODERS
+from phenodag.core.shared.vocab import CONVAE_ENCODERS, one_of
 
 LENS_ALPHAS = (-60.0, -20.0, -1.0, 0.0, 1.0, 20.0, 60.0)
 """The default α grid (the paper sweeps [-60, 60]); ``lens_models`` is partitioned by it."""
@@ -52,6 +52,4 @@ class LensConfig(BaseModel):
     @field_validator("encoder")
     @classmethod
     def _known_encoder(cls, value: str) -> str:
-        if value not in LENS_ENCODERS:
-            raise ValueError(f"lens encoder {value!r}; expected one of {LENS_ENCODERS}")
-        return value
+        return one_of("lens encoder", value, LENS_ENCODERS)

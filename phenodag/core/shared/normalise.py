@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from phenodag.core.shared.vocab import PROFILE_NORMALISATIONS
+from phenodag.core.shared.vocab import PROFILE_NORMALISATIONS, one_of
 
 logger = logging.getLogger(__name__)
 
@@ -128,9 +128,7 @@ class ControlNormaliser:
         ValueError
             For an unknown method.
         """
-        if method not in PROFILE_NORMALISATIONS:
-            raise ValueError(f"profile normalisation {method!r}; expected one of {PROFILE_NORMALISATIONS}")
-        if method == "none":
+        if one_of("profile normalisation", method, PROFILE_NORMALISATIONS) == "none":
             return cls(method)
         keys = list(strata)
         per_stratum = {}
@@ -189,9 +187,7 @@ def normalise_profiles(
     ValueError
         For an unknown method.
     """
-    if method not in PROFILE_NORMALISATIONS:
-        raise ValueError(f"profile normalisation {method!r}; expected one of {PROFILE_NORMALISATIONS}")
-    if method == "none" or profiles.height == 0:
+    if one_of("profile normalisation", method, PROFILE_NORMALISATIONS) == "none" or profiles.height == 0:
         return profiles
     missing = [c for c in (*strata, "is_control", "vector") if c not in profiles.columns]
     if missing:

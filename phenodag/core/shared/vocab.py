@@ -50,6 +50,16 @@ PROFILE_NORMALISATIONS = ("robust_z", "robust_z_sphere", "none")
 """
 
 
+def one_of(what: str, value: str, allowed: tuple[str, ...]) -> str:
+    """Return ``value`` if it is in the vocabulary ``allowed``; else raise a ValueError that names both.
+
+    What every config's validator of a vocabulary field calls, so the message reads alike.
+    """
+    if value not in allowed:
+        raise ValueError(f"{what} {value!r}; expected one of {allowed}")
+    return value
+
+
 def encoder_needs_markdown() -> str:
     """Return :data:`ENCODER_NEEDS` as a markdown table (the ``embeddings`` asset's description shows it)."""
     rows = "\n".join(f"| `{name}` | {need} |" for name, need in ENCODER_NEEDS.items())

@@ -26,16 +26,17 @@ def activity(rows: list[tuple[str, float, bool]]) -> pl.DataFrame:
     )
 
 
+def truth(rows: list[tuple[str, float, str]]) -> pl.DataFrame:
+    """Planted response types of (compound, concentration, type) conditions of cell line L."""
+    return pl.DataFrame(rows, schema=["compound", "concentration_um", "planted"], orient="row").with_columns(
+        cell_line=pl.lit("L")
+    )
+
+
 def test_fraction_active_and_false_positive_rate_from_truth() -> None:
     maps = activity([("A", 1.0, True), ("A", 10.0, True), ("B", 1.0, False), ("B", 10.0, True), ("C", 10.0, True)])
-    planted = pl.DataFrame(
-        {
-            "cell_line": "L",
-            "compound": ["A", "A", "B", "B", "C"],
-            "concentration_um": [1.0, 10.0, 1.0, 10.0, 10.0],
-            "planted": ["cytotoxic", "cytotoxic", "no_effect", "cytostatic", "no_effect"],
-        }
-    )
+    planted = truth([("A", 1.0, "cytotoxic"), ("A", 10.0, "cytotoxic"), ("B", 1.0, "no_effect")])
+    planted = pl.concat([planted, truth([("B", 10.0, "cytostatic"), ("C", 10.0, "no_effect")])])
     empty = {
         "encoder_similarity": pl.DataFrame(schema=SIMILARITY_SCHEMA),
         "encoder_clustering": pl.DataFrame(schema=CLUSTERING_SCHEMA),
@@ -53,15 +54,9 @@ def test_fraction_active_and_false_positive_rate_from_truth() -> None:
 
 def test_morphology_only_conditions_count_as_active_not_as_false_positives() -> None:
     maps = activity([("A", 10.0, True), ("M", 1.0, True), ("M", 10.0, False), ("M", 0.1, False), ("C", 10.0, False)])
-    planted = pl.DataFrame(
-        {
-            "cell_line": "L",
-            "compound": ["A", "M", "M", "M", "C"],
-            "concentration_um": [10.0, 1.0, 10.0, 0.1, 10.0],
-            "planted": ["cytotoxic", "no_effect", "no_effect", "no_effect", "no_effect"],
-            "morphology": [False, True, True, False, False],  # M's signature shows from 1 µM
-        }
-    )
+    planted = truth([("A", 10.0, "cytotoxic"), ("M", 1.0, "no_effect"), ("M", 10.0, "no_effect")])
+    planted = pl.concat([planted, truth([("M", 0.1, "no_effect"), ("C", 10.0, "no_effect")])])
+    planted = planted.with_columns(morphology=pl.Series([False, True, True, False, False]))  # M shows from 1 µM
     scores = activity_scores(maps, planted)
     assert scores["fraction_active_growth"] == 1.0
     assert scores["fraction_active_morphology"] == 0.5  # M@1 called, M@10 missed
