@@ -34,9 +34,10 @@ from scipy.stats import spearmanr
 
 from phenodag.core.embed.config import TrainConfig
 from phenodag.core.embed.convae import ConvAE, kaiming_init
+from phenodag.core.embed.heldout import flat_mse, full_views, psnr, reconstruction_metrics
 from phenodag.core.embed.pipeline import embed_images
 from phenodag.core.embed.registry import Encoder, load_encoder, trained_convae_encoder
-from phenodag.core.embed.trainer import flat_mse, full_views, psnr, reconstruction_metrics, train_convae
+from phenodag.core.embed.trainer import train_convae
 from phenodag.core.shared.images import contrast_stretch, decode_image, to_unit_float
 from phenodag.core.shared.vocab import READOUTS
 

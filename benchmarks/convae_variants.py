@@ -49,9 +49,9 @@ from phenodag.core.compare.summary import activity_scores, column_mean
 from phenodag.core.embed.config import TrainConfig
 from phenodag.core.embed.convae import INPUT_SIZE, ConvAE, kaiming_init
 from phenodag.core.embed.crops import CropStrategy
+from phenodag.core.embed.heldout import dead_channels, full_views
 from phenodag.core.embed.pipeline import embed_rows, well_embeddings
 from phenodag.core.embed.registry import Encoder, load_encoder, trained_convae_encoder
-from phenodag.core.embed.trainer import dead_channels, full_views
 from phenodag.core.embed.training import load_training_images
 from phenodag.core.shared.schemas import CONDITION
 from phenodag.core.temporal.evaluate import planted_types

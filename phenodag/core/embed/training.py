@@ -19,9 +19,10 @@ import torch
 
 from phenodag.core.embed.config import TrainConfig
 from phenodag.core.embed.convae import ConvAE
+from phenodag.core.embed.heldout import reconstruction_sheet
 from phenodag.core.embed.registry import TRAINED_CONVAE_PREPROCESS
 from phenodag.core.embed.tracking import log_convae, promote_if_better, promote_if_first
-from phenodag.core.embed.trainer import EpochStats, reconstruction_sheet, train_convae
+from phenodag.core.embed.trainer import EpochStats, train_convae
 from phenodag.core.shared.images import contrast_stretch, decode_image, to_unit_float
 from phenodag.core.shared.vocab import JUDGE_METRICS
 

@@ -2,11 +2,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from phenodag.core.embed.config import TrainConfig
-from phenodag.core.embed.convae import ConvAE, kaiming_init
-from phenodag.core.embed.trainer import dead_channels, holdout_split, train_convae
+from phenodag.core.embed.trainer import holdout_split, train_convae
 
 
 @pytest.fixture(scope="module")
@@ -93,14 +91,3 @@ def test_training_learns_structure_beyond_the_flat_reconstruction(data: tuple[li
     images = [contrast_stretch(a) for a in data[0]]  # as load_training_images prepares them
     result = train_convae(images, data[1], FAST.model_copy(update={"steps": 150}), VIEWS)
     assert result.history[-1].val_mse < 0.9 * result.flat_val_mse  # held-out wells, not the training images
-
-
-def test_dead_channels_counts_relu_channels_no_image_switches_on() -> None:
-    torch.manual_seed(0)
-    model = kaiming_init(ConvAE()).eval()
-    batch = torch.rand(4, 1, 32, 32)
-    alive = dead_channels(model, batch)
-    with torch.no_grad():
-        model.encoder[0].bias[:5] = -1e6  # five first-stage channels can never fire
-        model.encoder[3].bias[:2] = -1e6  # and two of the second stage
-    assert dead_channels(model, batch, chunk=3) == alive + 7
