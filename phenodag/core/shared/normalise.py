@@ -103,10 +103,6 @@ def whitening(matrix: np.ndarray, controls: np.ndarray) -> np.ndarray:
     return np.asarray(vectors @ np.diag(1.0 / np.sqrt(np.clip(values, 1e-12, None))) @ vectors.T)
 
 
-def _rows_of(keys: list[object], key: object) -> np.ndarray:
-    return np.fromiter((k == key for k in keys), dtype=bool, count=len(keys))
-
-
 @dataclass(frozen=True)
 class ControlNormaliser:
     """One normalisation to the controls, fitted once per stratum (plate) and applied to any of its rows.
@@ -130,24 +126,17 @@ class ControlNormaliser:
         """
         if one_of("profile normalisation", method, PROFILE_NORMALISATIONS) == "none":
             return cls(method)
-        keys = list(strata)
+        keys = list(dict.fromkeys(strata))
+        codes = _codes(strata, keys)
         per_stratum = {}
-        for key in dict.fromkeys(keys):
-            idx = _rows_of(keys, key)
-            if not controls[idx].any():
+        for i, key in enumerate(keys):
+            rows = codes == i
+            if not controls[rows].any():
                 logger.warning("no controls in %s: normalised to all of its rows instead", key)
-            per_stratum[key] = RobustZ.fit(matrix[idx], controls[idx])
-        fitted = cls(method, per_stratum)
-        whiten = whitening(fitted._robust(matrix, keys), controls) if method == "robust_z_sphere" else None
+            per_stratum[key] = RobustZ.fit(matrix[rows], controls[rows])
+        robust = cls(method, per_stratum)
+        whiten = whitening(robust.apply(matrix, strata), controls) if method == "robust_z_sphere" else None
         return cls(method, per_stratum, whiten)
-
-    def _robust(self, matrix: np.ndarray, keys: list[object]) -> np.ndarray:
-        out = np.empty_like(matrix, dtype=np.float64)
-        for key, fitted in self.per_stratum.items():
-            idx = _rows_of(keys, key)
-            if idx.any():
-                out[idx] = fitted.apply(matrix[idx])
-        return out
 
     def apply(self, matrix: np.ndarray, strata: Sequence[object]) -> np.ndarray:
         """Normalise ``matrix`` (n, d) whose rows belong to ``strata`` seen when fitting.
@@ -159,12 +148,22 @@ class ControlNormaliser:
         """
         if self.method == "none":
             return np.asarray(matrix)
-        keys = list(strata)
-        unseen = set(keys) - set(self.per_stratum)
-        if unseen:
-            raise ValueError(f"no {self.method} fitted for {sorted(map(str, unseen))}: fit on their controls first")
-        out = self._robust(np.asarray(matrix, dtype=np.float64), keys)
+        keys = list(self.per_stratum)
+        codes = _codes(strata, keys)
+        if (codes < 0).any():
+            unseen = sorted({str(k) for k, c in zip(strata, codes, strict=True) if c < 0})
+            raise ValueError(f"no {self.method} fitted for {unseen}: fit on their controls first")
+        out = np.empty(np.shape(matrix), dtype=np.float64)
+        for i, key in enumerate(keys):
+            rows = codes == i
+            out[rows] = self.per_stratum[key].apply(np.asarray(matrix, dtype=np.float64)[rows])
         return out @ self.whiten if self.whiten is not None else out
+
+
+def _codes(strata: Sequence[object], keys: list[object]) -> np.ndarray:
+    """Each row's position in ``keys`` (-1 where its stratum is not there)."""
+    index = {key: i for i, key in enumerate(keys)}
+    return np.fromiter((index.get(k, -1) for k in strata), dtype=np.int64, count=len(strata))
 
 
 def normalise_profiles(

@@ -2,7 +2,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from phenodag.core.shared.normalise import MAD_TO_SD, normalise_profiles, robust_z
+from phenodag.core.shared.normalise import MAD_TO_SD, ControlNormaliser, normalise_profiles, robust_z
 
 
 def plate_profiles(seed: int = 0, n: int = 40, dim: int = 5) -> pl.DataFrame:
@@ -58,3 +58,17 @@ def test_sphering_decorrelates_the_controls_and_none_leaves_vectors_alone() -> N
     assert normalise_profiles(df, "none") is df
     with pytest.raises(ValueError, match="expected one of"):
         normalise_profiles(df, "zca")
+
+
+def test_a_fitted_normaliser_transforms_later_rows_of_the_same_plates_alike() -> None:
+    rng = np.random.default_rng(1)
+    matrix = rng.normal(size=(12, 3)) + np.repeat([[0.0], [50.0]], 6, axis=0)  # plate B reads 50 higher
+    plates = ["A"] * 6 + ["B"] * 6
+    controls = np.array([True, True, True, False, False, False] * 2)
+    for method in ("robust_z", "robust_z_sphere"):
+        fitted = ControlNormaliser.fit(matrix, plates, controls, method)
+        whole = fitted.apply(matrix, plates)
+        order = [11, 0, 5, 6]  # some rows, in another order, later
+        assert np.allclose(fitted.apply(matrix[order], [plates[i] for i in order]), whole[order])
+    with pytest.raises(ValueError, match=r"no robust_z fitted for \['C'\]"):
+        ControlNormaliser.fit(matrix, plates, controls, "robust_z").apply(matrix[:1], ["C"])
