@@ -128,7 +128,8 @@ def run_variant(
     if spec.get("steps", 1) == 0:
         torch.manual_seed(0)
         model, val_mse = kaiming_init(ConvAE()).eval(), None
-        dead = dead_channels(model, full_views(images[: len(images) // 10], INPUT_SIZE))
+        _, held_out = trainer.holdout_split(groups, TrainConfig().val_fraction, 0)  # the wells training holds out
+        dead = dead_channels(model, full_views([images[i] for i in held_out], INPUT_SIZE))
     else:
         result = trainer.train_convae(images, groups, TrainConfig(**spec))
         model, val_mse = result.model, round(result.history[-1].val_mse, 5)
