@@ -1,0 +1,116 @@
+"""Response types from growth alone: arrest, recovery and death read off GR over time.
+
+The second source of evidence beside the embedding trajectories (:mod:`.annotate`): a
+condition's ``gr_window`` series (GR over the last ``window_h`` hours, :mod:`.growth`),
+averaged over its plates, after treatment (t > 0). With three thresholds,
+
+- **arrest** at a time point: ``gr_window < arrest`` (the population grows at well under
+  the controls' rate);
+- **death**: ``gr_window < death`` (below 0: fewer cells than ``window_h`` hours before);
+- **recovery**: after the first arrest, ``gr_window > recover`` again,
+
+a condition is
+
+- ``cytotoxic``: death, and no recovery between its first arrest and its first death;
+- ``mixed``: death after a recovery (arrest, recovery, then death);
+- ``cytostatic``: arrest without death (with or without recovery by the end);
+- ``no_effect``: neither arrest nor death.
+
+A condition needs ``min_points`` defined GR values after treatment (GR is undefined
+where the controls barely grew; see :mod:`.growth`), else it is typed ``no_effect``
+with ``evidence`` saying so. The thresholds are in :class:`GrowthTypingConfig` and are
+derived on training seeds only (``benchmarks/growth_thresholds.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from phenodag.core.shared.schemas import CONDITION
+from phenodag.core.shared.vocab import NO_EFFECT
+
+
+@dataclass(frozen=True)
+class GrowthTypingConfig:
+    """Thresholds on ``gr_window`` (see the module docstring)."""
+
+    arrest: float = 0.5
+    death: float = -0.1
+    recover: float = 0.7
+    min_points: int = 3
+
+    def __post_init__(self) -> None:
+        if not self.death < self.arrest < self.recover:
+            got = f"{self.death}, {self.arrest}, {self.recover}"
+            raise ValueError(f"growth thresholds must order death < arrest < recover; got {got}")
+
+
+def growth_type(gr_window: np.ndarray, config: GrowthTypingConfig | None = None) -> tuple[str, str]:
+    """Type one condition from its ``gr_window`` values after treatment, in time order; return (type, evidence).
+
+    Undefined values (NaN) are skipped.
+    """
+    cfg = config or GrowthTypingConfig()
+    w = np.asarray(gr_window, dtype=float)
+    w = w[np.isfinite(w)]
+    if w.size < cfg.min_points:
+        return NO_EFFECT, f"{w.size} defined GR values (< {cfg.min_points})"
+    arrested = np.flatnonzero(w < cfg.arrest)
+    dead = np.flatnonzero(w < cfg.death)
+    low = f"min GR {w.min():.2f}"
+    if dead.size:
+        first_arrest = int(arrested[0])  # death implies arrest: death < arrest
+        recovered = bool((w[first_arrest : int(dead[0])] > cfg.recover).any())
+        kind = "mixed" if recovered else "cytotoxic"
+        return kind, f"{low}; death at point {int(dead[0])}" + (", after a recovery" if recovered else "")
+    if arrested.size:
+        return "cytostatic", f"{low}; arrest, last GR {w[-1]:.2f}"
+    return NO_EFFECT, low
+
+
+def growth_types(gr: pl.DataFrame, config: GrowthTypingConfig | None = None) -> pl.DataFrame:
+    """One growth type per condition from ``growth_gr`` rows (averaged over plates per time point).
+
+    Returns
+    -------
+    polars.DataFrame
+        cell_line, compound, concentration_um, ``growth_type``, ``min_gr_window``,
+        ``last_gr_window`` and ``growth_evidence``, sorted by condition.
+    """
+    schema = {
+        "cell_line": pl.String,
+        "compound": pl.String,
+        "concentration_um": pl.Float64,
+        "growth_type": pl.String,
+        "min_gr_window": pl.Float64,
+        "last_gr_window": pl.Float64,
+        "growth_evidence": pl.String,
+    }
+    if gr.height == 0:
+        return pl.DataFrame(schema=schema)
+    series = (
+        gr.filter(pl.col("time_h") > 0)
+        .group_by([*CONDITION, "time_h"])
+        .agg(pl.col("gr_window").mean())
+        .sort([*CONDITION, "time_h"])
+        .group_by(CONDITION, maintain_order=True)
+        .agg(pl.col("gr_window"))
+    )
+    rows = []
+    for row in series.iter_rows(named=True):
+        values = np.array([np.nan if v is None else v for v in row["gr_window"]], dtype=float)
+        kind, evidence = growth_type(values, config)
+        finite = values[np.isfinite(values)]
+        rows.append(
+            {
+                **{k: row[k] for k in CONDITION},
+                "growth_type": kind,
+                "min_gr_window": float(finite.min()) if finite.size else None,
+                "last_gr_window": float(finite[-1]) if finite.size else None,
+                "growth_evidence": evidence,
+            }
+        )
+    return pl.DataFrame(rows, schema=schema).sort(CONDITION)

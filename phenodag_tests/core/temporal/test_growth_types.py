@@ -1,0 +1,63 @@
+import numpy as np
+import polars as pl
+import pytest
+
+from phenodag.core.temporal.growth_types import GrowthTypingConfig, growth_type, growth_types
+
+CURVES = {
+    "no_effect": [1.0, 0.95, 1.05, 0.9, 1.0, 0.97],
+    "morphology_only": [1.02, 0.98, 1.0, 1.01, 0.99, 1.0],  # looks different, grows as the controls do
+    "cytostatic": [0.9, 0.2, 0.05, 0.1, 0.8, 0.95],  # arrest, then recovery
+    "cytostatic_plateau": [0.9, 0.3, 0.1, 0.05, 0.0, 0.05],  # arrest to the end, never fewer cells
+    "cytotoxic": [0.8, 0.2, -0.2, -0.5, -0.7, -0.8],
+    "mixed": [0.9, 0.1, 0.05, 0.9, 0.95, 0.2, -0.3],  # arrest, recovery, then death
+}
+EXPECTED = {
+    "no_effect": "no_effect",
+    "morphology_only": "no_effect",
+    "cytostatic": "cytostatic",
+    "cytostatic_plateau": "cytostatic",
+    "cytotoxic": "cytotoxic",
+    "mixed": "mixed",
+}
+
+
+@pytest.mark.parametrize("name", CURVES)
+def test_each_hand_made_growth_curve_gets_its_type(name: str) -> None:
+    kind, evidence = growth_type(np.array(CURVES[name]))
+    assert kind == EXPECTED[name], evidence
+
+
+def test_undefined_values_are_skipped_and_too_few_are_no_effect() -> None:
+    assert growth_type(np.array([np.nan, 0.9, np.nan, -0.5, -0.6]))[0] == "cytotoxic"
+    kind, evidence = growth_type(np.array([np.nan, -0.9, np.nan]))
+    assert kind == "no_effect" and "1 defined GR values" in evidence
+
+
+def test_thresholds_must_be_ordered() -> None:
+    with pytest.raises(ValueError, match="death < arrest < recover"):
+        GrowthTypingConfig(arrest=-0.2, death=0.0)
+
+
+def test_growth_types_average_plates_per_time_point_and_use_only_treated_times() -> None:
+    rows = []
+    for plate, offset in (("P1", 0.05), ("P2", -0.05)):
+        for t, w in zip([-4.0, 4.0, 8.0, 12.0, 16.0], [-3.0, 0.8, 0.1, -0.4, -0.6], strict=True):
+            rows.append(
+                {
+                    "plate_id": plate,
+                    "cell_line": "L",
+                    "compound": "A",
+                    "concentration_um": 1.0,
+                    "time_h": t,
+                    "gr_window": w + offset,
+                }
+            )
+    rows.append(
+        {"plate_id": "P1", "cell_line": "L", "compound": "B", "concentration_um": 1.0, "time_h": 4.0, "gr_window": None}
+    )
+    table = growth_types(pl.DataFrame(rows)).sort("compound")
+    assert table["growth_type"].to_list() == ["cytotoxic", "no_effect"]
+    assert table["min_gr_window"][0] == pytest.approx(-0.6)  # the pre-treatment -3.0 is not read
+    assert table["last_gr_window"][0] == pytest.approx(-0.6)
+    assert growth_types(pl.DataFrame(rows).head(0)).height == 0
