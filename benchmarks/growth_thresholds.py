@@ -35,6 +35,7 @@ from phenodag.runner import open_runner
 ARREST = (0.3, 0.4, 0.5, 0.6, 0.7)
 DEATH = (-0.3, -0.2, -0.1, 0.0, 0.1)
 RECOVER = (0.5, 0.6, 0.7, 0.8, 0.9)
+PERSIST = (1, 2, 3)
 
 
 def simulate(args: argparse.Namespace, settings: Settings) -> None:
@@ -79,10 +80,10 @@ def main() -> None:
     gr = lake.read_table(settings.lake, "growth_gr")
     planted = planted_types(lake.read_table(settings.lake, "sim_truth"))
     rows = []
-    for arrest, death, recover in itertools.product(ARREST, DEATH, RECOVER):
+    for arrest, death, recover, persist in itertools.product(ARREST, DEATH, RECOVER, PERSIST):
         if not death < arrest < recover:
             continue
-        config = GrowthTypingConfig(arrest=arrest, death=death, recover=recover)
+        config = GrowthTypingConfig(arrest=arrest, death=death, recover=recover, persist=persist)
         typed = growth_types(gr, config).join(planted, on=CONDITION)
         right = (typed["growth_type"] == typed["planted"]).to_numpy()
         rows.append(
@@ -90,6 +91,7 @@ def main() -> None:
                 "arrest": arrest,
                 "death": death,
                 "recover": recover,
+                "persist": persist,
                 "share_right": float(right.mean()),
                 "ari": adjusted_rand_score(typed["planted"].to_list(), typed["growth_type"].to_list()),
                 "morphology_right": float(right[typed["morphology"].to_numpy()].mean())
@@ -104,7 +106,9 @@ def main() -> None:
         print(f"training seeds {args.seeds}: {planted.height} conditions; chance share_right {chance:.3f}")
         print(table.head(12))
     best = table.row(0, named=True)
-    config = GrowthTypingConfig(arrest=best["arrest"], death=best["death"], recover=best["recover"])
+    config = GrowthTypingConfig(
+        arrest=best["arrest"], death=best["death"], recover=best["recover"], persist=best["persist"]
+    )
     typed = growth_types(gr, config).join(planted, on=CONDITION)
     with pl.Config(tbl_rows=-1):
         print(typed.group_by("planted", "growth_type").len().sort("planted", "growth_type"))

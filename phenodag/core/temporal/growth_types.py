@@ -4,9 +4,10 @@ The second source of evidence beside the embedding trajectories (:mod:`.annotate
 condition's ``gr_window`` series (GR over the last ``window_h`` hours, :mod:`.growth`),
 averaged over its plates, after treatment (t > 0). With three thresholds,
 
-- **arrest** at a time point: ``gr_window < arrest`` (the population grows at well under
-  the controls' rate);
-- **death**: ``gr_window < death`` (below 0: fewer cells than ``window_h`` hours before);
+- **arrest** from a time point on: ``gr_window < arrest`` there and at the next
+  ``persist - 1`` points (the population grows at well under the controls' rate);
+- **death**: likewise ``gr_window < death`` (below 0: fewer cells than ``window_h`` hours
+  before);
 - **recovery**: after the first arrest, ``gr_window > recover`` again,
 
 a condition is
@@ -40,12 +41,22 @@ class GrowthTypingConfig:
     arrest: float = 0.5
     death: float = -0.1
     recover: float = 0.7
+    persist: int = 2
+    """Consecutive time points an arrest or a death must last (one noisy point is not a response)."""
     min_points: int = 3
 
     def __post_init__(self) -> None:
         if not self.death < self.arrest < self.recover:
             got = f"{self.death}, {self.arrest}, {self.recover}"
             raise ValueError(f"growth thresholds must order death < arrest < recover; got {got}")
+
+
+def _lasting(mask: np.ndarray, k: int) -> np.ndarray:
+    """Return the indices where a run of at least ``k`` consecutive True values starts."""
+    if k <= 1:
+        return np.flatnonzero(mask)
+    windows = np.lib.stride_tricks.sliding_window_view(mask, k) if mask.size >= k else np.zeros((0, k), bool)
+    return np.flatnonzero(windows.all(axis=1))
 
 
 def growth_type(gr_window: np.ndarray, config: GrowthTypingConfig | None = None) -> tuple[str, str]:
@@ -58,8 +69,8 @@ def growth_type(gr_window: np.ndarray, config: GrowthTypingConfig | None = None)
     w = w[np.isfinite(w)]
     if w.size < cfg.min_points:
         return NO_EFFECT, f"{w.size} defined GR values (< {cfg.min_points})"
-    arrested = np.flatnonzero(w < cfg.arrest)
-    dead = np.flatnonzero(w < cfg.death)
+    arrested = _lasting(w < cfg.arrest, cfg.persist)
+    dead = _lasting(w < cfg.death, cfg.persist)
     low = f"min GR {w.min():.2f}"
     if dead.size:
         first_arrest = int(arrested[0])  # death implies arrest: death < arrest

@@ -10,7 +10,7 @@ CURVES = {
     "cytostatic": [0.9, 0.2, 0.05, 0.1, 0.8, 0.95],  # arrest, then recovery
     "cytostatic_plateau": [0.9, 0.3, 0.1, 0.05, 0.0, 0.05],  # arrest to the end, never fewer cells
     "cytotoxic": [0.8, 0.2, -0.2, -0.5, -0.7, -0.8],
-    "mixed": [0.9, 0.1, 0.05, 0.9, 0.95, 0.2, -0.3],  # arrest, recovery, then death
+    "mixed": [0.9, 0.1, 0.05, 0.9, 0.95, 0.2, -0.3, -0.4],  # arrest, recovery, then death
 }
 EXPECTED = {
     "no_effect": "no_effect",
@@ -61,3 +61,9 @@ def test_growth_types_average_plates_per_time_point_and_use_only_treated_times()
     assert table["min_gr_window"][0] == pytest.approx(-0.6)  # the pre-treatment -3.0 is not read
     assert table["last_gr_window"][0] == pytest.approx(-0.6)
     assert growth_types(pl.DataFrame(rows).head(0)).height == 0
+
+
+def test_one_noisy_point_is_not_a_response_unless_asked() -> None:
+    blip = np.array([1.0, 0.9, 0.2, 0.95, 1.0, 0.9])
+    assert growth_type(blip)[0] == "no_effect"  # persist 2 by default
+    assert growth_type(blip, GrowthTypingConfig(persist=1))[0] == "cytostatic"
