@@ -36,6 +36,7 @@ ARREST = (0.3, 0.4, 0.5, 0.6, 0.7)
 DEATH = (-0.3, -0.2, -0.1, 0.0, 0.1)
 RECOVER = (0.5, 0.6, 0.7, 0.8, 0.9)
 PERSIST = (1, 2, 3)
+SATURATION = (0.8, 0.85, 0.9, 1.01)
 
 
 def simulate(args: argparse.Namespace, settings: Settings) -> None:
@@ -80,10 +81,10 @@ def main() -> None:
     gr = lake.read_table(settings.lake, "growth_gr")
     planted = planted_types(lake.read_table(settings.lake, "sim_truth"))
     rows = []
-    for arrest, death, recover, persist in itertools.product(ARREST, DEATH, RECOVER, PERSIST):
+    for arrest, death, recover, persist, saturation in itertools.product(ARREST, DEATH, RECOVER, PERSIST, SATURATION):
         if not death < arrest < recover:
             continue
-        config = GrowthTypingConfig(arrest=arrest, death=death, recover=recover, persist=persist)
+        config = GrowthTypingConfig(arrest, death, recover, persist, saturation=saturation)
         typed = growth_types(gr, config).join(planted, on=CONDITION)
         right = (typed["growth_type"] == typed["planted"]).to_numpy()
         rows.append(
@@ -92,6 +93,7 @@ def main() -> None:
                 "death": death,
                 "recover": recover,
                 "persist": persist,
+                "saturation": saturation,
                 "share_right": float(right.mean()),
                 "ari": adjusted_rand_score(typed["planted"].to_list(), typed["growth_type"].to_list()),
                 "morphology_right": float(right[typed["morphology"].to_numpy()].mean())
@@ -107,7 +109,7 @@ def main() -> None:
         print(table.head(12))
     best = table.row(0, named=True)
     config = GrowthTypingConfig(
-        arrest=best["arrest"], death=best["death"], recover=best["recover"], persist=best["persist"]
+        best["arrest"], best["death"], best["recover"], best["persist"], saturation=best["saturation"]
     )
     typed = growth_types(gr, config).join(planted, on=CONDITION)
     with pl.Config(tbl_rows=-1):

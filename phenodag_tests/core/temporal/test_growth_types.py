@@ -51,6 +51,7 @@ def test_growth_types_average_plates_per_time_point_and_use_only_treated_times()
                     "concentration_um": 1.0,
                     "time_h": t,
                     "gr_window": w + offset,
+                    "confluence": 0.5,
                 }
             )
     rows.append(
@@ -61,6 +62,24 @@ def test_growth_types_average_plates_per_time_point_and_use_only_treated_times()
     assert table["min_gr_window"][0] == pytest.approx(-0.6)  # the pre-treatment -3.0 is not read
     assert table["last_gr_window"][0] == pytest.approx(-0.6)
     assert growth_types(pl.DataFrame(rows).head(0)).height == 0
+
+
+def test_a_full_well_is_not_read_as_arrested() -> None:
+    times = [4.0, 8.0, 12.0, 16.0, 20.0, 24.0]
+    gr = pl.DataFrame(
+        {
+            "plate_id": "P1",
+            "cell_line": "L",
+            "compound": "A",
+            "concentration_um": 0.1,
+            "time_h": times,
+            "gr_window": [1.1, 1.0, 0.9, 0.2, 0.1, 0.05],  # slows once the well is full...
+            "confluence": [0.6, 0.7, 0.8, 0.9, 0.95, 0.97],  # ...not because of the drug
+        }
+    )
+    assert growth_types(gr)["growth_type"].to_list() == ["no_effect"]
+    unread = growth_types(gr, GrowthTypingConfig(saturation=1.01))
+    assert unread["growth_type"].to_list() == ["cytostatic"]  # read to the end, the slowing looks like arrest
 
 
 def test_one_noisy_point_is_not_a_response_unless_asked() -> None:
