@@ -2,11 +2,11 @@
 
 Usage:
   python benchmarks/growth_thresholds.py [--home DIR] [--seeds 10 11 12] [--compounds 10]
-      [--plates 2] [--sites 1] [--days 3] [--every-h 4]
+      [--plates 2] [--sites 1] [--days 3] [--every-h 4] [--gr-from cell_count|confluence]
 
 Simulates one time-lapse screen per training seed (``TRAIN<seed>`` plates), ingests it,
-embeds it with the ``classical`` encoder, runs ``growth_job`` and reads ``growth_gr``
-with the planted types. Then scans the three thresholds of
+embeds it with the ``classical`` encoder, and computes growth curves and GR (from the
+blob count or the confluence, ``--gr-from``) as ``growth_job`` does, with the planted types. Then scans the three thresholds of
 :class:`~phenodag.core.temporal.growth_types.GrowthTypingConfig` on a grid (death <
 arrest < recover) and prints, for the best few settings, the share of conditions typed as
 planted (chance: the share of the most common planted type) and the adjusted Rand index,
@@ -28,7 +28,9 @@ from phenodag.core.shared import lake
 from phenodag.core.shared.schemas import CONDITION
 from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
+from phenodag.core.shared.vocab import CLASSICAL_ENCODERS, GR_SOURCES
 from phenodag.core.temporal.evaluate import planted_types
+from phenodag.core.temporal.growth import gr_over_time, growth_curves
 from phenodag.core.temporal.growth_types import GrowthTypingConfig, growth_types
 from phenodag.runner import open_runner
 
@@ -36,11 +38,11 @@ ARREST = (0.3, 0.4, 0.5, 0.6, 0.7)
 DEATH = (-0.3, -0.2, -0.1, 0.0, 0.1)
 RECOVER = (0.5, 0.6, 0.7, 0.8, 0.9)
 PERSIST = (1, 2, 3)
-SATURATION = (0.8, 0.85, 0.9, 1.01)
+SATURATION = (0.8, 0.85, 0.9, 0.95, 1.01)
 
 
 def simulate(args: argparse.Namespace, settings: Settings) -> None:
-    """Simulate, ingest, embed (classical) and grow every training seed's screen."""
+    """Simulate, ingest and embed (classical) every training seed's screen."""
     with open_runner(settings) as runner:
         for seed in args.seeds:
             design = timelapse_design(
@@ -57,8 +59,7 @@ def simulate(args: argparse.Namespace, settings: Settings) -> None:
             folders = simulate_screen(design, settings.inbox, seed=seed, workers=2)
             for folder in folders:
                 assert runner.ingest(folder).success
-            assert runner.embed("classical", [f.name for f in folders])
-        assert runner.run("growth_job").success
+            assert runner.embed(CLASSICAL_ENCODERS[0], [f.name for f in folders])
 
 
 def main() -> None:
@@ -71,14 +72,17 @@ def main() -> None:
     p.add_argument("--sites", type=int, default=1)
     p.add_argument("--days", type=float, default=3.0)
     p.add_argument("--every-h", type=float, default=4.0)
+    p.add_argument("--gr-from", choices=GR_SOURCES, default=GR_SOURCES[0])
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING)
     settings = Settings.from_env(args.home).ensure()
     start = time.perf_counter()
-    if not lake.table_exists(settings.lake, "growth_gr"):
+    if not lake.table_exists(settings.lake, "embeddings"):
         simulate(args, settings)
     print(f"screens ready in {time.perf_counter() - start:.0f} s")
-    gr = lake.read_table(settings.lake, "growth_gr")
+    embeddings = lake.read_table(settings.lake, "embeddings", filters={"encoder": CLASSICAL_ENCODERS[0]})
+    curves = growth_curves(embeddings, lake.read_table(settings.lake, "raw_images"))
+    gr = gr_over_time(curves, value=args.gr_from)
     planted = planted_types(lake.read_table(settings.lake, "sim_truth"))
     rows = []
     for arrest, death, recover, persist, saturation in itertools.product(ARREST, DEATH, RECOVER, PERSIST, SATURATION):

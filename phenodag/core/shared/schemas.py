@@ -158,6 +158,7 @@ GROWTH_CURVES_SCHEMA: Schema = {
     "is_control": pl.Boolean,
     "time_h": pl.Float64,
     "confluence": pl.Float64,
+    "cell_count": pl.Float64,
     "n_fields": pl.UInt32,
 }
 GROWTH_GR_SCHEMA: Schema = {
@@ -167,7 +168,9 @@ GROWTH_GR_SCHEMA: Schema = {
     "concentration_um": pl.Float64,
     "time_h": pl.Float64,
     "confluence": pl.Float64,
+    "cell_count": pl.Float64,
     "control_confluence": pl.Float64,
+    "control_cell_count": pl.Float64,
     "n_wells": pl.UInt32,
     "n_control_wells": pl.UInt32,
     "gr": pl.Float64,
