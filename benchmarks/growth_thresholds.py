@@ -7,7 +7,7 @@ Usage:
 Simulates one time-lapse screen per training seed (``TRAIN<seed>`` plates), ingests it,
 embeds it with the ``classical`` encoder, and computes growth curves and GR (from the
 blob count or the confluence, ``--gr-from``) as ``growth_job`` does, with the planted types. Then scans the three thresholds of
-:class:`~phenodag.core.temporal.growth_types.GrowthTypingConfig` on a grid (death <
+:class:`~phenodag.core.temporal.config.GrowthTypingConfig` on a grid (death <
 arrest < recover) and prints, for the best few settings, the share of conditions typed as
 planted (chance: the share of the most common planted type) and the adjusted Rand index,
 over all training conditions together; the winner is what ``GrowthTypingConfig``'s
@@ -27,11 +27,12 @@ from sklearn.metrics import adjusted_rand_score
 from phenodag.core.shared import lake
 from phenodag.core.shared.schemas import CONDITION
 from phenodag.core.shared.settings import Settings
-from phenodag.core.simulate import simulate_screen, timelapse_design
 from phenodag.core.shared.vocab import CLASSICAL_ENCODERS, GR_SOURCES
+from phenodag.core.simulate import simulate_screen, timelapse_design
+from phenodag.core.temporal.config import GrowthTypingConfig
 from phenodag.core.temporal.evaluate import planted_types
 from phenodag.core.temporal.growth import gr_over_time, growth_curves
-from phenodag.core.temporal.growth_types import GrowthTypingConfig, growth_types
+from phenodag.core.temporal.growth_types import growth_types
 from phenodag.runner import open_runner
 
 ARREST = (0.3, 0.4, 0.5, 0.6, 0.7)
@@ -88,7 +89,7 @@ def main() -> None:
     for arrest, death, recover, persist, saturation in itertools.product(ARREST, DEATH, RECOVER, PERSIST, SATURATION):
         if not death < arrest < recover:
             continue
-        config = GrowthTypingConfig(arrest, death, recover, persist, saturation=saturation)
+        config = GrowthTypingConfig(arrest=arrest, death=death, recover=recover, persist=persist, saturation=saturation)
         typed = growth_types(gr, config).join(planted, on=CONDITION)
         right = (typed["growth_type"] == typed["planted"]).to_numpy()
         rows.append(
@@ -112,9 +113,7 @@ def main() -> None:
         print(f"training seeds {args.seeds}: {planted.height} conditions; chance share_right {chance:.3f}")
         print(table.head(12))
     best = table.row(0, named=True)
-    config = GrowthTypingConfig(
-        best["arrest"], best["death"], best["recover"], best["persist"], saturation=best["saturation"]
-    )
+    config = GrowthTypingConfig(**{k: best[k] for k in ("arrest", "death", "recover", "persist", "saturation")})
     typed = growth_types(gr, config).join(planted, on=CONDITION)
     with pl.Config(tbl_rows=-1):
         print(typed.group_by("planted", "growth_type").len().sort("planted", "growth_type"))

@@ -149,6 +149,20 @@ SWITCHES_SCHEMA: Schema = {
     "types_by_concentration": pl.String,
     "switch": pl.String,
 }
+RESPONSE_CALLS_SCHEMA: Schema = {
+    "cell_line": pl.String,
+    "compound": pl.String,
+    "concentration_um": pl.Float64,
+    "encoder": pl.String,
+    "cluster": pl.Int32,
+    "embedding_type": pl.String,
+    "effect_size": pl.Float64,
+    "growth_type": pl.String,
+    "min_gr_window": pl.Float64,
+    "last_gr_window": pl.Float64,
+    "growth_evidence": pl.String,
+    "combined_type": pl.String,
+}
 GROWTH_CURVES_SCHEMA: Schema = {
     "plate_id": pl.String,
     "well": pl.String,

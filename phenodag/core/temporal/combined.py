@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from phenodag.core.shared.schemas import CONDITION
+from phenodag.core.shared.schemas import CONDITION, RESPONSE_CALLS_SCHEMA
 from phenodag.core.shared.vocab import MORPHOLOGICAL, NO_EFFECT
+from phenodag.core.temporal.annotate import concentration_switches
+from phenodag.core.temporal.config import ResponseCallsConfig
+from phenodag.core.temporal.growth_types import growth_types
 
 COMBINED_TYPES = ("no_effect", "cytostatic", "cytotoxic", "mixed", MORPHOLOGICAL)
 """What the combined call can say: the response types, and a morphology-only effect."""
@@ -49,9 +52,8 @@ def combined_calls(clusters: pl.DataFrame, growth: pl.DataFrame, min_effect: flo
         ``combined_type``; a condition without a growth call (no GR) keeps its embedding call
         as ``combined_type`` where that is an effect.
     """
-    joined = clusters.select(*CONDITION, pl.col("response_type").alias("embedding_type"), "effect_size").join(
-        growth.select(*CONDITION, "growth_type", "min_gr_window"), on=CONDITION, how="left"
-    )
+    embedding = clusters.select(*CONDITION, pl.col("response_type").alias("embedding_type"), "effect_size")
+    joined = embedding.join(growth.drop("embedding_type", strict=False), on=CONDITION, how="left")
     growth_effect = pl.col("growth_type").is_not_null() & (pl.col("growth_type") != NO_EFFECT)
     seen = pl.col("effect_size") >= min_effect
     relapse_seen = (pl.col("growth_type") == "cytostatic") & (pl.col("embedding_type") == "mixed") & seen
@@ -67,3 +69,34 @@ def combined_calls(clusters: pl.DataFrame, growth: pl.DataFrame, min_effect: flo
         .otherwise(pl.lit(NO_EFFECT))
     )
     return joined.with_columns(combined_type=combined).sort(CONDITION)
+
+
+def response_calls(
+    clusters: pl.DataFrame, gr: pl.DataFrame, config: ResponseCallsConfig | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The three calls of every condition of one encoder, and the concentration switches of the combined call.
+
+    Parameters
+    ----------
+    clusters
+        ``temporal_clusters`` rows of one encoder.
+    gr
+        ``growth_gr`` rows (empty where growth was not computed: the growth columns are then null
+        and the combined call is the embedding's).
+    config
+        Growth thresholds and the embedding's effect floor.
+
+    Returns
+    -------
+    tuple of polars.DataFrame
+        ``response_calls`` rows and ``response_switches`` rows (``response_type`` read as the
+        combined call).
+    """
+    cfg = config or ResponseCallsConfig()
+    growth = growth_types(gr, cfg)
+    calls = combined_calls(clusters, growth, cfg.min_effect).join(
+        clusters.select(*CONDITION, "encoder", "cluster"), on=CONDITION, how="left"
+    )
+    calls = calls.select(list(RESPONSE_CALLS_SCHEMA)).cast(pl.Schema(RESPONSE_CALLS_SCHEMA))
+    switches = concentration_switches(calls.rename({"combined_type": "response_type"}))
+    return calls, switches

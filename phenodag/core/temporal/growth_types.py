@@ -22,44 +22,19 @@ confluent well grows slowly whatever the drug, and on the training seeds untreat
 conditions that overtook their controls were typed arrested there. A condition needs
 ``min_points`` defined GR values after treatment (GR is also undefined where the
 controls barely grew; see :mod:`.growth`), else it is typed ``no_effect`` with
-``evidence`` saying so. The thresholds are in :class:`GrowthTypingConfig` and are
+``evidence`` saying so. The thresholds are in
+:class:`~phenodag.core.temporal.config.GrowthTypingConfig` and are
 derived on training seeds only (``benchmarks/growth_thresholds.py``).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from phenodag.core.shared.schemas import CONDITION
 from phenodag.core.shared.vocab import NO_EFFECT
-
-
-@dataclass(frozen=True)
-class GrowthTypingConfig:
-    """Thresholds on ``gr_window`` (see the module docstring).
-
-    Defaults derived on training seeds 10-12 only (``benchmarks/growth_thresholds.py``, GR from
-    the blob count: 108 conditions, share typed as planted 0.852 against 0.556 for always
-    ``no_effect``, ARI 0.86, every planted no-effect and morphology-only condition right;
-    the best of a grid, where ``recover`` from 0.5 to 0.9 tie).
-    """
-
-    arrest: float = 0.3
-    death: float = -0.2
-    recover: float = 0.5
-    persist: int = 3
-    """Consecutive time points an arrest or a death must last (one noisy point is not a response)."""
-    min_points: int = 3
-    saturation: float = 0.9
-    """Confluence from which a well is full: its growth slows whatever the drug, so GR is not read there."""
-
-    def __post_init__(self) -> None:
-        if not self.death < self.arrest < self.recover:
-            got = f"{self.death}, {self.arrest}, {self.recover}"
-            raise ValueError(f"growth thresholds must order death < arrest < recover; got {got}")
+from phenodag.core.temporal.config import GrowthTypingConfig
 
 
 def _lasting(mask: np.ndarray, k: int) -> np.ndarray:

@@ -1,6 +1,7 @@
 import polars as pl
 
-from phenodag.core.temporal.combined import COMBINED_TYPES, combined_calls
+from phenodag.core.shared.schemas import RESPONSE_CALLS_SCHEMA
+from phenodag.core.temporal.combined import COMBINED_TYPES, combined_calls, response_calls
 
 
 def test_growth_decides_growth_effects_and_the_embedding_adds_morphology() -> None:
@@ -33,3 +34,40 @@ def test_growth_decides_growth_effects_and_the_embedding_adds_morphology() -> No
     ]
     assert set(out["combined_type"]) <= set(COMBINED_TYPES)
     assert out["embedding_type"][0] == "mixed" and out["growth_type"][0] == "cytostatic"  # both kept beside
+
+
+def test_response_calls_type_growth_and_write_the_table_and_switches() -> None:
+    clusters = pl.DataFrame(
+        {
+            "cell_line": "L",
+            "compound": "A",
+            "concentration_um": [0.1, 1.0, 10.0],
+            "encoder": "e",
+            "cluster": pl.Series([-1, 0, 1], dtype=pl.Int32),
+            "response_type": ["no_effect", "cytostatic", "cytotoxic"],
+            "effect_size": [0.1, 2.0, 3.0],
+        }
+    )
+    series = {0.1: [1.0] * 6, 1.0: [0.9, 0.2, 0.1, 0.1, 0.2, 0.2], 10.0: [0.8, 0.1, -0.5, -0.6, -0.7, -0.8]}
+    gr = pl.DataFrame(
+        [
+            {
+                "plate_id": "P",
+                "cell_line": "L",
+                "compound": "A",
+                "concentration_um": conc,
+                "time_h": 4.0 * (i + 1),
+                "gr_window": v,
+                "confluence": 0.5,
+            }
+            for conc, values in series.items()
+            for i, v in enumerate(values)
+        ]
+    )
+    calls, switches = response_calls(clusters, gr)
+    assert calls.schema == pl.Schema(RESPONSE_CALLS_SCHEMA)
+    assert calls["growth_type"].to_list() == ["no_effect", "cytostatic", "cytotoxic"]
+    assert calls["combined_type"].to_list() == ["no_effect", "cytostatic", "cytotoxic"]
+    assert switches["switch"].to_list() == ["cytostatic→cytotoxic"]
+    alone, _ = response_calls(clusters, gr.head(0))  # no GR yet: the embedding's call stands
+    assert alone["growth_type"].null_count() == 3 and alone["combined_type"][2] == "cytotoxic"

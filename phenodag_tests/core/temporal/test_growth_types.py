@@ -2,7 +2,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from phenodag.core.temporal.growth_types import GrowthTypingConfig, growth_type, growth_types
+from phenodag.core.temporal.config import GrowthTypingConfig
+from phenodag.core.temporal.growth_types import growth_type, growth_types
 
 CURVES = {
     "no_effect": [1.0, 0.95, 1.05, 0.9, 1.0, 0.97],
