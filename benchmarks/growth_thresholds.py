@@ -6,7 +6,8 @@ Usage:
 
 Simulates one time-lapse screen per training seed (``TRAIN<seed>`` plates), ingests it,
 embeds it with the ``classical`` encoder, and computes growth curves and GR (from the
-blob count or the confluence, ``--gr-from``) as ``growth_job`` does, with the planted types. Then scans the three thresholds of
+blob count or the confluence, ``--gr-from``) as ``growth_job`` does, with the planted
+types. Then scans the three thresholds of
 :class:`~phenodag.core.temporal.config.GrowthTypingConfig` on a grid (death <
 arrest < recover) and prints, for the best few settings, the share of conditions typed as
 planted (chance: the share of the most common planted type) and the adjusted Rand index,

@@ -74,7 +74,7 @@ def combined_calls(clusters: pl.DataFrame, growth: pl.DataFrame, min_effect: flo
 def response_calls(
     clusters: pl.DataFrame, gr: pl.DataFrame, config: ResponseCallsConfig | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The three calls of every condition of one encoder, and the concentration switches of the combined call.
+    """Return the three calls of every condition of one encoder and the switches of the combined call.
 
     Parameters
     ----------
