@@ -68,14 +68,14 @@ def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) 
     logger.info("growth curves and GR from the classical encoder's blob count")
     if not runner.run("growth_job").success:
         return False
-    logger.info("temporal trajectories, DTW clusters and the three response calls (encoder convae)")
-    if not runner.run("temporal_job", "convae").success:
-        return False
     logger.info("comparing the trained ConvAE with the untrained one and classical features (%s)", DEMO_ENCODERS)
     for encoder in DEMO_ENCODERS:
         if not runner.run("compare_job", encoder).success:
             return False
     if not runner.run("encoder_comparison_job").success:
+        return False
+    logger.info("temporal trajectories, DTW clusters and the three response calls (encoder convae)")
+    if not runner.run("temporal_job", "convae").success:
         return False
     return _demo_lens(runner, args) and _demo_groups(runner, args)
 
@@ -198,7 +198,7 @@ def _ops(args: argparse.Namespace, op: str) -> dict[str, Any]:
     return {"ops": {op: {"config": demo_stage_config(args)[op]}}}
 
 
-def _truth(settings: Settings) -> pl.DataFrame:
+def demo_truth(settings: Settings) -> pl.DataFrame:
     """Return the demo's truth block (:mod:`phenodag.core.simulate.validation`) from the home's lake."""
     from phenodag.core.shared import lake
     from phenodag.core.shared.tables import TABLES
@@ -215,7 +215,7 @@ def print_truth(settings: Settings, cpu: str) -> None:
     """Print the truth block and write it to ``<home>/truth.md`` (what docs/results.md shows)."""
     from phenodag.core.simulate.validation import truth_markdown
 
-    block = _truth(settings)
+    block = demo_truth(settings)
     text = (
         "## Agreement with the planted truth (phenodag demo)\n\n"
         f"Machine: {cpu}. Chance: what an answer without information scores; goal: the answers issue's.\n\n"

@@ -10,6 +10,7 @@ from phenodag.core.shared.schemas import (
     CONDITION,
     EMBEDDINGS_SCHEMA,
     GROWTH_GR_SCHEMA,
+    MAP_SCHEMA,
     RAW_IMAGES_SCHEMA,
     SIM_TRUTH_SCHEMA,
     WELL_TREATMENT,
@@ -31,8 +32,8 @@ class ClusterConfig(dg.Config, core_config.ClusterConfig):
     """How trajectories are clustered and annotated."""
 
 
-class ResponseCallsConfig(dg.Config, core_config.ResponseCallsConfig):
-    """Growth typing thresholds and the embedding's effect floor of the combined call."""
+class GrowthTypingConfig(dg.Config, core_config.GrowthTypingConfig):
+    """Growth typing thresholds of the combined call."""
 
 
 @dg.asset(
@@ -240,17 +241,18 @@ def growth(
             deps=[
                 "temporal_clusters",
                 "growth_gr",
+                "encoder_map",
                 dg.AssetDep("sim_truth", partition_mapping=dg.AllPartitionMapping()),
             ],
             group_name=GROUP,
             kinds={"polars", "delta"},
             description="Three response calls per condition side by side: the embedding trajectory's, the growth "
-            "curve's and the combined one (growth decides growth effects; the embedding adds morphological), with "
-            "their evidence. On simulated screens the metadata shows each call against sim_truth.",
+            "curve's and the combined one (growth decides growth effects; the compare stage's activity adds "
+            "morphological), with their evidence. On simulated screens the metadata shows each call against sim_truth.",
         ),
         dg.AssetSpec(
             "response_switches",
-            deps=["temporal_clusters", "growth_gr"],
+            deps=["temporal_clusters", "growth_gr", "encoder_map"],
             group_name=GROUP,
             kinds={"delta"},
             description="Compounds whose combined call changes with concentration.",
@@ -260,9 +262,9 @@ def growth(
     name="response_calling",
 )
 def response_calling(
-    context: dg.AssetExecutionContext, config: ResponseCallsConfig, lake: LakeResource
+    context: dg.AssetExecutionContext, config: GrowthTypingConfig, lake: LakeResource
 ) -> Iterator[dg.MaterializeResult]:
-    """Type growth from GR over time, join it with the embedding's call, and add the combined call."""
+    """Type growth from GR over time, join it with the embedding's call and activity, and add the combined call."""
     from phenodag.core.temporal.combined import response_calls
     from phenodag.core.temporal.evaluate import CALLS, call_agreement, call_confusion, morphology_detection
 
@@ -271,7 +273,10 @@ def response_calling(
     gr = lake.read_or_empty("growth_gr", GROWTH_GR_SCHEMA)
     if gr.height == 0:
         context.log.warning("no growth_gr rows: run growth_job first; the combined call is the embedding's alone")
-    calls, switches = response_calls(clusters, gr, config)
+    activity = lake.read_or_empty("encoder_map", MAP_SCHEMA, {"encoder": encoder})
+    if activity.height == 0:
+        context.log.warning(f"no encoder_map rows of {encoder}: run compare_job first; no condition is called active")
+    calls, switches = response_calls(clusters, gr, activity, config)
     truth = lake.read_or_empty("sim_truth", SIM_TRUTH_SCHEMA)
     checked: dict[str, dg.MetadataValue] = {}
     if truth.height:
@@ -304,5 +309,6 @@ temporal_job = dg.define_asset_job(
     "temporal_job",
     selection=dg.AssetSelection.assets(temporal_trajectories, temporal_clustering, response_calling),
     partitions_def=encoder_partitions,
-    description="Trajectories, clusters and the three response calls of one encoder (growth_job first, for GR).",
+    description="Trajectories, clusters and the three response calls of one encoder (growth_job and compare_job "
+    "first: GR and activity).",
 )

@@ -157,6 +157,8 @@ RESPONSE_CALLS_SCHEMA: Schema = {
     "cluster": pl.Int32,
     "embedding_type": pl.String,
     "effect_size": pl.Float64,
+    "activity_map": pl.Float64,
+    "active": pl.Boolean,
     "growth_type": pl.String,
     "min_gr_window": pl.Float64,
     "last_gr_window": pl.Float64,

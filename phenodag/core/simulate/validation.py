@@ -63,7 +63,7 @@ def _temporal(read: Reader, encoder: str) -> list[dict[str, object]]:
         rows.append(_row("temporal", f"{r['call']} share right", r["share_right"], r["chance_share_right"]))
     joined = with_planted(calls, truth)
     for planted, group in joined.group_by("planted_combined", maintain_order=True):
-        right = float((group["combined_type"] == planted[0]).mean())  # type: ignore[arg-type]
+        right = float((group["combined_type"] == planted[0]).mean())
         rows.append(_row("temporal", f"combined recall {planted[0]} (n={group.height})", right))
     found = morphology_detection(calls, truth)
     rows.append(_row("morphology", "top-dose morphology-only called active", found["detected"]))

@@ -67,12 +67,3 @@ class GrowthTypingConfig(BaseModel):
             got = f"{self.death}, {self.arrest}, {self.recover}"
             raise ValueError(f"growth thresholds must order death < arrest < recover; got {got}")
         return self
-
-
-class ResponseCallsConfig(GrowthTypingConfig):
-    """The growth typing's thresholds and the embedding's effect floor of the combined call (``response_calls``)."""
-
-    min_effect: float = Field(
-        default=0.5,
-        description="Embedding effect size from which a condition whose growth is unchanged is called morphological.",
-    )

@@ -23,11 +23,20 @@ def test_growth_decides_growth_effects_and_the_embedding_adds_morphology() -> No
             "min_gr_window": [0.1, 0.9, 0.95, 1.0, -0.5],
         }
     )
-    out = combined_calls(clusters, growth, min_effect=0.5)
+    activity = pl.DataFrame(
+        {
+            "cell_line": "L",
+            "compound": ["A", "B", "C", "D", "E", "F"],
+            "concentration_um": 1.0,
+            "activity_map": [0.9, 0.8, 0.3, 0.95, 0.9, 0.9],
+            "active": [True, True, False, None, True, True],  # D: no activity verdict: not active
+        }
+    )
+    out = combined_calls(clusters, growth, activity)
     assert out["combined_type"].to_list() == [
         "mixed",  # A: growth says arrest; the embedding sees the relapse that full wells hide from GR
         "morphological",  # B: seen by the embedding, grows as the controls do
-        "no_effect",  # C: neither (the embedding's type is below its effect floor)
+        "no_effect",  # C: neither (the embedding's type, but the condition is not active)
         "no_effect",  # D
         "cytotoxic",  # E: no growth call (no GR): the embedding's call stands
         "cytotoxic",  # F: growth saw death without a recovery: the embedding does not override it
@@ -64,10 +73,26 @@ def test_response_calls_type_growth_and_write_the_table_and_switches() -> None:
             for i, v in enumerate(values)
         ]
     )
-    calls, switches = response_calls(clusters, gr)
+    encoder_map = pl.DataFrame(
+        {
+            "kind": ["activity"] * 3 + ["consistency"],
+            "cell_line": "L",
+            "compound": ["A", "A", "A", None],
+            "concentration_um": [0.1, 1.0, 10.0, None],
+            "map": [0.3, 0.9, 0.95, 1.0],
+            "significant": [False, True, True, True],
+        }
+    )
+    calls, switches = response_calls(clusters, gr, encoder_map)
     assert calls.schema == pl.Schema(RESPONSE_CALLS_SCHEMA)
     assert calls["growth_type"].to_list() == ["no_effect", "cytostatic", "cytotoxic"]
     assert calls["combined_type"].to_list() == ["no_effect", "cytostatic", "cytotoxic"]
     assert switches["switch"].to_list() == ["cytostatic→cytotoxic"]
-    alone, _ = response_calls(clusters, gr.head(0))  # no GR yet: the embedding's call stands
-    assert alone["growth_type"].null_count() == 3 and alone["combined_type"][2] == "cytotoxic"
+    assert calls["active"].to_list() == [False, True, True]
+    alone, _ = response_calls(clusters, gr.head(0), encoder_map)  # no GR yet: the embedding's call, where active
+    assert alone["growth_type"].null_count() == 3 and alone["combined_type"].to_list()[1:] == [
+        "cytostatic",
+        "cytotoxic",
+    ]
+    blind, _ = response_calls(clusters, gr, encoder_map.head(0))  # no activity yet: growth's call alone
+    assert blind["combined_type"].to_list() == ["no_effect", "cytostatic", "cytotoxic"]
