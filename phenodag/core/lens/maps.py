@@ -12,7 +12,8 @@ maps, with σ = 1 px there 0.70; the held-out figures are in docs/results.md).
 Maps are stored downsampled to ``map_size`` (area average) as a fixed-size float32
 array in the ``lens_maps`` row, not as files: a 64 x 64 map is 16 kB, a held-out set
 holds hundreds of images, and a row that carries its map can be read, filtered and
-plotted with the table alone (no orphaned files when a partition is rewritten). Scores against truth use the full-resolution map.
+plotted with the table alone (no orphaned files when a partition is rewritten). Scores
+against truth use the full-resolution map.
 """
 
 from __future__ import annotations
