@@ -9,8 +9,9 @@ information scores) and the goal of the answers issue where one is set:
   always calling the most common type), and the combined call's recall per planted type;
 - ``morphology``: morphology-only conditions at the top dose called active, and the
   false positives among planted no-effect conditions;
-- ``compare``: each encoder's drug-vs-control ROC-AUC (chance 0.5) and fraction of
-  active conditions it calls active;
+- ``compare``: which encoder tells treated wells from controls best and by how much
+  (ROC-AUC margin over the next), each encoder's drug-vs-control ROC-AUC (chance 0.5) and
+  the fraction of active conditions it calls active;
 - ``lens``: per α, the importance maps' AUROC against the planted signature masks (chance
   0.5) and the held-out top-1 through the lens (chance 1 / classes);
 - ``groups``: held-out top-1 of each method (chance 1 / compounds), transfer (the
@@ -75,7 +76,14 @@ def _compare(read: Reader) -> list[dict[str, object]]:
     table = read("encoder_comparison")
     if table.height == 0:
         return []
+    ranked = table.drop_nulls("drug_control_roc_auc").sort("drug_control_roc_auc", descending=True)
     rows = []
+    if ranked.height > 1:
+        best, runner_up = ranked.row(0, named=True), ranked.row(1, named=True)
+        margin = best["drug_control_roc_auc"] - runner_up["drug_control_roc_auc"]
+        rows.append(
+            _row("compare", f"best ROC-AUC ({best['encoder']}) minus the next ({runner_up['encoder']})", margin)
+        )
     for r in table.sort("drug_control_roc_auc", descending=True, nulls_last=True).iter_rows(named=True):
         rows.append(_row("compare", f"drug vs control ROC-AUC {r['encoder']}", r["drug_control_roc_auc"], 0.5))
         rows.append(_row("compare", f"active conditions called active {r['encoder']}", r["fraction_active"]))
