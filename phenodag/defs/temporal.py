@@ -272,7 +272,9 @@ def response_calling(
     clusters = lake.read("temporal_clusters", {"encoder": encoder})
     gr = lake.read_or_empty("growth_gr", GROWTH_GR_SCHEMA)
     if gr.height == 0:
-        context.log.warning("no growth_gr rows: run growth_job first; the combined call is the embedding's alone")
+        context.log.warning(
+            "no growth_gr rows (run growth_job first): the combined call is the embedding's where active"
+        )
     activity = lake.read_or_empty("encoder_map", MAP_SCHEMA, {"encoder": encoder})
     if activity.height == 0:
         context.log.warning(f"no encoder_map rows of {encoder}: run compare_job first; no condition is called active")
