@@ -15,8 +15,9 @@ information scores) and the goal of the answers issue where one is set:
 - ``lens``: per α, the importance maps' AUROC against the planted signature masks (chance
   0.5) and the held-out top-1 through the lens (chance 1 / classes);
 - ``groups``: held-out top-1 of each method (chance 1 / compounds), transfer (the
-  ``product`` method: top-1 per task, ROC-AUC of treated vs control) and robustness (top-1
-  kept under each perturbation's strongest level, over the clean top-1).
+  ``product`` method: top-1 per task against always answering the task's commonest class,
+  ROC-AUC of treated vs control) and robustness (top-1 kept under each perturbation's
+  strongest level, over the clean top-1).
 
 A metric whose tables are missing or empty is left out, never written as 0.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import polars as pl
 
 from phenodag.core.temporal.evaluate import call_agreement, morphology_detection, with_planted
@@ -121,8 +123,10 @@ def _groups(read: Reader) -> list[dict[str, object]]:
         ((pl.col("task") == "treated_vs_control") & (pl.col("metric") == "roc_auc"))
         | ((pl.col("task") != "treated_vs_control") & (pl.col("metric") == "top1_accuracy"))
     )
+    chances = _transfer_chances(groups, read("sim_truth"))
     for task, metric, value in shown.group_by("task", "metric").agg(pl.col("value").mean()).sort("task").iter_rows():
-        rows.append(_row("transfer", f"product {task} {metric}", value, 0.5 if metric == "roc_auc" else None))
+        chance = 0.5 if metric == "roc_auc" else chances.get(task)
+        rows.append(_row("transfer", f"product {task} {metric}", value, chance))
     robust = robust.filter((pl.col("method") == "product") & (pl.col("perturbation") != "none"))
     strongest = robust.filter(pl.col("level") == pl.col("level").max().over("perturbation"))
     for perturbation, level, kept in (
@@ -130,6 +134,21 @@ def _groups(read: Reader) -> list[dict[str, object]]:
     ):
         rows.append(_row("robustness", f"product top-1 kept under {perturbation} {level:g}", kept))
     return rows
+
+
+def _transfer_chances(groups: pl.DataFrame, sim_truth: pl.DataFrame) -> dict[str, float]:
+    """Top-1 of always answering each transfer task's commonest class (its classes are not balanced)."""
+    from phenodag.core.groups.run import class_subsets
+    from phenodag.core.groups.transfer import task_data
+    from phenodag.core.shared.vocab import TRANSFER_TASKS
+
+    types = class_subsets(sim_truth) if sim_truth.height else {}
+    chances = {}
+    for task in TRANSFER_TASKS:
+        data = task_data(task, groups, types)
+        if data is not None:
+            chances[task] = float(np.bincount(data.labels).max() / len(data.labels))
+    return chances
 
 
 def truth_block(read: Reader, encoder: str = "convae") -> pl.DataFrame:
