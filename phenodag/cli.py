@@ -78,15 +78,20 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _screen_options(p: argparse.ArgumentParser, plates: int, days: float, every_h: float) -> None:
+def _screen_options(
+    p: argparse.ArgumentParser, plates: int, days: float, every_h: float, sites: int = 1, morphological: int = 0
+) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--plates", type=int, default=plates, help="replicate plates per cell line")
     p.add_argument("--kind", choices=["timelapse", "endpoint"], default="timelapse")
     p.add_argument("--name", help="screen name, the plate id prefix (default SIM_TL / SIM_EP)")
-    p.add_argument("--compounds", type=int, default=5)
+    p.add_argument("--compounds", type=int, default=5, help="compounds with a growth profile (profiles cycle)")
+    p.add_argument(
+        "--morphological", type=int, default=morphological, help="compounds that change morphology and not growth"
+    )
     p.add_argument("--days", type=float, default=days, help="time-lapse length")
     p.add_argument("--every-h", type=float, default=every_h, help="time-lapse interval")
-    p.add_argument("--sites", type=int, default=1, help="fields per well")
+    p.add_argument("--sites", type=int, default=sites, help="fields per well")
     p.add_argument("--size", type=int, default=256, help="image side in pixels")
     p.add_argument("--bit-depth", type=int, choices=[8, 16], default=8)
     p.add_argument("--layout", choices=["incucyte", "cv8000"], default="incucyte")
@@ -134,8 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="simulate a small screen into the inbox and materialise every asset in-process")
-    _screen_options(p, plates=2, days=2.0, every_h=4.0)
-    p.add_argument("--train-steps", type=int, default=900, help="ConvAE optimiser steps (batches of 20 views)")
+    _screen_options(p, plates=3, days=2.0, every_h=4.0, sites=2, morphological=2)
+    p.add_argument("--train-steps", type=int, default=600, help="ConvAE optimiser steps (batches of 20 views)")
     p.add_argument("--train-images", type=int, default=320, help="images sampled for ConvAE training")
     p.add_argument("--lens-steps", type=int, default=20, help="lens optimiser steps per alpha (batches of 8)")
     p.add_argument("--lens-images", type=int, default=96, help="images per side of the lens split (seeded sample)")

@@ -40,6 +40,7 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
         temporal.temporal_trajectories,
         temporal.temporal_clustering,
         temporal.growth,
+        temporal.response_calling,
         compare.compare_encoder,
         compare.encoder_comparison,
         lens.lens_classifier,

@@ -44,7 +44,13 @@ def screen_design(args: argparse.Namespace) -> "ScreenDesign":
     }
     if args.kind == "endpoint":
         return endpoint_design(name=args.name or "SIM_EP", **common)
-    return timelapse_design(name=args.name or "SIM_TL", days=args.days, every_h=args.every_h, **common)
+    return timelapse_design(
+        name=args.name or "SIM_TL",
+        days=args.days,
+        every_h=args.every_h,
+        n_morphological=args.morphological,
+        **common,
+    )
 
 
 def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) -> bool:
@@ -56,22 +62,20 @@ def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) 
     if not runner.run("train_convae_job", config=_ops(args, "convae_model")).success:
         logger.error("training failed")
         return False
-    if not runner.embed("convae", plates):
+    if not all(runner.embed(encoder, plates) for encoder in DEMO_ENCODERS):
         logger.error("embedding failed")
         return False
-    logger.info("temporal trajectories and DTW clusters (encoder convae)")
-    if not runner.run("temporal_job", "convae").success:
-        return False
-    logger.info("comparing the trained ConvAE with the untrained one and classical features (%s)", DEMO_ENCODERS)
-    if not all(runner.embed(encoder, plates) for encoder in DEMO_ENCODERS[1:]):
-        return False
-    logger.info("growth curves and GR from the classical encoder's confluence")
+    logger.info("growth curves and GR from the classical encoder's blob count")
     if not runner.run("growth_job").success:
         return False
+    logger.info("comparing the trained ConvAE with the untrained one and classical features (%s)", DEMO_ENCODERS)
     for encoder in DEMO_ENCODERS:
         if not runner.run("compare_job", encoder).success:
             return False
     if not runner.run("encoder_comparison_job").success:
+        return False
+    logger.info("temporal trajectories, DTW clusters and the three response calls (encoder convae)")
+    if not runner.run("temporal_job", "convae").success:
         return False
     return _demo_lens(runner, args) and _demo_groups(runner, args)
 
@@ -92,6 +96,7 @@ def _demo_groups(runner: "Runner", args: argparse.Namespace) -> bool:
         n_compounds=args.compounds,
         seed=args.seed + 1,
         compound_prefix=DEMO_LIBRARY,
+        signatures=True,  # the library's truth is the compound: each shows its own look
         replicates=args.plates,
         sites=args.sites,
         image_size=args.size,
@@ -193,19 +198,55 @@ def _ops(args: argparse.Namespace, op: str) -> dict[str, Any]:
     return {"ops": {op: {"config": demo_stage_config(args)[op]}}}
 
 
+def demo_truth(settings: Settings) -> pl.DataFrame:
+    """Return the demo's truth block (:mod:`phenodag.core.simulate.validation`) from the home's lake."""
+    from phenodag.core.shared import lake
+    from phenodag.core.shared.tables import TABLES
+    from phenodag.core.simulate.validation import truth_block
+
+    def read(name: str) -> pl.DataFrame:
+        schema = TABLES[name].schema
+        return lake.read_table_or_empty(settings.lake, name, schema, None, settings.lake_storage_options)
+
+    return truth_block(read, DEMO_ENCODERS[0])
+
+
+def print_truth(settings: Settings, cpu: str) -> None:
+    """Print the truth block and write it to ``<home>/truth.md`` (what docs/results.md shows)."""
+    from phenodag.core.simulate.validation import truth_markdown
+
+    block = demo_truth(settings)
+    text = (
+        "## Agreement with the planted truth (phenodag demo)\n\n"
+        f"Machine: {cpu}. Chance: what an answer without information scores; goal: the answers issue's.\n\n"
+        f"{truth_markdown(block)}\n"
+    )
+    (settings.home / "truth.md").write_text(text)
+    print("\nevery stage against the planted truth (also in " + str(settings.home / "truth.md") + "):")
+    with pl.Config(tbl_rows=-1, fmt_str_lengths=60, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
+        print(block.with_columns(pl.col("value", "chance").round(3)))
+
+
 def _print_demo(settings: Settings, seconds: float) -> None:
-    from phenodag.core.temporal.evaluate import planted_counts, planted_vs_assigned
+    from phenodag.core.shared import cpu
+    from phenodag.core.shared.schemas import CONDITION
+    from phenodag.core.temporal.evaluate import planted_counts, with_planted
 
     summary = _read(settings, "plate_summary").sort("plate_id")
     n_vectors = _read(settings, "well_embeddings", filters={"encoder": "convae"}, columns=["plate_id"]).height
     truth = _read(settings, "sim_truth")
-    clusters = _read(settings, "temporal_clusters")
+    calls = _read(settings, "response_calls", filters={"encoder": DEMO_ENCODERS[0]})
     with pl.Config(tbl_cols=-1, tbl_rows=-1, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
         print(summary)
         print("planted responses (treated cell line x compound x concentration conditions):")
         print(planted_counts(truth))
-        print("temporal response types (encoder convae) next to the planted ones:")
-        print(planted_vs_assigned(clusters, truth))
+        print("response calls (encoder convae: embedding trajectory, growth, combined) next to the planted types:")
+        print(
+            with_planted(calls, truth)
+            .select(*CONDITION, "planted_combined", "embedding_type", "growth_type", "combined_type", "effect_size")
+            .with_columns(pl.col("effect_size").round(2))
+            .sort("compound", "concentration_um")
+        )
         print("growth (classical confluence): GR at the last time point per condition, GR metrics per compound:")
         gr = _read(settings, "growth_gr")
         last = gr.filter(pl.col("time_h") == pl.col("time_h").max().over("plate_id"))
@@ -225,7 +266,7 @@ def _print_demo(settings: Settings, seconds: float) -> None:
         print(lens.select(shown).with_columns(pl.col(pl.Float64).round(3)))
         _print_groups(settings)
     print(
-        f"\nphenodag demo finished in {seconds:.0f} s\n"
+        f"\nphenodag demo finished in {seconds:.0f} s on {cpu.describe()}\n"
         f"  lake (Delta tables): {settings.lake}\n"
         f"  inbox:               {settings.inbox}\n"
         f"  Dagster UI:          make dev   (or: PHENODAG_HOME={settings.home} "
@@ -239,6 +280,7 @@ def _print_demo(settings: Settings, seconds: float) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Simulate the screen into the home's inbox, run every stage, print what they found; the exit status."""
+    from phenodag.core.shared import cpu
     from phenodag.core.simulate import simulate_screen
     from phenodag.runner import open_runner
 
@@ -261,6 +303,7 @@ def run_demo(args: argparse.Namespace) -> int:
     if not ok:
         return 1
     _print_demo(settings, time.perf_counter() - start)
+    print_truth(settings, cpu.describe())
     return 0
 
 

@@ -65,6 +65,7 @@ def hct15_image() -> Path:
 
 SMALL_DEMO = [
     *("--plates", "2", "--compounds", "2", "--days", "0.5", "--every-h", "6", "--size", "64", "--workers", "1"),
+    *("--sites", "1", "--morphological", "0"),
     *("--train-steps", "20", "--train-images", "20", "--group-times", "2,8", "--group-epochs", "2"),
 ]
 """A demo small enough for the tests: 2 plates of 2 compounds, 64 px, a few training steps."""

@@ -37,9 +37,12 @@ def test_demo_simulates_and_materialises_tables(small_demo: Demo) -> None:
     assert "GR metrics per compound" in out
     assert "encoder comparison" in out and "random:seed0" in out
     assert "well x time embeddings (convae): 120" in out  # the screen's 60 and the library's 2 x 10 wells x 3 times
-    assert "temporal response types (encoder convae)" in out
+    assert "response calls (encoder convae" in out
     clusters = lake.read_table(lake_root, "temporal_clusters")
     assert clusters.height == 2 * 3 and set(clusters["encoder"]) == {"convae"}
+    calls = lake.read_table(lake_root, "response_calls")
+    assert calls.height == 2 * 3 and calls["growth_type"].null_count() < calls.height  # growth ran before
+    assert "every stage against the planted truth" in out and (home / "truth.md").exists()
     groups = lake.read_table(lake_root, "image_groups")
     assert set(groups["group_set"]) >= {"screen", "library"}  # the second library landed after the lens
     assert set(groups["configurations"].list.len()) == {6}  # 3 doses x 2 and 8 h

@@ -4,9 +4,18 @@ from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
+import pydantic
 
-from phenodag.core.shared.schemas import CONDITION, EMBEDDINGS_SCHEMA, RAW_IMAGES_SCHEMA, WELL_TREATMENT
-from phenodag.core.shared.vocab import CLASSICAL_ENCODERS, EXPERIMENT_TEMPORAL
+from phenodag.core.shared.schemas import (
+    CONDITION,
+    EMBEDDINGS_SCHEMA,
+    GROWTH_GR_SCHEMA,
+    MAP_SCHEMA,
+    RAW_IMAGES_SCHEMA,
+    SIM_TRUTH_SCHEMA,
+    WELL_TREATMENT,
+)
+from phenodag.core.shared.vocab import CLASSICAL_ENCODERS, EXPERIMENT_TEMPORAL, GR_SOURCES, one_of
 from phenodag.core.temporal import config as core_config
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import encoder_partitions
@@ -21,6 +30,10 @@ class TrajectoryConfig(dg.Config, core_config.TrajectoryConfig):
 
 class ClusterConfig(dg.Config, core_config.ClusterConfig):
     """How trajectories are clustered and annotated."""
+
+
+class GrowthTypingConfig(dg.Config, core_config.GrowthTypingConfig):
+    """Growth typing thresholds of the combined call."""
 
 
 @dg.asset(
@@ -155,6 +168,13 @@ class GrowthConfig(dg.Config):
 
     window_h: float = 12.0
     """Length of the moving interval of ``gr_window`` (hours)."""
+    gr_from: str = GR_SOURCES[0]
+    """The growth readout GR is computed from: cell_count (the blob count, default) | confluence."""
+
+    @pydantic.field_validator("gr_from")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        return one_of("GR source", value, GR_SOURCES)
 
 
 @dg.multi_asset(
@@ -164,7 +184,8 @@ class GrowthConfig(dg.Config):
             deps=[dg.AssetDep("embeddings"), dg.AssetDep("raw_images")],
             group_name=GROUP,
             kinds={"polars", "delta"},
-            description="Mean confluence of each well at each time point (the classical encoder's first feature).",
+            description="Mean confluence and cell count of each well at each time point (the classical encoder's "
+            "confluence and blob count).",
         ),
         dg.AssetSpec(
             "growth_gr",
@@ -187,7 +208,7 @@ class GrowthConfig(dg.Config):
 def growth(
     context: dg.AssetExecutionContext, config: GrowthConfig, lake: LakeResource, mlflow: MlflowResource
 ) -> Iterator[dg.MaterializeResult]:
-    """Growth curves from the classical encoder's confluence, GR over time and the GR dose-response metrics."""
+    """Growth curves from the classical encoder's confluence and blob count, GR over time, GR dose-response metrics."""
     import mlflow as mlf
 
     from phenodag.core.temporal.figures import growth_plot
@@ -197,10 +218,10 @@ def growth(
     if embeddings.height == 0:
         raise dg.Failure("no classical embeddings: materialise the embeddings partitions of encoder 'classical' first")
     curves = growth_curves(embeddings, lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA))
-    gr = gr_over_time(curves, config.window_h)
+    gr = gr_over_time(curves, config.window_h, config.gr_from)
     metrics = gr_metrics(gr)
     with mlflow.start_run(context, EXPERIMENT_TEMPORAL, run_name="Growth curves and GR") as run:
-        mlf.log_params({"window_h": config.window_h, "conditions": gr.select(CONDITION).n_unique()})
+        mlf.log_params({**config.model_dump(), "conditions": gr.select(CONDITION).n_unique()})
         figures = mlflow.figure(run, growth_plot(curves, gr), "growth", "confluence over time and GR per dose")
     info = lake.write_table("growth_curves", curves)
     yield dg.MaterializeResult(asset_key="growth_curves", metadata={**figures, **write_metadata(info, curves)})
@@ -213,6 +234,73 @@ def growth(
     )
 
 
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "response_calls",
+            deps=[
+                "temporal_clusters",
+                "growth_gr",
+                "encoder_map",
+                dg.AssetDep("sim_truth", partition_mapping=dg.AllPartitionMapping()),
+            ],
+            group_name=GROUP,
+            kinds={"polars", "delta"},
+            description="Three response calls per condition side by side: the embedding trajectory's, the growth "
+            "curve's and the combined one (growth decides growth effects; the compare stage's activity adds "
+            "morphological), with their evidence. On simulated screens the metadata shows each call against sim_truth.",
+        ),
+        dg.AssetSpec(
+            "response_switches",
+            deps=["temporal_clusters", "growth_gr", "encoder_map"],
+            group_name=GROUP,
+            kinds={"delta"},
+            description="Compounds whose combined call changes with concentration.",
+        ),
+    ],
+    partitions_def=encoder_partitions,
+    name="response_calling",
+)
+def response_calling(
+    context: dg.AssetExecutionContext, config: GrowthTypingConfig, lake: LakeResource
+) -> Iterator[dg.MaterializeResult]:
+    """Type growth from GR over time, join it with the embedding's call and activity, and add the combined call."""
+    from phenodag.core.temporal.combined import response_calls
+    from phenodag.core.temporal.evaluate import CALLS, call_agreement, call_confusion, morphology_detection
+
+    encoder = context.partition_key
+    clusters = lake.read("temporal_clusters", {"encoder": encoder})
+    gr = lake.read_or_empty("growth_gr", GROWTH_GR_SCHEMA)
+    if gr.height == 0:
+        context.log.warning(
+            "no growth_gr rows (run growth_job first): the combined call is the embedding's where active"
+        )
+    activity = lake.read_or_empty("encoder_map", MAP_SCHEMA, {"encoder": encoder})
+    if activity.height == 0:
+        context.log.warning(f"no encoder_map rows of {encoder}: run compare_job first; no condition is called active")
+    calls, switches = response_calls(clusters, gr, activity, config)
+    truth = lake.read_or_empty("sim_truth", SIM_TRUTH_SCHEMA)
+    checked: dict[str, dg.MetadataValue] = {}
+    if truth.height:
+        checked["agreement_with_sim_truth"] = dg.MetadataValue.md(markdown_table(call_agreement(calls, truth)))
+        for call in CALLS:
+            checked[f"confusion_{call}"] = dg.MetadataValue.md(markdown_table(call_confusion(calls, truth, call)))
+        found = morphology_detection(calls, truth)
+        checked.update({f"morphology_{k}": dg.MetadataValue.float(v) for k, v in found.items() if v is not None})
+    counts = calls.group_by("combined_type").agg(conditions=pl.len()).sort("combined_type")
+    info = lake.write_partition("response_calls", calls, {"encoder": encoder})
+    yield dg.MaterializeResult(
+        asset_key="response_calls",
+        metadata={
+            "combined_types": dg.MetadataValue.md(markdown_table(counts)),
+            **checked,
+            **write_metadata(info, calls),
+        },
+    )
+    info = lake.write_partition("response_switches", switches, {"encoder": encoder})
+    yield dg.MaterializeResult(asset_key="response_switches", metadata=write_metadata(info, switches))
+
+
 growth_job = dg.define_asset_job(
     "growth_job",
     selection=dg.AssetSelection.assets(growth),
@@ -221,7 +309,8 @@ growth_job = dg.define_asset_job(
 
 temporal_job = dg.define_asset_job(
     "temporal_job",
-    selection=dg.AssetSelection.assets(temporal_trajectories, temporal_clustering),
+    selection=dg.AssetSelection.assets(temporal_trajectories, temporal_clustering, response_calling),
     partitions_def=encoder_partitions,
-    description="Trajectories and clusters of one encoder.",
+    description="Trajectories, clusters and the three response calls of one encoder (growth_job and compare_job "
+    "first: GR and activity).",
 )

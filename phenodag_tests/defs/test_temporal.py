@@ -48,6 +48,10 @@ def test_temporal_assets_end_to_end(settings: Settings, instance: dg.DagsterInst
     assert "/get-artifact?path=clusters.png&run_uuid=" in clusters_meta["clusters"].value  # drawn inline by the UI
     assert len(clusters_meta["clusters"].value) < 1000  # Dagster draws markdown inline only below 1000 characters
     assert clusters_meta["clusters (embedded)"].value.startswith("![DTW clusters")
+    calls = lake.read_table(settings.lake, "response_calls")
+    assert calls.height == 6 and calls["growth_type"].null_count() == 6  # growth_job has not run: no growth call
+    assert not calls["active"].any()  # compare_job has not run: no activity, so nothing is called morphological
+    assert {"agreement_with_sim_truth", "confusion_combined", "confusion_growth"} <= set(meta["response_calls"])
     assert "data:image/png;base64," in clusters_meta["examples (embedded)"].value  # example wells beside the plot
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
     (run,) = mlflow.search_runs(experiment_names=["phenodag-temporal"], output_format="list")

@@ -43,6 +43,9 @@ class LensConfig(BaseModel):
     lr: float = Field(default=1e-4, description="Adam learning rate of each lens.")
     precision: str = Field(default="auto", description="auto (bf16 autocast where native) | fp32 | bf16")
     map_size: int = Field(default=64, ge=8, description="Side of the importance map stored in lens_maps.")
+    map_sigma_px: float = Field(
+        default=2.0, ge=0.0, description="Gaussian smoothing of each map, in pixels of the 128 px lens input; 0: raw."
+    )
     max_corrections: int = Field(default=5, ge=1, description="Mined corrections kept per case.")
     seed: int = Field(
         default=0, description="Seed of the split, the classifier and every lens (same start for each α)."

@@ -141,7 +141,7 @@ def run_alpha(
     )
     held_x = load_images(data.held_out, PREPROCESS)
     lensed = apply_lens(result.lens, held_x)
-    importance = importance_maps(apply_lens(convae, held_x), lensed)
+    importance = importance_maps(apply_lens(convae, held_x), lensed, config.map_sigma_px)
     p0 = probabilities(bundle.classifier, features(convae.encoder, held_x))
     p1 = probabilities(bundle.classifier, features(convae.encoder, lensed))
     labels = data.held_out["label"].to_numpy()

@@ -149,6 +149,22 @@ SWITCHES_SCHEMA: Schema = {
     "types_by_concentration": pl.String,
     "switch": pl.String,
 }
+RESPONSE_CALLS_SCHEMA: Schema = {
+    "cell_line": pl.String,
+    "compound": pl.String,
+    "concentration_um": pl.Float64,
+    "encoder": pl.String,
+    "cluster": pl.Int32,
+    "embedding_type": pl.String,
+    "effect_size": pl.Float64,
+    "activity_map": pl.Float64,
+    "active": pl.Boolean,
+    "growth_type": pl.String,
+    "min_gr_window": pl.Float64,
+    "last_gr_window": pl.Float64,
+    "growth_evidence": pl.String,
+    "combined_type": pl.String,
+}
 GROWTH_CURVES_SCHEMA: Schema = {
     "plate_id": pl.String,
     "well": pl.String,
@@ -158,6 +174,7 @@ GROWTH_CURVES_SCHEMA: Schema = {
     "is_control": pl.Boolean,
     "time_h": pl.Float64,
     "confluence": pl.Float64,
+    "cell_count": pl.Float64,
     "n_fields": pl.UInt32,
 }
 GROWTH_GR_SCHEMA: Schema = {
@@ -167,7 +184,9 @@ GROWTH_GR_SCHEMA: Schema = {
     "concentration_um": pl.Float64,
     "time_h": pl.Float64,
     "confluence": pl.Float64,
+    "cell_count": pl.Float64,
     "control_confluence": pl.Float64,
+    "control_cell_count": pl.Float64,
     "n_wells": pl.UInt32,
     "n_control_wells": pl.UInt32,
     "gr": pl.Float64,

@@ -41,6 +41,7 @@ from phenodag.core.shared.schemas import (
     PREDICTIONS_SCHEMA,
     QUARANTINE_SCHEMA,
     RAW_IMAGES_SCHEMA,
+    RESPONSE_CALLS_SCHEMA,
     SIM_MASKS_SCHEMA,
     SIM_TRUTH_SCHEMA,
     SIMILARITY_SCHEMA,
@@ -83,6 +84,12 @@ TABLES: dict[str, Table] = {
         Table("temporal_clusters", CLUSTERS_SCHEMA, ("encoder",), "temporal", "one condition's cluster and type"),
         Table("temporal_k_scan", K_SCAN_SCHEMA, ("encoder",), "temporal", "one k of the DTW k-means scan"),
         Table("temporal_switches", SWITCHES_SCHEMA, ("encoder",), "temporal", "one compound whose type switches"),
+        Table(
+            "response_calls", RESPONSE_CALLS_SCHEMA, ("encoder",), "temporal", "one condition: its three response calls"
+        ),
+        Table(
+            "response_switches", SWITCHES_SCHEMA, ("encoder",), "temporal", "one compound whose combined call switches"
+        ),
         Table("encoder_similarity", SIMILARITY_SCHEMA, ("encoder",), "compare", "one treatment and distance metric"),
         Table("encoder_clustering", CLUSTERING_SCHEMA, ("encoder",), "compare", "one UMAP + HDBSCAN sweep point"),
         Table("encoder_classification", CLASSIFICATION_SCHEMA, ("encoder",), "compare", "one held-out fold"),

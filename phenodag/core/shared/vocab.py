@@ -95,6 +95,10 @@ PROFILES = ("inactive", "cytostatic", "cytotoxic", "mixed", "switch")
 MORPHOLOGICAL = "morphological"
 """The profile of a simulated compound that changes how cells look and not how they grow (no response type)."""
 
+GR_SOURCES = ("cell_count", "confluence")
+"""What GR is computed from (``growth_gr``): the classical encoder's count of cell-sized blobs (the default: it keeps
+rising after fields fill up) or its confluence (the Incucyte readout, which saturates)."""
+
 DISTANCE_METRICS = ("euclidean", "cosine", "correlation", "braycurtis")
 """Distances between embeddings (trajectories, replicate similarity)."""
 

@@ -32,6 +32,7 @@ def curves_of(shapes: dict[str, object], wells: int = 3, noise: float = 0.0, see
                         "is_control": name == "control",
                         "time_h": float(t),
                         "confluence": float(f(t)) * (1 + noise * rng.normal()),  # type: ignore[operator]
+                        "cell_count": 100 * float(f(t)) * (1 + noise * rng.normal()),  # type: ignore[operator]
                         "n_fields": 1,
                     }
                 )
@@ -91,7 +92,7 @@ def test_growth_metrics_per_compound_from_the_last_time_point() -> None:
                 compound=pl.lit("drug"),
                 concentration_um=pl.lit(conc),
                 well=pl.col("well") + str(conc),
-                confluence=0.08 * 2 ** (pl.col("time_h") / rate),
+                cell_count=8 * 2 ** (pl.col("time_h") / rate),
             )
         )
     metrics = gr_metrics(gr_over_time(pl.concat([curves, *doses])))
@@ -116,3 +117,14 @@ def test_growth_curves_average_the_fields_of_a_well() -> None:
     emb = pl.DataFrame({"sha256": ["a", "b", "c"], "vector": [[0.2, 9.0], [0.4, 9.0], [0.5, 9.0]]})
     curves = growth_curves(emb, raw)
     assert curves["confluence"].to_list() == pytest.approx([0.3, 0.5]) and curves["n_fields"].to_list() == [2, 1]
+    assert curves["cell_count"].to_list() == pytest.approx([9.0, 9.0])
+
+
+def test_gr_is_computed_from_the_chosen_readout() -> None:
+    curves = curves_of(SHAPES).with_columns(cell_count=pl.col("confluence").max() * 100)  # counts never change
+    by_count = gr_over_time(curves)
+    by_confluence = gr_over_time(curves, value="confluence")
+    assert by_count["gr"].drop_nulls().len() == 0  # the controls' counts do not grow: GR undefined
+    assert final_gr(by_confluence, "half") == pytest.approx(2**0.5 - 1, abs=1e-6)
+    with pytest.raises(ValueError, match="GR source 'area'"):
+        gr_over_time(curves, value="area")
