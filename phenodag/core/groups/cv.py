@@ -30,7 +30,7 @@ from phenodag.core.groups.features import GroupInputs
 from phenodag.core.groups.metrics import macro_f1, top_k, top_k_accuracy
 from phenodag.core.groups.models import GroupClassifier
 from phenodag.core.groups.train import predict_groups, predict_images, train_group_model
-from phenodag.core.shared.schemas import IMAGE_PREDICTIONS_SCHEMA, METRICS_SCHEMA, PREDICTIONS_SCHEMA
+from phenodag.core.shared.group_schemas import IMAGE_PREDICTIONS_SCHEMA, METRICS_SCHEMA, PREDICTIONS_SCHEMA
 
 logger = logging.getLogger(__name__)
 

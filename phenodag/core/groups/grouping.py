@@ -36,7 +36,7 @@ import polars as pl
 from sklearn.model_selection import StratifiedKFold
 
 from phenodag.core.groups.config import GroupingConfig
-from phenodag.core.shared.schemas import IMAGE_GROUPS_SCHEMA
+from phenodag.core.shared.group_schemas import IMAGE_GROUPS_SCHEMA
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from phenodag.core.groups.models import GroupClassifier
 from phenodag.core.groups.robustness import perturbed_inputs, robustness_rows
 from phenodag.core.groups.store import FoldModelInfo, load_method_models
 from phenodag.core.groups.transfer import run_task, task_data
-from phenodag.core.shared.schemas import GROUP_ROBUSTNESS_SCHEMA, GROUP_TRANSFER_SCHEMA
+from phenodag.core.shared.group_schemas import GROUP_ROBUSTNESS_SCHEMA, GROUP_TRANSFER_SCHEMA
 from phenodag.core.shared.vocab import TRANSFER_TASKS
 
 logger = logging.getLogger(__name__)

@@ -35,7 +35,7 @@ from phenodag.core.groups.grouping import parse_configuration
 from phenodag.core.groups.metrics import top_k_accuracy
 from phenodag.core.groups.models import GroupClassifier
 from phenodag.core.groups.train import predict_groups
-from phenodag.core.shared.schemas import GROUP_ROBUSTNESS_SCHEMA
+from phenodag.core.shared.group_schemas import GROUP_ROBUSTNESS_SCHEMA
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from phenodag.core.groups.metrics import macro_f1, subset_accuracy
-from phenodag.core.shared.schemas import CONFIGURATIONS_SCHEMA, SUBSETS_SCHEMA
+from phenodag.core.shared.group_schemas import CONFIGURATIONS_SCHEMA, SUBSETS_SCHEMA
 
 METRIC_COLUMNS = ["top1_accuracy", "top5_accuracy", "top10_accuracy", "macro_f1"]
 

@@ -34,7 +34,7 @@ from phenodag.core.groups.cv import fold_metrics
 from phenodag.core.groups.grouping import CONTROL_CLASS
 from phenodag.core.groups.models import GroupClassifier
 from phenodag.core.groups.train import fit, predict_groups
-from phenodag.core.shared.schemas import GROUP_TRANSFER_SCHEMA
+from phenodag.core.shared.group_schemas import GROUP_TRANSFER_SCHEMA
 
 logger = logging.getLogger(__name__)
 

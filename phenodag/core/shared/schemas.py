@@ -1,7 +1,8 @@
 """The columns and polars types of every lake table, defined once.
 
 :mod:`phenodag.core.shared.tables` registers them (partitioning, writing stage, what a
-row is) and renders ``docs/tables.md`` from the registry. Vectors
+row is) and renders ``docs/tables.md`` from the registry; the group stage's tables are in
+:mod:`phenodag.core.shared.group_schemas`. Vectors
 (``embeddings.vector``, ``well_embeddings.vector``) are ``pl.Array(pl.Float32, dim)``
 in memory; Delta has no fixed-size list, so the lake stores them as ``list<float32>``
 of constant length (see :func:`phenodag.core.embed.pipeline.read_embeddings`).
@@ -16,9 +17,9 @@ import polars as pl
 Schema = dict[str, Any]
 
 CONDITION = ["cell_line", "compound", "concentration_um"]
+"""The key of a treatment condition (one trajectory, one truth row per plate)."""
 WELL_TREATMENT = ["plate_id", "well", *CONDITION, "is_control"]
 """A well and its treatment: the columns of ``raw_images`` that analyses join on."""
-"""The key of a treatment condition (one trajectory, one truth row per plate)."""
 
 VECTOR = pl.Array(pl.Float32, 0)
 """Placeholder type of a vector column in :data:`TABLES`; the real one has the encoder's length."""
@@ -203,93 +204,6 @@ GROWTH_METRICS_SCHEMA: Schema = {
     "gr_inf": pl.Float64,
     "gec50_um": pl.Float64,
     "hill": pl.Float64,
-}
-IMAGE_GROUPS_SCHEMA: Schema = {
-    "group_id": pl.String,
-    "cell_line": pl.String,
-    "compound": pl.String,
-    "replicate": pl.Int32,
-    "plate_id": pl.String,
-    "site": pl.Int32,
-    "slot": pl.Int32,
-    "configurations": pl.List(pl.String),
-    "image_ids": pl.List(pl.String),
-    "paths": pl.List(pl.String),
-    "group_set": pl.String,
-    "fold": pl.Int32,
-}
-PREDICTIONS_SCHEMA: Schema = {
-    "method": pl.String,
-    "features": pl.String,
-    "variant": pl.String,
-    "fold": pl.Int32,
-    "group_id": pl.String,
-    "true_class": pl.String,
-    "predicted_classes": pl.List(pl.String),
-    "probabilities": pl.List(pl.Float64),
-}
-METRICS_SCHEMA: Schema = {
-    "method": pl.String,
-    "features": pl.String,
-    "variant": pl.String,
-    "fold": pl.Int32,
-    "n_groups": pl.Int32,
-    "top1_accuracy": pl.Float64,
-    "top5_accuracy": pl.Float64,
-    "top10_accuracy": pl.Float64,
-    "macro_f1": pl.Float64,
-}
-IMAGE_PREDICTIONS_SCHEMA: Schema = {
-    "method": pl.String,
-    "features": pl.String,
-    "variant": pl.String,
-    "fold": pl.Int32,
-    "group_id": pl.String,
-    "image_id": pl.String,
-    "configuration": pl.String,
-    "true_class": pl.String,
-    "predicted_class": pl.String,
-    "probability": pl.Float64,
-}
-CONFIGURATIONS_SCHEMA: Schema = {
-    "method": pl.String,
-    "features": pl.String,
-    "variant": pl.String,
-    "fold": pl.Int32,
-    "configuration": pl.String,
-    "n_images": pl.Int32,
-    "accuracy": pl.Float64,
-    "macro_f1": pl.Float64,
-}
-SUBSETS_SCHEMA: Schema = {
-    "method": pl.String,
-    "features": pl.String,
-    "variant": pl.String,
-    "fold": pl.Int32,
-    "subset": pl.String,
-    "n_groups": pl.Int32,
-    "accuracy": pl.Float64,
-}
-
-GROUP_TRANSFER_SCHEMA: Schema = {
-    "method": pl.String,
-    "features": pl.String,
-    "task": pl.String,
-    "fold": pl.Int32,
-    "n_train": pl.Int32,
-    "n_test": pl.Int32,
-    "metric": pl.String,
-    "value": pl.Float64,
-}
-GROUP_ROBUSTNESS_SCHEMA: Schema = {
-    "method": pl.String,
-    "features": pl.String,
-    "perturbation": pl.String,
-    "level": pl.Float64,
-    "fold": pl.Int32,
-    "n_groups": pl.Int32,
-    "accuracy": pl.Float64,
-    "retained": pl.Float64,
 }
 SIMILARITY_SCHEMA: Schema = {
     "encoder": pl.String,
