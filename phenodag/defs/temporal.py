@@ -4,7 +4,6 @@ from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
-import pydantic
 
 from phenodag.core.shared.schemas import (
     CONDITION,
@@ -15,7 +14,7 @@ from phenodag.core.shared.schemas import (
     SIM_TRUTH_SCHEMA,
     WELL_TREATMENT,
 )
-from phenodag.core.shared.vocab import CLASSICAL_ENCODERS, EXPERIMENT_TEMPORAL, GR_SOURCES, one_of
+from phenodag.core.shared.vocab import CLASSICAL_ENCODERS, EXPERIMENT_TEMPORAL
 from phenodag.core.temporal import config as core_config
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import encoder_partitions
@@ -163,18 +162,8 @@ def temporal_clustering(
     yield dg.MaterializeResult(asset_key="temporal_switches", metadata=write_metadata(info, result.switches))
 
 
-class GrowthConfig(dg.Config):
-    """How GR over time is computed (``growth_gr``)."""
-
-    window_h: float = 12.0
-    """Length of the moving interval of ``gr_window`` (hours)."""
-    gr_from: str = GR_SOURCES[0]
-    """The growth readout GR is computed from: cell_count (the blob count, default) | confluence."""
-
-    @pydantic.field_validator("gr_from")
-    @classmethod
-    def _known_source(cls, value: str) -> str:
-        return one_of("GR source", value, GR_SOURCES)
+class GrowthConfig(dg.Config, core_config.GrowthConfig):
+    """How GR over time is computed."""
 
 
 @dg.multi_asset(

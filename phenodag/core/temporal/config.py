@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from phenodag.core.shared.vocab import DISTANCE_METRICS, NORMALISATIONS, PROFILE_NORMALISATIONS
+from phenodag.core.shared.vocab import DISTANCE_METRICS, GR_SOURCES, NORMALISATIONS, PROFILE_NORMALISATIONS, one_of
 
 
 class TrajectoryConfig(BaseModel):
@@ -39,6 +39,22 @@ class ClusterConfig(BaseModel):
     )
     band: float = Field(default=0.1, description="Sakoe-Chiba band of the DTW, as a fraction of the series length.")
     seed: int = Field(default=0, description="Seed of the k-means initialisations.")
+
+
+class GrowthConfig(BaseModel):
+    """How GR over time is computed (``growth_gr``; :mod:`.growth`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    window_h: float = Field(default=12.0, gt=0, description="Length of the moving interval of gr_window (hours).")
+    gr_from: str = Field(
+        default=GR_SOURCES[0], description=f"The growth readout GR is computed from: {' | '.join(GR_SOURCES)}."
+    )
+
+    @field_validator("gr_from")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        return one_of("GR source", value, GR_SOURCES)
 
 
 class GrowthTypingConfig(BaseModel):

@@ -32,9 +32,12 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from phenodag.core.shared.schemas import CONDITION
+from phenodag.core.shared.schemas import CONDITION, RESPONSE_CALLS_SCHEMA
 from phenodag.core.shared.vocab import NO_EFFECT
 from phenodag.core.temporal.config import GrowthTypingConfig
+
+GROWTH_COLUMNS = ("growth_type", "min_gr_window", "last_gr_window", "growth_evidence")
+"""The growth call's columns of ``response_calls`` (types from its schema)."""
 
 
 def _lasting(mask: np.ndarray, k: int) -> np.ndarray:
@@ -81,15 +84,7 @@ def growth_types(gr: pl.DataFrame, config: GrowthTypingConfig | None = None) -> 
         cell_line, compound, concentration_um, ``growth_type``, ``min_gr_window``,
         ``last_gr_window`` and ``growth_evidence``, sorted by condition.
     """
-    schema = {
-        "cell_line": pl.String,
-        "compound": pl.String,
-        "concentration_um": pl.Float64,
-        "growth_type": pl.String,
-        "min_gr_window": pl.Float64,
-        "last_gr_window": pl.Float64,
-        "growth_evidence": pl.String,
-    }
+    schema = {c: RESPONSE_CALLS_SCHEMA[c] for c in (*CONDITION, *GROWTH_COLUMNS)}
     if gr.height == 0:
         return pl.DataFrame(schema=schema)
     cfg = config or GrowthTypingConfig()
