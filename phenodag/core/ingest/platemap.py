@@ -39,6 +39,7 @@ known key.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import logging
 import re
@@ -52,6 +53,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
 
 from phenodag.core.ingest.layouts import LAYOUTS, normalize_well
+from phenodag.core.ingest.platemap_text import PlatemapTextError, find_platemap, read_platemap_text
 
 logger = logging.getLogger(__name__)
 
@@ -261,14 +263,16 @@ def read_platemap(config: PlateConfig) -> pl.DataFrame:
         If the file is missing or unreadable, lacks a required column, has an
         invalid or repeated well, or an invalid number.
     """
-    path = config.folder / config.platemap
-    if not path.exists():
+    found = find_platemap(config.folder, config.platemap)
+    path = found or config.folder / config.platemap
+    if found is None:
         raise PlateError(path, "plate map not found (name another file with 'platemap' in plate.yaml)")
     try:
-        df = pl.read_csv(path, infer_schema=False)
-    except Exception as exc:
-        raise PlateError(path, f"cannot read plate map CSV: {exc}") from exc
-    df = df.rename({c: c.strip().lower() for c in df.columns})
+        df = read_platemap_text(found)
+    except PlatemapTextError as exc:
+        raise PlateError(path, str(exc)) from None
+    except (OSError, csv.Error) as exc:
+        raise PlateError(path, f"cannot read plate map: {exc}") from exc
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
         raise PlateError(path, f"plate map lacks column(s) {missing}; it has {df.columns}")

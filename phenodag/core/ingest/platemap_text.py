@@ -1,0 +1,165 @@
+"""Plate maps as labs write them: any delimiter, BOM and line ending, headers by alias, units, decimal commas.
+
+What a spreadsheet or an instrument exports for the same plate map differs in ways
+that carry no meaning, and all of them are read here into one table of text cells with
+phenodag's column names, which :func:`phenodag.core.ingest.platemap.read_platemap`
+then checks:
+
+- **Encoding and lines**: UTF-8 with or without a byte-order mark (Excel's "CSV UTF-8"),
+  else Windows-1252 (Excel's plain "CSV" on Windows); LF, CRLF or CR line endings.
+- **Delimiter**: sniffed among ``,`` ``;`` tab and ``|`` from the header line (the
+  delimiter that splits it into the most known columns; European Excel writes ``;``).
+- **Headers**: matched case-, space- and underscore-insensitively against
+  :data:`HEADER_ALIASES` (``Cell Line``, ``conc``, ``dose``, ``Concentration (uM)``...);
+  a unit in brackets or after the name (``Concentration [nM]``, ``dose_um``) is the
+  column's unit. Unknown columns are kept under their own (normalised) names.
+- **Concentrations**: a number with an optional unit (``10 µM``, ``500nM``, ``0.5 mM``,
+  ``1e-6 M``) becomes µM; a value without a unit takes the header's, and a header
+  without one means µM. A decimal comma (``0,5``) is read where the delimiter is not a
+  comma. A value that is none of these is refused with the file, line, column, value
+  and what was expected, in words.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import polars as pl
+
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "well": ("well", "well id", "wellid", "well name", "well position", "position"),
+    "cell_line": ("cell line", "cellline", "cell type", "cell", "line", "cell line name"),
+    "compound": ("compound", "compound name", "compound id", "drug", "drug name", "treatment", "agent", "perturbation"),
+    "concentration_um": ("concentration", "conc", "dose", "concentration um", "dose um", "conc um"),
+    "replicate": ("replicate", "rep", "replicate id", "biological replicate", "plate replicate"),
+    "is_control": ("is control", "control", "is ctrl", "ctrl"),
+    "treatment_time": ("treatment time", "treated at", "treatment"),
+    "time_h": ("time h", "time", "hours", "timepoint h", "time point h"),
+}
+"""phenodag's plate-map columns and the header names (normalised: lower case, single spaces) that mean them."""
+
+UNITS_TO_UM = {"pm": 1e-6, "nm": 1e-3, "um": 1.0, "mm": 1e3, "m": 1e6}
+"""Molar units (``µ``, ``μ`` and ``u`` alike) and their factor to µM."""
+
+DELIMITERS = (",", ";", "\t", "|")
+_UNIT = r"(?P<unit>[pnuµμm]?m)"
+_HEADER_UNIT = re.compile(rf"^(?P<name>.*?)[\s_]*(?:[\(\[]\s*{_UNIT}\s*[\)\]]|[\s_]+{_UNIT.replace('unit', 'unit2')})$")
+_VALUE = re.compile(rf"^(?P<number>[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:e[-+]?\d+)?)\s*(?:{_UNIT})?$")
+
+
+class PlatemapTextError(ValueError):
+    """A plate map cell or file that cannot be read; the message names where and what was expected."""
+
+
+def find_platemap(folder: Path, name: str) -> Path | None:
+    """Return the plate map ``name`` in ``folder``, matched case-insensitively (``PlateMap.CSV``); None if absent."""
+    exact = folder / name
+    if exact.exists():
+        return exact
+    wanted = name.lower()
+    found = sorted(p for p in folder.iterdir() if p.is_file() and p.name.lower() == wanted) if folder.is_dir() else []
+    return found[0] if found else None
+
+
+def decode(raw: bytes) -> str:
+    """Decode a text export: UTF-8 (a BOM dropped), else Windows-1252, else Latin-1 (which reads any byte)."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+def _normal(header: str) -> str:
+    return " ".join(header.replace("_", " ").replace("-", " ").lower().split())
+
+
+def split_header(header: str) -> tuple[str, str | None]:
+    """Return (phenodag column or the normalised header, unit or None): ``Conc (nM)`` → (concentration_um, nm)."""
+    text = _normal(header).replace("µ", "u").replace("μ", "u")
+    unit = None
+    match = _HEADER_UNIT.match(text)
+    if match and (match.group("unit") or match.group("unit2")):
+        unit = match.group("unit") or match.group("unit2")
+        text = match.group("name").strip()
+    for column, aliases in HEADER_ALIASES.items():
+        if text in aliases or text == _normal(column):
+            return column, unit
+    return text.replace(" ", "_"), unit
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """Return the delimiter that splits the header into the most known plate-map columns (ties: most fields)."""
+
+    def score(d: str) -> tuple[int, int]:
+        fields = next(csv.reader([header_line], delimiter=d))
+        known = sum(split_header(f)[0] in HEADER_ALIASES for f in fields)
+        return known, len(fields)
+
+    return max(DELIMITERS, key=score)
+
+
+def to_um(value: str, unit: str | None, decimal_comma: bool) -> float:
+    """Read one concentration cell into µM; raise :class:`ValueError` with what was expected."""
+    text = value.strip().lower().replace("µ", "u").replace("μ", "u").replace(" ", "")
+    match = _VALUE.match(text)
+    if match is None:
+        raise ValueError("expected a number with an optional unit (pM, nM, µM or uM, mM, M), e.g. 10, 10 µM, 500nM")
+    number = match.group("number")
+    if "," in number:
+        if not decimal_comma:
+            raise ValueError("a decimal comma in a comma-delimited file; write 0.5, or use ';' as the delimiter")
+        number = number.replace(",", ".")
+    own = match.group("unit")
+    return float(number) * UNITS_TO_UM[own or unit or "um"]
+
+
+def read_platemap_text(path: Path) -> pl.DataFrame:
+    """Read a delimited plate map into text cells under phenodag's column names, concentrations in µM.
+
+    Raises
+    ------
+    PlatemapTextError
+        An empty file, two columns meaning the same thing, or a concentration that is not
+        a number with a unit; the message names the file, line and column.
+    """
+    text = decode(path.read_bytes())
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise PlatemapTextError(f"{path.name}: empty, or its first line (the header) is blank")
+    delimiter = sniff_delimiter(lines[0])
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    header, body = rows[0], [r for r in rows[1:] if any(c.strip() for c in r)]
+    columns: list[str] = []
+    units: dict[int, str | None] = {}
+    seen: dict[str, str] = {}
+    for i, raw in enumerate(header):
+        name, unit = split_header(raw)
+        if name in seen:
+            raise PlatemapTextError(f"{path.name}: columns {seen[name]!r} and {raw!r} both mean {name!r}; keep one")
+        seen[name] = raw
+        columns.append(name)
+        units[i] = unit
+    width = len(columns)
+    cells = {c: [(r[i].strip() if i < len(r) else "") for r in body] for i, c in enumerate(columns)}
+    if "concentration_um" in cells:
+        col = columns.index("concentration_um")
+        converted = []
+        for line, value in enumerate(cells["concentration_um"], start=2):
+            if not value:
+                converted.append("")
+                continue
+            try:
+                converted.append(repr(to_um(value, units[col], delimiter != ",")))
+            except ValueError as exc:
+                raise PlatemapTextError(
+                    f"{path.name} line {line}, column {header[col]!r}: concentration {value!r}: {exc}"
+                ) from None
+        cells["concentration_um"] = converted
+    if width == 0:
+        raise PlatemapTextError(f"{path.name}: no columns in the header")
+    return pl.DataFrame({c: pl.Series(c, v, dtype=pl.String) for c, v in cells.items()})

@@ -1,0 +1,68 @@
+"""Plate maps as spreadsheets and instruments write them, each read into the same rows."""
+
+from pathlib import Path
+
+import pytest
+
+from phenodag.core.ingest.platemap_text import (
+    PlatemapTextError,
+    find_platemap,
+    read_platemap_text,
+    split_header,
+    to_um,
+)
+
+EXPECTED = {"well": "B02", "cell_line": "HCT 15", "compound": "DRUG", "concentration_um": "0.5", "replicate": "1"}
+
+FORMS = {
+    "utf8_bom_crlf": "\ufeffwell,cell_line,compound,concentration_um,replicate\r\nB02,HCT 15,DRUG,0.5,1\r\n".encode(),
+    "semicolon_decimal_comma": b"well;cell_line;compound;concentration_um;replicate\nB02;HCT 15;DRUG;0,5;1\n",
+    "spreadsheet_headers": b"Well,Cell Line,Compound,Concentration (uM),Replicate\nB02,HCT 15,DRUG,0.5,1\n",
+    "units_in_values": b"well,cell line,drug,conc,rep\nB02,HCT 15,DRUG,500 nM,1\n",
+    "micro_sign": "well,cell_line,compound,dose,replicate\nB02,HCT 15,DRUG,0.5 µM,1\n".encode(),
+    "header_unit_nm_tab": b"Well\tCell line\tCompound\tConcentration [nM]\tReplicate\nB02\tHCT 15\tDRUG\t500\t1\n",
+    "windows_1252_classic_mac_lines": "Well;Cell Line;Compound;Dose (µM);Replicate\rB02;HCT 15;DRUG;0,5;1\r".encode(
+        "cp1252"
+    ),
+}
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_form_reads_into_the_same_row(tmp_path: Path, form: str) -> None:
+    path = tmp_path / "platemap.csv"
+    path.write_bytes(FORMS[form])
+    table = read_platemap_text(path)
+    row = {k: v for k, v in table.row(0, named=True).items() if k in EXPECTED}
+    assert table.height == 1 and row == EXPECTED
+
+
+def test_headers_and_units() -> None:
+    assert split_header("Concentration (nM)") == ("concentration_um", "nm")
+    assert split_header("dose_uM") == ("concentration_um", "um")
+    assert split_header("  CELL_LINE ") == ("cell_line", None)
+    assert split_header("Plate Barcode") == ("plate_barcode", None)
+    assert to_um("1e-6 M", None, False) == pytest.approx(1.0)
+    assert to_um("10", "mm", False) == 10_000.0
+
+
+def test_a_bad_concentration_names_file_line_column_and_what_was_expected(tmp_path: Path) -> None:
+    path = tmp_path / "platemap.csv"
+    path.write_text("well,cell_line,compound,concentration_um,replicate\nB02,L,D,0.5,1\nB03,L,D,ten,1\n")
+    with pytest.raises(PlatemapTextError, match=r"platemap.csv line 3, column 'concentration_um': concentration 'ten'"):
+        read_platemap_text(path)
+    path.write_text('well,cell_line,compound,concentration_um,replicate\nB02,L,D,"0,5",1\n')
+    with pytest.raises(PlatemapTextError, match="decimal comma in a comma-delimited file"):
+        read_platemap_text(path)
+
+
+def test_two_columns_meaning_one_thing_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "platemap.csv"
+    path.write_text("well,conc,dose,cell_line,compound,replicate\nB02,1,1,L,D,1\n")
+    with pytest.raises(PlatemapTextError, match="'conc' and 'dose' both mean 'concentration_um'"):
+        read_platemap_text(path)
+
+
+def test_the_plate_map_is_found_whatever_its_case(tmp_path: Path) -> None:
+    (tmp_path / "PlateMap.CSV").write_text("x")
+    assert find_platemap(tmp_path, "platemap.csv") == tmp_path / "PlateMap.CSV"
+    assert find_platemap(tmp_path, "other.csv") is None
