@@ -301,12 +301,27 @@ def read_platemap(config: PlateConfig) -> pl.DataFrame:
     for col in PLATEMAP_SCHEMA:
         if col not in df.columns:
             df = df.with_columns(pl.lit(None).alias(col))
-    try:
-        return df.select(
-            [pl.col(c).cast(t, strict=True) if t != pl.Boolean else pl.col(c) for c, t in PLATEMAP_SCHEMA.items()]
-        )
-    except Exception as exc:
-        raise PlateError(path, f"invalid value in plate map: {exc}") from exc
+    for column, dtype in PLATEMAP_SCHEMA.items():
+        _check_numbers(df, column, dtype, path)
+    return df.select(
+        [pl.col(c).cast(t, strict=False) if t != pl.Boolean else pl.col(c) for c, t in PLATEMAP_SCHEMA.items()]
+    )
+
+
+NUMBER_WORDS = {pl.Int32: "a whole number (e.g. 1)", pl.Float64: "a number (e.g. 0.5)"}
+"""What a numeric plate-map column expects, in words."""
+
+
+def _check_numbers(df: pl.DataFrame, column: str, dtype: Any, path: Path) -> None:
+    """Raise :class:`PlateError` naming the first cell of a numeric ``column`` that is not a number of ``dtype``."""
+    if dtype not in NUMBER_WORDS or df.schema[column] != pl.String:
+        return
+    text = df[column].str.strip_chars()
+    cast = text.cast(dtype, strict=False)
+    bad = (text.is_not_null() & (text != "") & cast.is_null()).arg_true()
+    if bad.len():
+        i = int(bad[0])
+        raise PlateError(path, f"line {i + 2}, column {column!r}: {text[i]!r} is not {NUMBER_WORDS[dtype]}")
 
 
 def _well_problems(df: pl.DataFrame, path: Path) -> pl.Series:

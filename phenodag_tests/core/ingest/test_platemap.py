@@ -123,3 +123,10 @@ def test_long_plate_id_is_refused_with_its_length() -> None:
     assert validate_plate_id("P" * MAX_PLATE_ID, "x") == "P" * MAX_PLATE_ID
     with pytest.raises(PlateError, match=r"\(129 characters\).*at most 128"):
         validate_plate_id("P" * (MAX_PLATE_ID + 1), "x")
+
+
+def test_a_bad_number_is_named_in_words_not_as_a_cast_expression(tmp_path: Path) -> None:
+    folder = plate(tmp_path, HEADER + "B3,x,DMSO,0,1\nB4,x,DRUG,1,first\n")
+    with pytest.raises(PlateError, match=r"line 3, column 'replicate': 'first' is not a whole number") as err:
+        read_platemap(read_plate_config(folder))
+    assert "strict_cast" not in str(err.value) and "col(" not in str(err.value)
