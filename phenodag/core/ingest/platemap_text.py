@@ -118,22 +118,78 @@ def to_um(value: str, unit: str | None, decimal_comma: bool) -> float:
     return float(number) * UNITS_TO_UM[own or unit or "um"]
 
 
+ROW_LETTERS = "ABCDEFGHIJKLMNOP"
+"""Row labels of grid-form maps: 96-well (A-H) and 384-well (A-P) plates."""
+
+
+def _is_grid_header(row: list[str]) -> bool:
+    numbers = [c.strip() for c in row[1:]]
+    while numbers and not numbers[-1]:
+        numbers.pop()
+    return len(numbers) >= 2 and numbers == [str(i) for i in range(1, len(numbers) + 1)]
+
+
+def _from_grid(rows: list[list[str]], name: str) -> tuple[list[str], list[list[str]], list[str]]:
+    """Turn grid blocks (a corner cell naming the variable, columns 1..N, rows A..P) into one row per well."""
+    variables: list[str] = []
+    values: dict[str, dict[str, str]] = {}
+    columns: list[str] = []
+    variable = None
+    for line, row in enumerate(rows, start=1):
+        if not any(c.strip() for c in row):
+            continue
+        if _is_grid_header(row):
+            variable = row[0].strip()
+            if not variable:
+                raise PlatemapTextError(
+                    f"{name} line {line}: a grid block needs the variable's name in its corner cell"
+                )
+            variables.append(variable)
+            columns = [c.strip() for c in row[1:]]
+            continue
+        label = row[0].strip().upper()
+        if variable is None or len(label) != 1 or label not in ROW_LETTERS:
+            raise PlatemapTextError(
+                f"{name} line {line}: expected a row letter A-P under a grid block's header, found {row[0]!r}"
+            )
+        for column, cell in zip(columns, row[1:], strict=False):
+            if column and cell.strip():
+                values.setdefault(f"{label}{int(column):02d}", {})[variable] = cell.strip()
+    header = ["well", *variables]
+    wells = sorted(values, key=lambda w: (ROW_LETTERS.index(w[0]), int(w[1:])))
+    body = [[w, *(values[w].get(v, "") for v in variables)] for w in wells]
+    return header, body, [f"well {w}" for w in wells]
+
+
 def read_platemap_text(path: Path) -> pl.DataFrame:
-    """Read a delimited plate map into text cells under phenodag's column names, concentrations in µM.
+    """Read a plate map, list or grid form, into text cells under phenodag's column names, concentrations in µM.
+
+    List form: a header line and one line per well. Grid form (plate readers, most lab
+    spreadsheets): one block per variable, its name in the corner cell, columns 1-12 or
+    1-24, rows A-H or A-P, blocks one after another (blank lines between are allowed); a
+    well empty in every block is no well.
 
     Raises
     ------
     PlatemapTextError
-        An empty file, two columns meaning the same thing, or a concentration that is not
-        a number with a unit; the message names the file, line and column.
+        An empty file, two columns meaning the same thing, a grid line that is not a row of
+        a block, or a concentration that is not a number with a unit; the message names the
+        file, the line (or well) and the column.
     """
     text = decode(path.read_bytes())
     lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise PlatemapTextError(f"{path.name}: empty, or its first line (the header) is blank")
-    delimiter = sniff_delimiter(lines[0])
+    first = next((line for line in lines if line.strip()), "")
+    if not first:
+        raise PlatemapTextError(f"{path.name}: empty")
+    delimiter = sniff_delimiter(first)
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
-    header, body = rows[0], [r for r in rows[1:] if any(c.strip() for c in r)]
+    start = next(i for i, r in enumerate(rows) if any(c.strip() for c in r))
+    if _is_grid_header(rows[start]):
+        header, body, where = _from_grid(rows, path.name)
+    else:
+        header = rows[start]
+        kept = [(i, r) for i, r in enumerate(rows[start + 1 :], start=start + 2) if any(c.strip() for c in r)]
+        body, where = [r for _, r in kept], [f"line {i}" for i, _ in kept]
     columns: list[str] = []
     units: dict[int, str | None] = {}
     seen: dict[str, str] = {}
@@ -144,12 +200,11 @@ def read_platemap_text(path: Path) -> pl.DataFrame:
         seen[name] = raw
         columns.append(name)
         units[i] = unit
-    width = len(columns)
     cells = {c: [(r[i].strip() if i < len(r) else "") for r in body] for i, c in enumerate(columns)}
     if "concentration_um" in cells:
         col = columns.index("concentration_um")
         converted = []
-        for line, value in enumerate(cells["concentration_um"], start=2):
+        for at, value in zip(where, cells["concentration_um"], strict=True):
             if not value:
                 converted.append("")
                 continue
@@ -157,9 +212,7 @@ def read_platemap_text(path: Path) -> pl.DataFrame:
                 converted.append(repr(to_um(value, units[col], delimiter != ",")))
             except ValueError as exc:
                 raise PlatemapTextError(
-                    f"{path.name} line {line}, column {header[col]!r}: concentration {value!r}: {exc}"
+                    f"{path.name} {at}, column {header[col]!r}: concentration {value!r}: {exc}"
                 ) from None
         cells["concentration_um"] = converted
-    if width == 0:
-        raise PlatemapTextError(f"{path.name}: no columns in the header")
     return pl.DataFrame({c: pl.Series(c, v, dtype=pl.String) for c, v in cells.items()})

@@ -66,3 +66,36 @@ def test_the_plate_map_is_found_whatever_its_case(tmp_path: Path) -> None:
     (tmp_path / "PlateMap.CSV").write_text("x")
     assert find_platemap(tmp_path, "platemap.csv") == tmp_path / "PlateMap.CSV"
     assert find_platemap(tmp_path, "other.csv") is None
+
+
+GRID = """Compound,1,2,3
+A,DMSO,DRUG,
+B,DMSO,DRUG,DRUG
+
+Concentration (nM),1,2,3
+A,0,500,
+B,0,1000,2000
+
+Cell Line,1,2,3
+A,HCT 15,HCT 15,
+B,HCT 15,HCT 15,HCT 15
+Replicate,1,2,3
+A,1,1,
+B,1,1,1
+"""
+
+
+def test_a_grid_form_map_reads_one_row_per_filled_well(tmp_path: Path) -> None:
+    path = tmp_path / "platemap.csv"
+    path.write_text(GRID)
+    table = read_platemap_text(path)
+    assert table["well"].to_list() == ["A01", "A02", "B01", "B02", "B03"]  # A03 is empty in every block
+    assert table["concentration_um"].to_list() == ["0.0", "0.5", "0.0", "1.0", "2.0"]
+    assert set(table["cell_line"]) == {"HCT 15"} and table["compound"][1] == "DRUG"
+
+
+def test_a_stray_line_in_a_grid_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "platemap.csv"
+    path.write_text("Compound,1,2\nA,DMSO,DRUG\nnotes: thawed twice,,\n")
+    with pytest.raises(PlatemapTextError, match=r"line 3: expected a row letter A-P .* found 'notes: thawed twice'"):
+        read_platemap_text(path)
