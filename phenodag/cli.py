@@ -18,6 +18,26 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from phenodag.core.embed.export import export_profiles, write_profiles
+    from phenodag.core.shared import lake
+    from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA, WELL_EMBEDDINGS_SCHEMA
+
+    settings = Settings.from_env(args.home)
+    filters: dict[str, str | list[str]] = {"encoder": args.encoder}
+    if args.plates:
+        filters["plate_id"] = args.plates
+    opts = settings.lake_storage_options
+    wells = lake.read_table_or_empty(settings.lake, "well_embeddings", WELL_EMBEDDINGS_SCHEMA, filters, opts)
+    if wells.height == 0:
+        raise ValueError(f"no well_embeddings of encoder {args.encoder!r} in {settings.lake} for plates {args.plates}")
+    raw = lake.read_table_or_empty(settings.lake, "raw_images", RAW_IMAGES_SCHEMA, None, opts)
+    profiles = export_profiles(wells, raw)
+    out = write_profiles(profiles, Path(args.out))
+    logger.info("wrote %d profiles x %d columns to %s", profiles.height, profiles.width, out)
+    return 0
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from phenodag.runner import open_runner
 
@@ -178,6 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_ingest)
 
     add_lake_parser(sub)
+
+    p = sub.add_parser("export", help="write one encoder's well profiles with Metadata_* columns (Parquet or CSV)")
+    p.add_argument("--encoder", required=True, help="whose well_embeddings to export")
+    p.add_argument("--out", required=True, help="output file: .parquet or .csv")
+    p.add_argument("--plates", nargs="*", help="plate ids (default: every plate)")
+    p.add_argument("--home", help="phenodag home (default $PHENODAG_HOME or ./.phenodag)")
+    p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("init", help="create the home's folders and its Dagster instance config (make dev runs this)")
     p.add_argument("--home", help="phenodag home (default $PHENODAG_HOME or ./.phenodag)")

@@ -104,3 +104,9 @@ def test_embed_command_writes_parquet(tmp_path: Path) -> None:
     assert df.height == 3 and df.schema["vector"] == pl.Array(pl.Float32, 4096)  # the published latent readout
     assert df["path"].to_list() == [str(Path(p).resolve()) for p in imgs]
     assert main(["embed", str(tmp_path / "nope.tif"), "--out", str(out)]) == 2
+
+
+def test_export_without_profiles_fails_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["export", "--encoder", "convae", "--out", str(tmp_path / "p.csv"), "--home", str(tmp_path / "h")])
+    assert code != 0
+    assert not (tmp_path / "p.csv").exists()
