@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from phenodag.core.shared.settings import Settings
-from phenodag.core.shared.vocab import ENCODER_NAMES, FIELD_MODES, READOUTS
+from phenodag.core.shared.vocab import ENCODER_NAMES, FIELD_MODES, PROFILE_NORMALISATIONS, READOUTS
 from phenodag.lake_cli import add_lake_parser
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if wells.height == 0:
         raise ValueError(f"no well_embeddings of encoder {args.encoder!r} in {settings.lake} for plates {args.plates}")
     raw = lake.read_table_or_empty(settings.lake, "raw_images", RAW_IMAGES_SCHEMA, None, opts)
-    profiles = export_profiles(wells, raw)
+    profiles = export_profiles(wells, raw, args.normalise)
     out = write_profiles(profiles, Path(args.out))
     logger.info("wrote %d profiles x %d columns to %s", profiles.height, profiles.width, out)
     return 0
@@ -199,9 +199,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_lake_parser(sub)
 
-    p = sub.add_parser("export", help="write one encoder's well profiles with Metadata_* columns (Parquet or CSV)")
-    p.add_argument("--encoder", required=True, help="whose well_embeddings to export")
-    p.add_argument("--out", required=True, help="output file: .parquet or .csv")
+    p = sub.add_parser(
+        "export", help="write one encoder's well profiles with Metadata_* columns (Parquet, CSV or AnnData .h5ad)"
+    )
+    p.add_argument("--encoder", required=True, choices=ENCODER_NAMES, help="whose well_embeddings to export")
+    p.add_argument("--out", required=True, help="output file: .parquet, .csv or .h5ad (needs phenodag[anndata])")
+    p.add_argument(
+        "--normalise",
+        choices=PROFILE_NORMALISATIONS,
+        default=PROFILE_NORMALISATIONS[0],
+        help="to each plate's control wells (default %(default)s; none keeps the encoder's values)",
+    )
     p.add_argument("--plates", nargs="*", help="plate ids (default: every plate)")
     p.add_argument("--home", help="phenodag home (default $PHENODAG_HOME or ./.phenodag)")
     p.set_defaults(func=_cmd_export)

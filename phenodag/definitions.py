@@ -11,7 +11,7 @@ from typing import Any
 import dagster as dg
 
 from phenodag.core.shared.settings import Settings
-from phenodag.defs import compare, embed, groups, ingest, lens, simulate, sql, temporal
+from phenodag.defs import compare, embed, groups, ingest, lens, report, simulate, sql, temporal
 from phenodag.defs.shared.automation import automate, automation_sensor
 from phenodag.defs.shared.placement import executor_for, place_torch_steps
 from phenodag.defs.shared.resources import EncodersResource, InboxResource, LakeResource, MlflowResource, TorchResource
@@ -37,6 +37,7 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
         embed.convae_model,
         embed.embeddings,
         embed.well_embeddings,
+        embed.profile_export,
         temporal.temporal_trajectories,
         temporal.temporal_clustering,
         temporal.growth,
@@ -49,6 +50,7 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
         groups.group_cv,
         groups.group_transfer,
         groups.group_robustness,
+        report.screen_report,
         *sql_assets,
     ]
     return dg.Definitions(
@@ -65,6 +67,7 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
             sql.sql_job,
             embed.train_job,
             embed.embed_job,
+            embed.export_job,
             temporal.temporal_job,
             temporal.growth_job,
             compare.compare_job,
@@ -74,8 +77,9 @@ def build_definitions(settings: Settings | None = None, resources: dict[str, Any
             groups.groups_job,
             groups.group_cv_job,
             groups.reuse_job,
+            report.report_job,
         ],
-        sensors=[ingest.build_inbox_sensor(s.sensor_interval_s), automation_sensor(s)],
+        sensors=[ingest.build_inbox_sensor(s.sensor_interval_s), automation_sensor(s), embed.build_training_sensor(s)],
         schedules=[ingest.inbox_sweep],
         resources={
             "lake": LakeResource(root=s.lake, storage_options=dict(s.lake_storage_options)),

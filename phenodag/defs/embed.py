@@ -6,12 +6,14 @@ from typing import Any
 
 import dagster as dg
 import polars as pl
+from pydantic import Field, field_validator
 
 from phenodag.core.embed.config import ConvAETrainingConfig
 from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA, SIM_TRUTH_SCHEMA
-from phenodag.core.shared.vocab import EXPERIMENT_CONVAE, encoder_needs_markdown
+from phenodag.core.shared.settings import Settings
+from phenodag.core.shared.vocab import EXPERIMENT_CONVAE, PROFILE_NORMALISATIONS, encoder_needs_markdown, one_of
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
-from phenodag.defs.shared.partitions import embedding_partitions
+from phenodag.defs.shared.partitions import embedding_partitions, encoder_partitions
 from phenodag.defs.shared.resources import EncodersResource, LakeResource, MlflowResource, TorchResource
 
 GROUP = "embeddings"
@@ -178,12 +180,125 @@ def well_embeddings(context: dg.AssetExecutionContext, lake: LakeResource) -> dg
     return dg.MaterializeResult(metadata=write_metadata(info, df.drop("vector")))
 
 
+class ProfileExportConfig(dg.Config):
+    """How ``profile_export`` normalises the profiles it writes."""
+
+    normalisation: str = Field(
+        default=PROFILE_NORMALISATIONS[0],
+        description=" | ".join(PROFILE_NORMALISATIONS) + " (to each plate's controls)",
+    )
+
+    @field_validator("normalisation")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        return one_of("normalisation", value, PROFILE_NORMALISATIONS)
+
+
+@dg.asset(
+    partitions_def=encoder_partitions,
+    deps=[
+        dg.AssetDep("well_embeddings", partition_mapping=dg.MultiToSingleDimensionPartitionMapping("encoder")),
+        dg.AssetDep("raw_images", partition_mapping=dg.AllPartitionMapping()),
+    ],
+    group_name=GROUP,
+    kinds={"parquet"},
+)
+def profile_export(
+    context: dg.AssetExecutionContext, config: ProfileExportConfig, lake: LakeResource
+) -> dg.MaterializeResult:
+    """One encoder's well profiles as Parquet with ``Metadata_*`` columns, for pycytominer, copairs and CytoTable.
+
+    Written to ``<lake>/exports/profiles_<encoder>_<normalisation>.parquet``; ``phenodag export``
+    writes the same table as CSV or AnnData.
+    """
+    from phenodag.core.embed.export import export_profiles, export_uri, write_profiles_uri
+
+    encoder = context.partition_key
+    profiles = export_profiles(
+        lake.read("well_embeddings", {"encoder": encoder}),
+        lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA),
+        config.normalisation,
+    )
+    uri = write_profiles_uri(profiles, export_uri(lake.root, encoder, config.normalisation), lake.storage_options)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(uri),
+            "profiles": profiles.height,
+            "features": sum(not c.startswith("Metadata_") for c in profiles.columns),
+            "normalisation": config.normalisation,
+            "preview": dg.MetadataValue.md(markdown_table(profiles.head(5).select(profiles.columns[:14]))),
+        }
+    )
+
+
 embed_job = dg.define_asset_job(
     JOB,
     selection=dg.AssetSelection.assets(embeddings, well_embeddings),
     partitions_def=embedding_partitions,
     description="Embed one plate with one encoder and average per well.",
 )
+export_job = dg.define_asset_job(
+    "export_job",
+    selection=[profile_export],
+    partitions_def=encoder_partitions,
+    description="Write one encoder's well profiles as Parquet with Metadata_* columns.",
+)
 train_job = dg.define_asset_job(
     "train_convae_job", selection=[convae_model], description="Train the ConvAE and register it in MLflow."
 )
+
+TRAINING_SENSOR = "convae_training_policy"
+ACTIVE_RUN_STATUSES = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+
+def build_training_sensor(settings: Settings) -> dg.SensorDefinition:
+    """The sensor that trains the ConvAE by the home's training policy (``Settings.train_min_images``...).
+
+    Each tick counts the ingested images and plates, asks the registry for a champion and
+    applies :func:`~phenodag.core.embed.readiness.training_decision`; a skipped tick says
+    why in the UI (``no ConvAE champion yet; 73 of 500 images needed``). The cursor keeps
+    the plate count of the last training asked for, so a training that made no champion
+    is not asked for again until a plate lands. Runs use ``train_convae_job``'s defaults
+    (the home's ``stage_config.yaml`` included).
+    """
+    from phenodag.core.embed.readiness import TrainingPolicy
+
+    policy = TrainingPolicy(settings.train_min_images, settings.retrain_after_plates)
+
+    @dg.sensor(
+        name=TRAINING_SENSOR,
+        job=train_job,
+        minimum_interval_seconds=settings.sensor_interval_s,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=f"Training policy: {policy.describe()}. Until a champion exists, `convae` embeddings wait "
+        "and the untrained encoders (classical, convae-random) embed every plate.",
+    )
+    def convae_training_policy(context: dg.SensorEvaluationContext, lake: LakeResource) -> dg.SensorResult:
+        """Request a ConvAE training when the policy says so; otherwise say why not."""
+        from phenodag.core.embed.readiness import has_champion, training_decision
+
+        last = int(context.cursor) if context.cursor else None
+        if context.instance.get_runs(dg.RunsFilter(job_name=train_job.name, statuses=ACTIVE_RUN_STATUSES), limit=1):
+            return dg.SensorResult(skip_reason="a ConvAE training is queued or running", cursor=context.cursor)
+        counts = (
+            lake.scan("raw_images").select(pl.len().alias("images"), pl.col("plate_id").n_unique().alias("plates"))
+            if lake.exists("raw_images")
+            else None
+        )
+        images, plates = counts.collect().row(0) if counts is not None else (0, 0)
+        decision = training_decision(policy, images, plates, has_champion(settings), last)
+        cursor = None if decision.plates_seen is None else str(decision.plates_seen)
+        if not decision.train:
+            return dg.SensorResult(skip_reason=decision.reason, cursor=cursor)
+        context.log.info(f"training the ConvAE: {decision.reason}")
+        return dg.SensorResult(
+            run_requests=[dg.RunRequest(run_key=f"policy-{plates}-{images}", tags={"phenodag/why": decision.reason})],
+            cursor=cursor,
+        )
+
+    return convae_training_policy

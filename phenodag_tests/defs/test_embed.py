@@ -98,3 +98,25 @@ def test_phenoml_weights_partition(
 def test_embeddings_asset_says_what_each_encoder_needs(defs: dg.Definitions) -> None:
     description = defs.resolve_asset_graph().get(dg.AssetKey("embeddings")).description or ""
     assert "PHENODAG_PHENOML_WEIGHTS" in description and "| `convae-random` |" in description
+
+
+def test_profile_export_writes_parquet_beside_the_lake(settings: Settings, instance: dg.DagsterInstance) -> None:
+    import polars as pl
+
+    from phenodag.runner import Runner
+    from phenodag_tests.toy_plate import write_toy_plate
+
+    defs = build_definitions(settings)
+    runner = Runner(defs, instance)
+    write_toy_plate(settings.inbox, "P1", sites=1)
+    assert runner.ingest(settings.inbox / "P1").success
+    assert runner.run("embed_job", embedding_key("classical", "P1")).success
+    config = {"ops": {"profile_export": {"config": {"normalisation": "none"}}}}
+    result = runner.run("export_job", "classical", config)
+    assert result.success
+    meta = result.asset_materializations_for_node("profile_export")[0].metadata  # type: ignore[union-attr]
+    path = Path(str(meta["path"].value))
+    assert path == Path(settings.lake) / "exports" / "profiles_classical_none.parquet"
+    profiles = pl.read_parquet(path)
+    assert profiles.height == meta["profiles"].value == 4 * 4  # four wells at four time points
+    assert "classical_confluence" in profiles.columns and profiles["Metadata_Normalisation"][0] == "none"

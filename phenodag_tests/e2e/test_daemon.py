@@ -1,10 +1,12 @@
 """A real dagster-daemon takes dropped plates from the inbox through every automated stage (bounded, loopback only).
 
-The sensor ingests the plates; declarative automation then runs the SQL models and the
-``convae-random`` embeddings of each plate at once, and the cross-plate stages on the
-next tick of a one-minute batch cron. The home's ``stage_config.yaml`` sizes the
-trained stages for a test; the ConvAE (never automated) is trained by the test once
-the plates have landed, which lets the lens follow.
+A new home with no trained ConvAE: the sensor ingests the plates; declarative
+automation runs the SQL models and the ``classical`` embeddings (no training needed) at
+once, while ``convae`` waits for a champion and ``convae-phenoml`` for a weights file
+(none is named); the training policy's sensor trains the ConvAE once the home holds its
+``PHENODAG_TRAIN_MIN_IMAGES``; then the ``convae`` embeddings that waited follow, and the
+cross-plate stages run on the next tick of a one-minute batch cron. Every run the daemon
+launched must succeed. The home's ``stage_config.yaml`` sizes the trained stages for a test.
 """
 
 import os
@@ -13,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import dagster as dg
 import polars as pl
 import pytest
 import yaml
@@ -40,13 +43,13 @@ CROSS_PLATE = (
 )
 STAGE_CONFIG = {
     "image_groups": {"n_folds": 2},
-    "group_cv": {"features": "embeddings:convae-random", "epochs": 3, "batch_groups": 2, "log_models": False},
+    "group_cv": {"features": "embeddings:classical", "epochs": 3, "batch_groups": 2, "log_models": False},
     "group_robustness": {"blur_kernels": [3], "noise_sds": [0.5], "max_copies": 1},
     "lens_classifier": {"classifier_epochs": 20, "max_images": 16},
     "lens": {"steps": 2, "max_images": 16},
+    "convae_model": {"steps": 5, "max_images": 32},
 }
 """Test-sized defaults of the trained stages, in the home's ``stage_config.yaml``."""
-TRAIN = {"ops": {"convae_model": {"config": {"steps": 5, "max_images": 32}}}}
 
 
 def _landed(settings: Settings, plates: list[str]) -> dict[str, bool]:
@@ -63,15 +66,27 @@ def _landed(settings: Settings, plates: list[str]) -> dict[str, bool]:
     return out
 
 
-def _train(env: dict[str, str]) -> bool:
-    """Train the ConvAE in another process on the same instance, as a user's launch would (never automated)."""
-    code = (
-        "from phenodag.runner import open_runner; from phenodag.core.shared.settings import Settings\n"
-        "with open_runner(Settings.from_env()) as runner:\n"
-        f"    assert runner.run('train_convae_job', config={TRAIN!r}).success"
-    )
-    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=REPO, timeout=300)
-    return True
+def _runs(settings: Settings) -> list[tuple[str, str, str | None, float, float]]:
+    """The daemon's runs: job, status, encoder partition (if any), start and end time."""
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        return [
+            (
+                r.dagster_run.job_name,
+                r.dagster_run.status.value,
+                r.dagster_run.tags.get("dagster/partition/encoder"),
+                r.start_time or 0.0,
+                r.end_time or 0.0,
+            )
+            for r in instance.get_run_records()
+        ]
+
+
+def _encoders(settings: Settings) -> dict[str, set[str]]:
+    """The plates embedded by each encoder."""
+    if not lake.table_exists(settings.lake, "embeddings"):
+        return {}
+    emb = lake.read_table(settings.lake, "embeddings", columns=["encoder", "plate_id"])
+    return {e: set(p) for e, p in emb.group_by("encoder").agg(pl.col("plate_id").unique()).iter_rows()}
 
 
 @pytest.mark.e2e
@@ -88,10 +103,17 @@ def test_daemon_carries_dropped_plates_through_every_automated_stage(tmp_path: P
         "DAGSTER_HOME": str(settings.dagster_home),
         "PHENODAG_SENSOR_INTERVAL_S": "5",
         "PHENODAG_AUTOMATE": ",".join(AUTOMATED_STAGES),
-        "PHENODAG_AUTO_ENCODERS": "convae-random",
+        "PHENODAG_TRAIN_MIN_IMAGES": "20",
+        "PHENODAG_AUTO_ENCODERS": "classical,convae-phenoml,convae",  # the untrained ConvAE left out for time
         "PHENODAG_BATCH_CRON": "* * * * *",
     }
-    for var in ("PHENODAG_LAKE", "PHENODAG_INBOX", "MLFLOW_TRACKING_URI"):
+    for var in (
+        "PHENODAG_LAKE",
+        "PHENODAG_INBOX",
+        "MLFLOW_TRACKING_URI",
+        "PHENODAG_AUTO_ENCODERS",
+        "PHENODAG_PHENOML_WEIGHTS",
+    ):
         env.pop(var, None)
     stages = {op: {"config": config} for op, config in STAGE_CONFIG.items()}
     settings.stage_config.write_text(yaml.safe_dump({"ops": stages}))  # type: ignore[union-attr]
@@ -108,22 +130,25 @@ def test_daemon_carries_dropped_plates_through_every_automated_stage(tmp_path: P
     try:
         deadline = time.monotonic() + DEADLINE_S
         landed: dict[str, bool] = {}
-        trained = False
+        expected = {encoder: set(plates) for encoder in ("classical", "convae")}
         while time.monotonic() < deadline and proc.poll() is None:
             landed = _landed(settings, plates)
-            if not trained and landed["raw_images"]:
-                trained = _train(env)
-            if all(landed.values()):
+            if all(landed.values()) and _encoders(settings) == expected:
                 break
             time.sleep(5)
         tail = (tmp_path / "daemon.log").read_text()[-3000:]
         assert proc.poll() is None, tail
         assert all(landed.values()), f"{landed}\n{tail}"
         assert "E2E_WAIT" not in set(lake.read_table(settings.lake, "raw_images")["plate_id"])  # incomplete: not taken
-        traj = lake.read_table(settings.lake, "temporal_trajectories")
-        assert set(traj["encoder"]) == {"convae-random"}  # only the configured encoder
-        emb = lake.read_table(settings.lake, "embeddings", columns=["encoder", "plate_id"])
-        assert emb.select(pl.col("encoder").unique()).to_series().to_list() == ["convae-random"]
+        # convae-phenoml (no weights named) waits; the trained ConvAE's embeddings follow its champion
+        assert _encoders(settings) == expected
+        runs = _runs(settings)
+        finished = {status for _, status, _, _, end in runs if end}
+        assert finished == {"SUCCESS"}, runs  # no automated run failed (later batches may still run)
+        trained = [end for job, _, _, _, end in runs if job == "train_convae_job"]
+        assert len(trained) == 1, runs  # asked for once, by the training policy, not by hand
+        convae_starts = [start for _, _, encoder, start, _ in runs if encoder == "convae"]
+        assert convae_starts and min(convae_starts) >= trained[0], runs  # convae waited for its champion
     finally:
         stop(proc)
         log.close()

@@ -54,14 +54,28 @@ class PlatemapTextError(ValueError):
     """A plate map cell or file that cannot be read; the message names where and what was expected."""
 
 
+PLATEMAP_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+"""Suffixes a plate map may carry in place of the one plate.yaml names (``platemap.xlsx`` for ``platemap.csv``)."""
+
+
 def find_platemap(folder: Path, name: str) -> Path | None:
-    """Return the plate map ``name`` in ``folder``, matched case-insensitively (``PlateMap.CSV``); None if absent."""
+    """Return the plate map ``name`` in ``folder``; None if absent.
+
+    The name is matched case-insensitively (``PlateMap.CSV``); without such a file, a
+    file of the same stem with another plate-map suffix is taken (``PlateMap.xlsx`` for
+    the default ``platemap.csv``), text before workbook.
+    """
     exact = folder / name
     if exact.exists():
         return exact
-    wanted = name.lower()
-    found = sorted(p for p in folder.iterdir() if p.is_file() and p.name.lower() == wanted) if folder.is_dir() else []
-    return found[0] if found else None
+    if not folder.is_dir():
+        return None
+    files = {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_file()}
+    stem = Path(name).stem.lower()
+    for wanted in (name.lower(), *(stem + suffix for suffix in PLATEMAP_SUFFIXES)):
+        if wanted in files:
+            return files[wanted]
+    return None
 
 
 def decode(raw: bytes) -> str:
@@ -161,13 +175,54 @@ def _from_grid(rows: list[list[str]], name: str) -> tuple[list[str], list[list[s
     return header, body, [f"well {w}" for w in wells]
 
 
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
+"""Workbooks read with openpyxl (first sheet, cell values as shown); every other file is read as delimited text."""
+
+
+def _text_rows(path: Path) -> tuple[list[list[str]], bool]:
+    """Return a delimited text file's cells, and whether a decimal comma may appear (the delimiter is not a comma)."""
+    text = decode(path.read_bytes())
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    if not first:
+        raise PlatemapTextError(f"{path.name}: empty")
+    delimiter = sniff_delimiter(first)
+    return list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)), delimiter != ","
+
+
+def _cell_text(value: object) -> str:
+    """Return a workbook cell as text: whole numbers without ``.0``, empty cells empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _workbook_rows(path: Path) -> list[list[str]]:
+    """Return the cells of a workbook's first sheet as text (openpyxl, read-only, the values Excel last computed)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise PlatemapTextError(f"{path.name}: not a readable .xlsx workbook ({type(exc).__name__})") from None
+    try:
+        sheet = book.worksheets[0]
+        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
 def read_platemap_text(path: Path) -> pl.DataFrame:
-    """Read a plate map, list or grid form, into text cells under phenodag's column names, concentrations in µM.
+    """Read a plate map, list or grid form, text or workbook, into text cells under phenodag's column names (µM).
 
     List form: a header line and one line per well. Grid form (plate readers, most lab
     spreadsheets): one block per variable, its name in the corner cell, columns 1-12 or
     1-24, rows A-H or A-P, blocks one after another (blank lines between are allowed); a
-    well empty in every block is no well.
+    well empty in every block is no well. A ``.xlsx`` workbook's first sheet is read the
+    same way (its lines are the sheet's rows; a decimal comma in a text cell is read).
 
     Raises
     ------
@@ -176,40 +231,40 @@ def read_platemap_text(path: Path) -> pl.DataFrame:
         a block, or a concentration that is not a number with a unit; the message names the
         file, the line (or well) and the column.
     """
-    text = decode(path.read_bytes())
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), "")
-    if not first:
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        rows, decimal_comma = _workbook_rows(path), True
+    else:
+        rows, decimal_comma = _text_rows(path)
+    start = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), None)
+    if start is None:
         raise PlatemapTextError(f"{path.name}: empty")
-    delimiter = sniff_delimiter(first)
-    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
-    start = next(i for i, r in enumerate(rows) if any(c.strip() for c in r))
     if _is_grid_header(rows[start]):
         header, body, where = _from_grid(rows, path.name)
     else:
         header = rows[start]
         kept = [(i, r) for i, r in enumerate(rows[start + 1 :], start=start + 2) if any(c.strip() for c in r)]
         body, where = [r for _, r in kept], [f"line {i}" for i, _ in kept]
-    columns: list[str] = []
-    units: dict[int, str | None] = {}
-    seen: dict[str, str] = {}
+    index: dict[str, int] = {}
+    units: dict[str, str | None] = {}
     for i, raw in enumerate(header):
+        if not raw.strip():  # a spreadsheet's unused column
+            continue
         name, unit = split_header(raw)
-        if name in seen:
-            raise PlatemapTextError(f"{path.name}: columns {seen[name]!r} and {raw!r} both mean {name!r}; keep one")
-        seen[name] = raw
-        columns.append(name)
-        units[i] = unit
-    cells = {c: [(r[i].strip() if i < len(r) else "") for r in body] for i, c in enumerate(columns)}
+        if name in index:
+            raise PlatemapTextError(
+                f"{path.name}: columns {header[index[name]]!r} and {raw!r} both mean {name!r}; keep one"
+            )
+        index[name], units[name] = i, unit
+    cells = {c: [(r[i].strip() if i < len(r) else "") for r in body] for c, i in index.items()}
     if "concentration_um" in cells:
-        col = columns.index("concentration_um")
+        col = index["concentration_um"]
         converted = []
         for at, value in zip(where, cells["concentration_um"], strict=True):
             if not value:
                 converted.append("")
                 continue
             try:
-                converted.append(repr(to_um(value, units[col], delimiter != ",")))
+                converted.append(repr(to_um(value, units["concentration_um"], decimal_comma)))
             except ValueError as exc:
                 raise PlatemapTextError(
                     f"{path.name} {at}, column {header[col]!r}: concentration {value!r}: {exc}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from phenodag.core.shared.thumbnails import SheetRow, sheet_png, spread
+from phenodag.core.shared.units import hours_label
 
 
 def condition_label(compound: str, concentration_um: float | None, is_control: bool) -> str:
@@ -23,7 +24,7 @@ def well_over_time(images: pl.DataFrame, n_times: int) -> list[tuple[str, str]]:
         & (pl.col("site") == first["site"])
     )
     return [
-        (str(mine.filter(pl.col("time_h") == t)["path"][0]), f"{t:g} h")
+        (str(mine.filter(pl.col("time_h") == t)["path"][0]), hours_label(t))
         for t in spread(mine["time_h"].to_list(), n_times)
     ]
 

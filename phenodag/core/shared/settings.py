@@ -17,7 +17,10 @@ from phenodag.core.shared.vocab import AUTOMATED_STAGES, ENCODER_NAMES, EXECUTOR
 DEFAULT_HOME = ".phenodag"
 DEFAULT_MARKER = "COMPLETE"
 DEFAULT_SENSOR_INTERVAL_S = 30
-DEFAULT_AUTO_ENCODERS = ("convae",)
+DEFAULT_AUTO_ENCODERS = ("classical", "convae-random", "convae-phenoml", "convae")
+"""Every encoder that needs no file of the user's: each waits (visibly) until its weights exist."""
+DEFAULT_TRAIN_MIN_IMAGES = 500
+DEFAULT_RETRAIN_AFTER_PLATES = 0
 DEFAULT_BATCH_CRON = "0 * * * *"
 DEFAULT_MLFLOW_UI = "http://127.0.0.1:5000"
 STAGE_CONFIG_FILE = "stage_config.yaml"
@@ -46,7 +49,13 @@ class Settings:
     ``PHENODAG_WEIGHTS_DIR``      folder of torchvision state dicts ``<encoder>.pth``
     ``PHENODAG_AUTOMATE``         stages run by automation after a plate lands (all of
                                   ``AUTOMATED_STAGES``; ``none`` for none)
-    ``PHENODAG_AUTO_ENCODERS``    encoders whose partitions automation fills (``convae``)
+    ``PHENODAG_AUTO_ENCODERS``    encoders whose partitions automation fills (``classical``,
+                                  ``convae-random``, ``convae-phenoml``, ``convae``); an
+                                  encoder whose weights do not exist yet waits
+    ``PHENODAG_TRAIN_MIN_IMAGES`` images a home needs before automation trains its first
+                                  ConvAE (500; ``0``: never train automatically)
+    ``PHENODAG_RETRAIN_AFTER_PLATES`` new plates after which automation trains the
+                                  ConvAE again (0: never)
     ``PHENODAG_BATCH_CRON``       cron of the cross-plate stages' batches (hourly)
     ``PHENODAG_MLFLOW_UI``        address of the MLflow UI that run links in Dagster open
                                   (a tracking server's own address by default)
@@ -85,6 +94,8 @@ class Settings:
     weights_dir: Path | None = None
     automate: tuple[str, ...] = AUTOMATED_STAGES
     auto_encoders: tuple[str, ...] = DEFAULT_AUTO_ENCODERS
+    train_min_images: int = DEFAULT_TRAIN_MIN_IMAGES
+    retrain_after_plates: int = DEFAULT_RETRAIN_AFTER_PLATES
     batch_cron: str = DEFAULT_BATCH_CRON
     mlflow_ui_url: str = DEFAULT_MLFLOW_UI
     stage_config: Path | None = None
@@ -143,6 +154,8 @@ class Settings:
             weights_dir=optional("PHENODAG_WEIGHTS_DIR"),
             automate=_names(env, "PHENODAG_AUTOMATE", AUTOMATED_STAGES, AUTOMATED_STAGES),
             auto_encoders=_names(env, "PHENODAG_AUTO_ENCODERS", DEFAULT_AUTO_ENCODERS, ENCODER_NAMES),
+            train_min_images=_count(env, "PHENODAG_TRAIN_MIN_IMAGES", DEFAULT_TRAIN_MIN_IMAGES),
+            retrain_after_plates=_count(env, "PHENODAG_RETRAIN_AFTER_PLATES", DEFAULT_RETRAIN_AFTER_PLATES),
             batch_cron=env.get("PHENODAG_BATCH_CRON", DEFAULT_BATCH_CRON),
             mlflow_ui_url=(
                 env.get("PHENODAG_MLFLOW_UI") or (tracking if is_server(tracking) else DEFAULT_MLFLOW_UI)
@@ -179,6 +192,16 @@ def _names(env: Mapping[str, str], var: str, default: tuple[str, ...], known: tu
     if unknown:
         raise ValueError(f"{var}={value!r}: unknown {', '.join(unknown)}; known: {', '.join(known)}")
     return names
+
+
+def _count(env: Mapping[str, str], var: str, default: int) -> int:
+    """Return a whole number of 0 or more from ``var``; raise a ValueError naming the variable and value otherwise."""
+    value = env.get(var)
+    if value is None or not value.strip():
+        return default
+    if not value.strip().isdigit():
+        raise ValueError(f"{var}={value!r}: expected a whole number of 0 or more")
+    return int(value)
 
 
 def _executor(env: Mapping[str, str]) -> str:

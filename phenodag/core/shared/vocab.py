@@ -162,3 +162,6 @@ EXPERIMENT_GROUP_TRANSFER = "phenodag-group-transfer"
 
 EXPERIMENT_GROUP_ROBUSTNESS = "phenodag-group-robustness"
 """MLflow experiment of the group robustness measurements (one run per method)."""
+
+EXPERIMENT_REPORT = "phenodag-report"
+"""MLflow experiment of the screen report: one run per report, holding its HTML page and PNG summary."""

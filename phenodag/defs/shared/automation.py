@@ -16,9 +16,13 @@ here, once, from :class:`~phenodag.core.shared.settings.Settings`:
   within the hour gives one run per stage, not one per plate.
 
 ``Settings.automate`` picks the stages (all of ``AUTOMATED_STAGES`` by default).
-Automated runs use each stage's default run config. ``convae_model`` (training) is never
-automated. The conditions are evaluated by one automation sensor that starts RUNNING and
-runs in the code server (the encoder filter is Python of ours).
+Automated runs use each stage's default run config. An encoder whose weights do not
+exist yet (``convae`` before its first champion) waits: its partitions are filtered out
+by ``weights_exist`` and filled once the weights appear (a partition that was never
+handled stays due). ``convae_model`` (training) follows the training policy's sensor
+(:func:`phenodag.defs.embed.build_training_sensor`), not a condition. The conditions
+are evaluated by one automation sensor that starts RUNNING and runs in the code server
+(the encoder filter is Python of ours).
 """
 
 import dagster as dg
@@ -81,6 +85,36 @@ class EncoderIn(dg.AutomationCondition):
         if not candidates.is_partitioned:
             return dg.AutomationResult(context, true_subset=candidates)
         keep = {key for key in candidates.expensively_compute_partition_keys() if _encoder(key) in self.encoders}
+        return dg.AutomationResult(context, true_subset=candidates.compute_intersection_with_partition_keys(keep))
+
+
+class WeightsExist(dg.AutomationCondition):
+    """True for the partitions whose encoder's weights exist in this home; the others wait, named in the UI.
+
+    ``convae`` waits for a ``champion`` in the home's registry (trained by the training
+    policy, :func:`phenodag.defs.embed.build_training_sensor`, or by hand);
+    ``convae-phenoml`` and the torchvision encoders for their files. An automated run
+    is therefore never launched only to fail for want of a model.
+    """
+
+    def __init__(self, settings: Settings, encoders: tuple[str, ...]) -> None:
+        self.settings = settings
+        self.encoders = tuple(sorted(encoders))
+
+    @property
+    def name(self) -> str:
+        """The label the UI shows for this condition."""
+        return "weights_exist (else the encoder waits: see the embeddings asset's description)"
+
+    def evaluate(self, context: AutomationContext) -> dg.AutomationResult:
+        """Keep the candidate partitions whose encoder can embed now."""
+        from phenodag.core.embed.readiness import encoder_readiness
+
+        candidates = context.candidate_subset
+        if not candidates.is_partitioned or candidates.is_empty:
+            return dg.AutomationResult(context, true_subset=candidates)
+        waiting = {name: why for name, why in encoder_readiness(self.encoders, self.settings).items() if why}
+        keep = {key for key in candidates.expensively_compute_partition_keys() if _encoder(key) not in waiting}
         return dg.AutomationResult(context, true_subset=candidates.compute_intersection_with_partition_keys(keep))
 
 
@@ -147,7 +181,7 @@ def conditions(settings: Settings, sql_models: list[str]) -> dict[str, dg.Automa
         names = tuple(sql_models) if stage == "sql" else STAGE_ASSETS[stage]
         condition = per_plate(stage == "sql") if stage in ("sql", "embed") else batched(settings.batch_cron)
         if stage in ENCODER_PARTITIONED:
-            condition = EncoderIn(settings.auto_encoders) & condition
+            condition = EncoderIn(settings.auto_encoders) & condition & WeightsExist(settings, settings.auto_encoders)
         by_asset.update(dict.fromkeys(names, condition))
     return by_asset
 

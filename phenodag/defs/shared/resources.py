@@ -93,6 +93,11 @@ class MlflowResource(dg.ConfigurableResource):
         """A link to ``run`` (an ``mlflow.ActiveRun``) in the MLflow UI, for a materialisation's metadata."""
         return dg.MetadataValue.url(f"{self.ui_url}/#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}")
 
+    def artifact_page(self, run: Any, path: str) -> dg.UrlMetadataValue:
+        """A link to artifact ``path`` of ``run`` shown in the MLflow UI's artifact viewer (HTML is rendered there)."""
+        experiment, run_id = run.info.experiment_id, run.info.run_id
+        return dg.MetadataValue.url(f"{self.ui_url}/#/experiments/{experiment}/runs/{run_id}/artifacts/{path}")
+
     def figure(self, run: Any, png: bytes, name: str, alt: str) -> dict[str, dg.MarkdownMetadataValue]:
         """Log ``png`` as ``<name>.png`` of the active ``run`` and return its two metadata entries.
 

@@ -203,3 +203,74 @@ def test_real_t98g_frames_end_to_end(tmp_path: Path, t98g_frames: list[Path]) ->
     times = r.images["time_h"].to_list()
     assert times == sorted(times) and times[0] == 0.0 and abs(times[-1] - 367 / 60) < 0.02
     assert np.unique(r.images["sha256"]).size == len(t98g_frames)
+
+
+def _list_rows(wells: list[str]) -> list[list[str]]:
+    """The toy plate map as a spreadsheet's rows: headers as people write them, units in the values."""
+    rows = [["Well", "Cell Line", "Drug", "Concentration (nM)", "Replicate", "Treatment time"]]
+    for i, w in enumerate(wells):
+        rows.append([w, "HCC 2279", "toxin" if i % 2 else "DMSO", "10000" if i % 2 else "0", "1", T0.isoformat()])
+    return rows
+
+
+def _grid_rows(wells: list[str]) -> list[list[str]]:
+    """The toy plate map in grid form: one 8 x 12 block per variable, its name in the corner cell."""
+    values = {row[0]: row[1:] for row in _list_rows(wells)[1:]}
+    rows: list[list[str]] = []
+    for v, name in enumerate(["Cell Line", "Compound", "Concentration (µM)", "Replicate", "Treatment time"]):
+        rows.append([name, *(str(c) for c in range(1, 13))])
+        for letter in "ABCDEFGH":
+            cells = [values.get(f"{letter}{c:02d}") for c in range(1, 13)]
+            rows.append([letter, *("" if x is None else (str(float(x[v]) / 1000) if v == 2 else x[v]) for x in cells)])
+        rows.append([])
+    return rows
+
+
+def _write_xlsx(path: Path, rows: list[list[str]]) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append([float(c) if c.replace(".", "", 1).isdigit() else (c or None) for c in row])
+    book.save(path)
+
+
+def _write_text(path: Path, rows: list[list[str]], delimiter: str, encoding: str = "utf-8-sig") -> None:
+    path.write_bytes("\r\n".join(delimiter.join(r) for r in rows).encode(encoding))
+
+
+PLATEMAP_FORMS = {
+    "semicolon_bom_crlf": lambda f, w: _write_text(f / "platemap.csv", _list_rows(w), ";"),
+    "upper_case_name_tab": lambda f, w: _write_text(f / "PlateMap.CSV", _list_rows(w), "\t", "cp1252"),
+    "grid_csv": lambda f, w: _write_text(f / "platemap.csv", _grid_rows(w), ","),
+    "list_xlsx": lambda f, w: _write_xlsx(f / "PlateMap.xlsx", _list_rows(w)),
+    "grid_xlsx": lambda f, w: _write_xlsx(f / "platemap.xlsx", _grid_rows(w)),
+}
+
+
+@pytest.mark.parametrize("form", PLATEMAP_FORMS)
+def test_plate_maps_as_labs_write_them_land_through_ingestion(tmp_path: Path, form: str) -> None:
+    wells = ["B02", "B03", "C02", "C03"]
+    images = {incucyte(w, 1, h): noise(10 * i + h) for i, w in enumerate(wells) for h in (0, 12)}
+    folder = plate_folder(tmp_path, "P1", images, treated_map(wells))
+    (folder / "platemap.csv").unlink()
+    PLATEMAP_FORMS[form](folder, wells)
+    r = ingest_plate(folder, plate_id="P1")
+    assert not r.rejected, r.quarantine
+    assert r.images is not None and r.images.height == 8 and r.quarantine.height == 0
+    got = r.images.group_by("well").agg(pl.col("compound").first(), pl.col("concentration_um").first()).sort("well")
+    assert got.rows() == [("B02", "DMSO", 0.0), ("B03", "toxin", 10.0), ("C02", "DMSO", 0.0), ("C03", "toxin", 10.0)]
+
+
+def test_a_bad_cell_rejects_the_plate_with_a_reason_in_words(tmp_path: Path) -> None:
+    wells = ["B02", "B03"]
+    folder = plate_folder(tmp_path, "P1", {incucyte("B02", 1, 0): noise(1)}, treated_map(wells))
+    rows = _list_rows(wells)
+    rows[2][3] = "ten"
+    _write_xlsx(folder / "platemap.xlsx", rows)
+    (folder / "platemap.csv").unlink()
+    r = ingest_plate(folder, plate_id="P1")
+    assert r.rejected and r.quarantine.height == 1
+    reason = r.quarantine["reason"][0]
+    assert "platemap.xlsx line 3, column 'Concentration (nM)': concentration 'ten'" in reason
+    assert "expected a number" in reason and "col(" not in reason

@@ -10,6 +10,7 @@ from phenodag.core.shared.settings import Settings
 from phenodag.definitions import build_definitions
 from phenodag.defs.shared.automation import SENSOR, conditions
 from phenodag.defs.shared.partitions import embedding_key
+from phenodag.defs.shared.resources import LakeResource
 from phenodag.runner import Runner
 from phenodag_tests.toy_plate import write_toy_plate
 
@@ -87,3 +88,46 @@ def test_automated_stages_come_from_settings(settings: Settings) -> None:
     assert all(graph.get(k).automation_condition is None for k in graph.get_all_asset_keys())
     sensor = build_definitions(settings).resolve_sensor_def(SENSOR)
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_convae_waits_for_its_champion_then_follows(settings: Settings, instance: dg.DagsterInstance) -> None:
+    """A new home: the untrained encoders embed at once, convae only once a champion is registered."""
+    home = dataclasses.replace(settings, batch_cron="0 * * * *")  # default encoders
+    defs = build_definitions(home)
+    runner, ticks = Runner(defs, instance), Ticks(defs, instance)
+    assert ticks.at(0) == {}
+    write_toy_plate(home.inbox, "P1", sites=1)
+    assert runner.ingest(home.inbox / "P1").success
+    eager = ticks.at(1)
+    # convae-phenoml waits for a weights file, convae for a champion; the others need nothing
+    assert eager["embeddings"] == {"classical|P1", "convae-random|P1"}
+    assert ticks.at(2) == {}
+    config = {"ops": {"convae_model": {"config": {"steps": 2, "max_images": 8, "batch_size": 4}}}}
+    assert runner.run("train_convae_job", config=config).success
+    assert ticks.at(3)["embeddings"] == {"convae|P1"}  # the partition that waited is still due
+
+
+def test_training_policy_sensor_trains_a_new_home_once_it_has_enough_images(
+    settings: Settings, instance: dg.DagsterInstance
+) -> None:
+    from phenodag.defs.embed import TRAINING_SENSOR
+
+    home = dataclasses.replace(settings, train_min_images=4)
+    defs = build_definitions(home)
+    sensor = defs.resolve_sensor_def(TRAINING_SENSOR)
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert "trained once the home holds 4 images" in (sensor.description or "")
+
+    def tick(cursor: str | None) -> dg.SensorResult:
+        context = dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources={"lake": LakeResource(root=home.lake)}
+        )
+        return sensor(context)  # type: ignore[return-value]
+
+    empty = tick(None)
+    assert not empty.run_requests and "0 of 4 images" in str(empty.skip_reason)
+    write_toy_plate(home.inbox, "P1", sites=1)
+    assert Runner(defs, instance).ingest(home.inbox / "P1").success
+    due = tick(None)
+    assert len(due.run_requests or []) == 1 and due.cursor == "1"
+    assert not tick(due.cursor).run_requests  # asked for once at this plate count
