@@ -8,6 +8,7 @@ so that automated runs and the launchpad train at the demo's size.
 import argparse
 import logging
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -77,7 +78,10 @@ def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) 
     logger.info("temporal trajectories, DTW clusters and the three response calls (encoder convae)")
     if not runner.run("temporal_job", "convae").success:
         return False
-    return _demo_lens(runner, args) and _demo_groups(runner, args)
+    if not (_demo_lens(runner, args) and _demo_groups(runner, args)):
+        return False
+    logger.info("the screen report: growth, response types, activity, encoders, lens maps, group confusion")
+    return runner.run("report_job").success
 
 
 def _demo_groups(runner: "Runner", args: argparse.Namespace) -> bool:
@@ -269,6 +273,7 @@ def _print_demo(settings: Settings, seconds: float) -> None:
         f"\nphenodag demo finished in {seconds:.0f} s on {cpu.describe()}\n"
         f"  lake (Delta tables): {settings.lake}\n"
         f"  inbox:               {settings.inbox}\n"
+        f"  screen report:       {Path(settings.lake) / 'reports' / 'screen_report.html'} (a browser opens it)\n"
         f"  Dagster UI:          make dev   (or: PHENODAG_HOME={settings.home} "
         f"DAGSTER_HOME={settings.dagster_home} dagster dev -w workspace.yaml)\n"
         f"  MLflow UI:           mlflow ui --backend-store-uri {settings.mlflow_tracking_uri}\n"

@@ -18,6 +18,7 @@ from typing import Any
 import dagster as dg
 import pytest
 
+from phenodag.core.report.build import SECTIONS
 from phenodag.core.shared.settings import Settings
 from phenodag.definitions import build_definitions
 from phenodag_tests.conftest import Demo
@@ -160,6 +161,18 @@ def test_demo_home_in_the_browser(served: tuple[str, Settings]) -> None:
         sheet = page.locator("img[alt='wells over time']").first
         sheet.wait_for(timeout=60_000)
         page.wait_for_function("img => img.complete && img.naturalWidth > 100", arg=sheet.element_handle())
+
+        # the screen report, opened from its asset page: the MLflow UI shows the page with every section
+        page.goto(f"{base}/assets/screen_report")
+        link = page.locator("a[href*='/artifacts/screen_report.html']").first
+        link.wait_for(timeout=60_000)
+        page.goto(str(link.get_attribute("href")))
+        report = page.frame_locator("iframe")
+        for anchor in SECTIONS:
+            assert report.locator(f"section#{anchor} h2").first.inner_text(timeout=60_000)
+        assert (
+            report.locator("section#growth img").first.get_attribute("src", timeout=10_000).startswith("data:image/png")
+        )
 
         # a Materialize click on plate_summary launches a run that the daemon carries to success
         with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:

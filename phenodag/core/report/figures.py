@@ -8,6 +8,7 @@ of days read as :func:`~phenodag.core.shared.units.hours_label` says them.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
@@ -50,6 +51,33 @@ def _panels(n: int) -> tuple[plt.Figure, list[plt.Axes]]:
     return fig, flat[:n]
 
 
+def _dose_lines(ax: plt.Axes, rows: pl.DataFrame, value: str) -> None:
+    """Draw ``value`` over time for each dose of one compound's rows (mean per time point), low to high in viridis."""
+    doses = sorted(set(rows["concentration_um"].drop_nulls()))
+    colours = plt.cm.viridis(np.linspace(0.1, 0.9, max(len(doses), 1)))
+    for dose, colour in zip(doses, colours, strict=False):
+        line = (
+            rows.filter(pl.col("concentration_um") == dose).group_by("time_h").agg(pl.col(value).mean()).sort("time_h")
+        )
+        ax.plot(line["time_h"], line[value], color=colour, label=f"{dose:g} µM")
+
+
+def _compound_panels(rows: pl.DataFrame, value: str, ylabel: str, decorate: Callable[[plt.Axes], None]) -> bytes:
+    """One panel per compound (at most :data:`MAX_PANELS`): ``value`` per dose over time, then ``decorate(ax)``."""
+    compounds = sorted(set(rows["compound"]))[:MAX_PANELS]
+    fig, axes = _panels(len(compounds))
+    for ax, compound in zip(axes, compounds, strict=True):
+        _dose_lines(ax, rows.filter(pl.col("compound") == compound), value)
+        decorate(ax)
+        ax.set_title(compound, fontsize=9)
+        ax.set_ylabel(ylabel, fontsize=7)
+        _time_ticks(ax, rows["time_h"].to_list())
+        ax.legend(fontsize=6)
+    fig.supxlabel("time since treatment")
+    fig.tight_layout()
+    return png_bytes(fig)
+
+
 def growth_curves(curves: pl.DataFrame, value: str = "cell_count") -> bytes | None:
     """Per compound: ``value`` per dose over time (mean over wells and plates), the controls in black.
 
@@ -64,61 +92,27 @@ def growth_curves(curves: pl.DataFrame, value: str = "cell_count") -> bytes | No
     if treated.height == 0:
         return None
     controls = curves.filter(pl.col("is_control")).group_by("time_h").agg(pl.col(value).mean()).sort("time_h")
-    compounds = sorted(set(treated["compound"]))[:MAX_PANELS]
-    fig, axes = _panels(len(compounds))
-    unit = "cells per field (blob count)" if value == "cell_count" else "confluence (fraction of field)"
-    for ax, compound in zip(axes, compounds, strict=True):
-        mine = treated.filter(pl.col("compound") == compound)
-        doses = sorted(set(mine["concentration_um"].drop_nulls()))
-        colours = plt.cm.viridis(np.linspace(0.1, 0.9, max(len(doses), 1)))
-        for dose, colour in zip(doses, colours, strict=False):
-            line = (
-                mine.filter(pl.col("concentration_um") == dose)
-                .group_by("time_h")
-                .agg(pl.col(value).mean())
-                .sort("time_h")
-            )
-            ax.plot(line["time_h"], line[value], color=colour, label=f"{dose:g} µM")
+
+    def with_controls(ax: plt.Axes) -> None:
         if controls.height:
             ax.plot(controls["time_h"], controls[value], color="black", lw=2, label="controls")
-        ax.set_title(compound, fontsize=9)
-        ax.set_ylabel(unit, fontsize=7)
-        _time_ticks(ax, curves["time_h"].to_list())
-        ax.legend(fontsize=6)
-    fig.supxlabel("time since treatment")
-    fig.tight_layout()
-    return png_bytes(fig)
+
+    unit = "cells per field (blob count)" if value == "cell_count" else "confluence (fraction of field)"
+    return _compound_panels(treated, value, unit, with_controls)
 
 
 def gr_per_dose(gr: pl.DataFrame) -> bytes | None:
     """Per compound: the windowed GR value per dose over time (1 = grows like controls, 0 = arrest, < 0 = death)."""
     if gr.height == 0:
         return None
-    column = "gr_window" if gr["gr_window"].drop_nulls().len() else "gr"
-    compounds = sorted(set(gr["compound"]))[:MAX_PANELS]
-    fig, axes = _panels(len(compounds))
-    for ax, compound in zip(axes, compounds, strict=True):
-        mine = gr.filter(pl.col("compound") == compound)
-        doses = sorted(set(mine["concentration_um"].drop_nulls()))
-        colours = plt.cm.viridis(np.linspace(0.1, 0.9, max(len(doses), 1)))
-        for dose, colour in zip(doses, colours, strict=False):
-            line = (
-                mine.filter(pl.col("concentration_um") == dose)
-                .group_by("time_h")
-                .agg(pl.col(column).mean())
-                .sort("time_h")
-            )
-            ax.plot(line["time_h"], line[column], color=colour, label=f"{dose:g} µM")
+
+    def with_levels(ax: plt.Axes) -> None:
         for level, style in ((1.0, ":"), (0.0, "--")):
             ax.axhline(level, color="grey", lw=0.8, ls=style)
         ax.set_ylim(-1.05, 1.3)
-        ax.set_title(compound, fontsize=9)
-        ax.set_ylabel("GR value", fontsize=7)
-        _time_ticks(ax, gr["time_h"].to_list())
-        ax.legend(fontsize=6)
-    fig.supxlabel("time since treatment")
-    fig.tight_layout()
-    return png_bytes(fig)
+
+    column = "gr_window" if gr["gr_window"].drop_nulls().len() else "gr"
+    return _compound_panels(gr, column, "GR value", with_levels)
 
 
 def response_grid(calls: pl.DataFrame) -> bytes | None:

@@ -10,7 +10,7 @@ here, once, from :class:`~phenodag.core.shared.settings.Settings`:
   with the current champion; a newly trained model re-embeds old plates only when asked
   (a backfill of ``embed_job``).
 * **batched, cross-plate** — temporal clustering, encoder comparison, group
-  classification and the lens read every plate, so they run at most once per tick of
+  classification, the lens and the screen report read every plate, so they run at most once per tick of
   ``Settings.batch_cron`` (hourly by default), and only when something upstream changed
   since their last run and nothing upstream is still running. A batch of plates dropped
   within the hour gives one run per stage, not one per plate.
@@ -40,7 +40,17 @@ PER_PLATE = dg.AssetSelection.assets("raw_images", "embeddings", "well_embedding
 
 STAGE_ASSETS: dict[str, tuple[str, ...]] = {
     "embed": ("embeddings", "well_embeddings"),
-    "temporal": ("temporal_trajectories", "temporal_clusters", "temporal_k_scan", "temporal_switches"),
+    "temporal": (
+        "temporal_trajectories",
+        "temporal_clusters",
+        "temporal_k_scan",
+        "temporal_switches",
+        "growth_curves",
+        "growth_gr",
+        "growth_metrics",
+        "response_calls",
+        "response_switches",
+    ),
     "compare": (
         "encoder_classification",
         "encoder_clustering",
@@ -59,6 +69,7 @@ STAGE_ASSETS: dict[str, tuple[str, ...]] = {
         "group_robustness",
     ),
     "lens": ("lens_classifier", "lens_models", "lens_maps", "lens_metrics", "lens_corrections"),
+    "report": ("screen_report",),
 }
 """The assets of each automated stage; ``sql`` is every asset of the ``sql`` group."""
 ENCODER_PARTITIONED = ("embed", "temporal", "compare")
