@@ -6,12 +6,11 @@ from typing import Any
 
 import dagster as dg
 import polars as pl
-from pydantic import Field, field_validator
 
-from phenodag.core.embed.config import ConvAETrainingConfig
+from phenodag.core.embed.config import ConvAETrainingConfig, ExportConfig
 from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA, SIM_TRUTH_SCHEMA
 from phenodag.core.shared.settings import Settings
-from phenodag.core.shared.vocab import EXPERIMENT_CONVAE, PROFILE_NORMALISATIONS, encoder_needs_markdown, one_of
+from phenodag.core.shared.vocab import EXPERIMENT_CONVAE, encoder_needs_markdown
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import embedding_partitions, encoder_partitions
 from phenodag.defs.shared.resources import EncodersResource, LakeResource, MlflowResource, TorchResource
@@ -180,18 +179,8 @@ def well_embeddings(context: dg.AssetExecutionContext, lake: LakeResource) -> dg
     return dg.MaterializeResult(metadata=write_metadata(info, df.drop("vector")))
 
 
-class ProfileExportConfig(dg.Config):
+class ProfileExportConfig(dg.Config, ExportConfig):
     """How ``profile_export`` normalises the profiles it writes."""
-
-    normalisation: str = Field(
-        default=PROFILE_NORMALISATIONS[0],
-        description=" | ".join(PROFILE_NORMALISATIONS) + " (to each plate's controls)",
-    )
-
-    @field_validator("normalisation")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        return one_of("normalisation", value, PROFILE_NORMALISATIONS)
 
 
 @dg.asset(

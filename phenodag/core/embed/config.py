@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from phenodag.core.shared.vocab import JUDGE_METRICS, one_of
+from phenodag.core.shared.vocab import JUDGE_METRICS, PROFILE_NORMALISATIONS, one_of
 
 
 class TrainConfig(BaseModel):
@@ -52,3 +52,19 @@ class ConvAETrainingConfig(TrainConfig):
     @classmethod
     def _known_judge(cls, value: str) -> str:
         return one_of("judge", value, JUDGE_METRICS)
+
+
+class ExportConfig(BaseModel):
+    """How exported profiles are normalised (``phenodag export --normalise``, the ``profile_export`` asset)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    normalisation: str = Field(
+        default=PROFILE_NORMALISATIONS[0],
+        description=" | ".join(PROFILE_NORMALISATIONS) + " (to each plate's controls)",
+    )
+
+    @field_validator("normalisation")
+    @classmethod
+    def _known_normalisation(cls, value: str) -> str:
+        return one_of("normalisation", value, PROFILE_NORMALISATIONS)

@@ -31,9 +31,17 @@ from dagster._core.definitions.declarative_automation.automation_context import 
 from phenodag.core.shared.settings import Settings
 
 SENSOR = "phenodag_automation"
-PREREQUISITES = dg.AssetSelection.assets("convae_model", "lens_classifier", "image_groups", "group_cv_metrics")
-"""Unpartitioned inputs a cross-plate stage cannot run without; other missing inputs (a rejected plate's rows,
-an encoder that is not automated) do not hold a batch back."""
+PREREQUISITES = dg.AssetSelection.assets(
+    "convae_model",
+    "lens_classifier",
+    "image_groups",
+    "group_cv_metrics",
+    "temporal_trajectories",
+    "temporal_clusters",
+)
+"""Cross-plate inputs a stage cannot run without (the response calls read their encoder's temporal clusters);
+other missing inputs (a rejected plate's rows, an encoder that is not automated, a table a stage reads when it
+exists) do not hold a batch back."""
 MODEL = dg.AssetSelection.assets("convae_model")
 PER_PLATE = dg.AssetSelection.assets("raw_images", "embeddings", "well_embeddings")
 """What follows each plate at once: a batch waits until none of it is about to run."""

@@ -69,6 +69,8 @@ def test_a_new_plate_flows_eagerly_then_in_one_hourly_batch(
     assert batch["temporal_trajectories"] == batch["encoder_map"] == {"convae-random"}
     assert batch["image_groups"] == {""}
     assert "lens_classifier" not in batch  # waits for a trained ConvAE (convae_model missing)
+    assert batch["growth_curves"] == {""}
+    assert batch["response_calls"] == batch["temporal_clusters"] == {"convae-random"}  # calls only with clusters
     assert "group_cv_metrics" not in batch  # its input (image_groups) has not changed yet
     assert "group_transfer" not in batch and "group_robustness" not in batch  # no fold models yet
     assert ticks.at(63) == {} and ticks.at(125) == {}  # one run per tick, none without news
