@@ -53,11 +53,6 @@ def screen_report(
         "missing": "; ".join(s.missing for s in report.sections if s.missing) or "none",
         "encoder": report.encoder or "none",
     }
-    if "://" not in lake.root:
-        folder = Path(lake.root) / "reports"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / REPORT_FILE).write_text(report.html)
-        metadata["path"] = dg.MetadataValue.path(str(folder / REPORT_FILE))
     with mlflow.start_run(context, EXPERIMENT_REPORT, run_name="screen report") as run:
         import mlflow as mlflow_api
 
@@ -66,6 +61,13 @@ def screen_report(
         metadata["mlflow_run"] = mlflow.run_link(run)
         if report.png:
             metadata.update(mlflow.figure(run, report.png, "summary", "screen report summary"))
+    if "://" not in lake.root:  # written last: a file on disk means the whole report is done
+        folder = Path(lake.root) / "reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{REPORT_FILE}.partial"
+        partial.write_text(report.html)
+        partial.replace(folder / REPORT_FILE)  # one rename: a reader never sees half a page
+        metadata["path"] = dg.MetadataValue.path(str(folder / REPORT_FILE))
     context.log.info(f"screen report: {metadata['sections']}; missing: {metadata['missing']}")
     return dg.MaterializeResult(metadata=metadata)
 
