@@ -53,7 +53,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
 
 from phenodag.core.ingest.layouts import LAYOUTS, normalize_well
-from phenodag.core.ingest.platemap_text import PlatemapTextError, find_platemap, read_platemap_text
+from phenodag.core.ingest.platemap_text import WHERE, PlatemapTextError, find_platemap, read_platemap_text
 
 logger = logging.getLogger(__name__)
 
@@ -276,15 +276,15 @@ def read_platemap(config: PlateConfig) -> pl.DataFrame:
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
         raise PlateError(path, f"plate map lacks column(s) {missing}; it has {df.columns}")
-    wells: dict[str, int] = {}
+    wells: dict[str, str] = {}
     canonical = []
-    for line, well in enumerate(df["well"].to_list(), start=2):
+    for line, well in zip(df[WHERE].to_list(), df["well"].to_list(), strict=True):
         try:
             name = normalize_well(well or "")[0]
         except ValueError as exc:
-            raise PlateError(path, f"line {line}: {exc}") from exc
+            raise PlateError(path, f"{line}: {exc}") from exc
         if name in wells:
-            raise PlateError(path, f"well {name} appears on lines {wells[name]} and {line}; one row per well")
+            raise PlateError(path, f"well {name} appears on {wells[name]} and {line}; one row per well")
         wells[name] = line
         canonical.append(name)
     df = df.with_columns(pl.Series("well", canonical))
@@ -321,7 +321,7 @@ def _check_numbers(df: pl.DataFrame, column: str, dtype: Any, path: Path) -> Non
     bad = (text.is_not_null() & (text != "") & cast.is_null()).arg_true()
     if bad.len():
         i = int(bad[0])
-        raise PlateError(path, f"line {i + 2}, column {column!r}: {text[i]!r} is not {NUMBER_WORDS[dtype]}")
+        raise PlateError(path, f"{df[WHERE][i]}, column {column!r}: {text[i]!r} is not {NUMBER_WORDS[dtype]}")
 
 
 def _well_problems(df: pl.DataFrame, path: Path) -> pl.Series:
@@ -330,7 +330,7 @@ def _well_problems(df: pl.DataFrame, path: Path) -> pl.Series:
     ``df`` holds the plate map's text cells and its settled boolean ``is_control``.
     """
     problems: list[str | None] = []
-    for line, row in enumerate(df.iter_rows(named=True), start=2):
+    for row in df.iter_rows(named=True):
         blank = [c for c in WELL_FIELDS if not (row.get(c) or "").strip()]
         if (
             (row.get("compound") or "").strip()
@@ -338,7 +338,7 @@ def _well_problems(df: pl.DataFrame, path: Path) -> pl.Series:
             and not (row.get("concentration_um") or "").strip()
         ):
             blank.append("concentration_um")
-        problems.append(f"{path.name} line {line}: well {row['well']} has no {', '.join(blank)}" if blank else None)
+        problems.append(f"{path.name} {row[WHERE]}: well {row['well']} has no {', '.join(blank)}" if blank else None)
     return pl.Series("problem", problems, dtype=pl.String)
 
 

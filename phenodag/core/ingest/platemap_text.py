@@ -50,6 +50,10 @@ _HEADER_UNIT = re.compile(rf"^(?P<name>.*?)[\s_]*(?:[\(\[]\s*{_UNIT}\s*[\)\]]|[\
 _VALUE = re.compile(rf"^(?P<number>[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:e[-+]?\d+)?)\s*(?:{_UNIT})?$")
 
 
+WHERE = "_where"
+"""Column of :func:`read_platemap_text`'s frame: where each row came from (``line 5``; ``well B02`` of a grid)."""
+
+
 class PlatemapTextError(ValueError):
     """A plate map cell or file that cannot be read; the message names where and what was expected."""
 
@@ -270,4 +274,5 @@ def read_platemap_text(path: Path) -> pl.DataFrame:
                     f"{path.name} {at}, column {header[col]!r}: concentration {value!r}: {exc}"
                 ) from None
         cells["concentration_um"] = converted
+    cells[WHERE] = where
     return pl.DataFrame({c: pl.Series(c, v, dtype=pl.String) for c, v in cells.items()})

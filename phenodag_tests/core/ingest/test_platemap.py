@@ -36,7 +36,7 @@ def test_explicit_is_control_column(tmp_path: Path) -> None:
     ("csv", "message"),
     [
         ("well,cell_line,compound\nB3,x,y\n", "lacks column"),
-        (HEADER + "B3,x,DMSO,0,1\nb03,x,DMSO,0,1\n", "well B03 appears on lines 2 and 3"),
+        (HEADER + "B3,x,DMSO,0,1\nb03,x,DMSO,0,1\n", "well B03 appears on line 2 and line 3"),
         (HEADER + "Z,x,DMSO,0,1\n", "line 2"),
         (HEADER + "B3,x,DMSO,lots,1\n", "line 2, column .concentration_um.: concentration .lots.: expected a number"),
     ],

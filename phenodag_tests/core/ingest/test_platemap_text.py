@@ -99,3 +99,11 @@ def test_a_stray_line_in_a_grid_is_named(tmp_path: Path) -> None:
     path.write_text("Compound,1,2\nA,DMSO,DRUG\nnotes: thawed twice,,\n")
     with pytest.raises(PlatemapTextError, match=r"line 3: expected a row letter A-P .* found 'notes: thawed twice'"):
         read_platemap_text(path)
+
+
+def test_rows_say_where_they_came_from_so_refusals_can(tmp_path: Path) -> None:
+    path = tmp_path / "platemap.csv"
+    path.write_text("well,cell_line,compound,concentration_um,replicate\n\nB02,x,A,1,1\n")
+    assert read_platemap_text(path)["_where"].to_list() == ["line 3"]  # the blank line counted
+    path.write_text("Replicate,1,2\nA,,one\n")
+    assert read_platemap_text(path)["_where"].to_list() == ["well A02"]
