@@ -80,7 +80,9 @@ def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) 
         return False
     if not (_demo_lens(runner, args) and _demo_groups(runner, args)):
         return False
-    logger.info("the screen report: growth, response types, activity, encoders, lens maps, group confusion")
+    logger.info("profiles with Metadata_* columns (lake/exports), then the screen report")
+    if not all(runner.run("export_job", encoder).success for encoder in DEMO_ENCODERS):
+        return False
     return runner.run("report_job").success
 
 
@@ -274,6 +276,7 @@ def _print_demo(settings: Settings, seconds: float) -> None:
         f"  lake (Delta tables): {settings.lake}\n"
         f"  inbox:               {settings.inbox}\n"
         f"  screen report:       {Path(settings.lake) / 'reports' / 'screen_report.html'} (a browser opens it)\n"
+        f"  profiles (Parquet):  {Path(settings.lake) / 'exports'} (Metadata_* columns, robust z)\n"
         f"  Dagster UI:          make dev   (or: PHENODAG_HOME={settings.home} "
         f"DAGSTER_HOME={settings.dagster_home} dagster dev -w workspace.yaml)\n"
         f"  MLflow UI:           mlflow ui --backend-store-uri {settings.mlflow_tracking_uri}\n"
