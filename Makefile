@@ -23,7 +23,7 @@ lock:
 	test -x $(LOCK_VENV)/bin/python || $(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet pip-tools==7.7.0
 	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
-	  --no-emit-index-url --no-emit-find-links --extra dev --extra k8s \
+	  --no-emit-index-url --no-emit-find-links --extra dev --extra k8s --extra anndata \
 	  --output-file requirements.lock pyproject.toml
 
 install: $(STAMP)

@@ -62,7 +62,11 @@ def test_webserver_shows_assets_lineage_sensor_and_schedule(tmp_path: Path) -> N
         assert deps["plate_summary"] == {"raw_images", "quarantine", "plates"}
         assert {"raw_images", "well_timecourse"} <= set(deps)
         sensors = {s["name"]: s["sensorState"]["status"] for s in repo["sensors"]}
-        assert sensors == {"inbox_sensor": "RUNNING", "phenodag_automation": "RUNNING"}
+        assert sensors == {
+            "inbox_sensor": "RUNNING",
+            "phenodag_automation": "RUNNING",
+            "convae_training_policy": "RUNNING",
+        }
         assert {s["name"]: s["scheduleState"]["status"] for s in repo["schedules"]} == {"inbox_sweep": "RUNNING"}
     finally:
         stop(proc)
