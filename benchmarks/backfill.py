@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from phenodag.defs.embed import EMBED_JOB
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ENCODER = "convae-random"
@@ -69,7 +71,7 @@ def main() -> int:
     try:
         keys = ",".join(f"{ENCODER}|{p}" for p in plates)
         launched = time.monotonic()
-        command = ["job", "backfill", "-m", "phenodag.definitions", "-j", "embed_job", "--partitions", keys]
+        command = ["job", "backfill", "-m", "phenodag.definitions", "-j", EMBED_JOB, "--partitions", keys]
         subprocess.run(
             [str(BIN / "dagster"), *command, "--noprompt"],
             cwd=REPO,
@@ -79,7 +81,7 @@ def main() -> int:
         )
         with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
             while time.monotonic() - launched < 900:
-                records = [r for r in instance.get_run_records() if r.dagster_run.job_name == "embed_job"]
+                records = [r for r in instance.get_run_records() if r.dagster_run.job_name == EMBED_JOB]
                 if len(records) == len(plates) and all(r.dagster_run.is_finished for r in records):
                     break
                 time.sleep(2)

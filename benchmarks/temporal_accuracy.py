@@ -22,7 +22,9 @@ from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import RESPONSE_TYPES
 from phenodag.core.simulate import simulate_screen, timelapse_design
 from phenodag.core.temporal.evaluate import planted_vs_assigned
+from phenodag.defs.embed import TRAIN_CONVAE_JOB
 from phenodag.defs.shared.resources import EncodersResource
+from phenodag.defs.temporal import TEMPORAL_JOB
 from phenodag.runner import open_runner
 
 
@@ -81,11 +83,11 @@ def main() -> None:
             }
         }
         t = time.perf_counter()
-        runner.run("train_convae_job", config=cfg)
+        runner.run(TRAIN_CONVAE_JOB, config=cfg)
         print(f"trained the ConvAE in {time.perf_counter() - t:.0f} s")
         for enc in encoders:
             runner.embed(enc, [f.name for f in folders])
-            runner.run("temporal_job", enc)
+            runner.run(TEMPORAL_JOB, enc)
     for enc in encoders:
         score(settings, enc)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")

@@ -6,32 +6,27 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import ENCODER_NAMES, FIELD_MODES, PROFILE_NORMALISATIONS, READOUTS
 from phenodag.lake_cli import add_lake_parser
-
-if TYPE_CHECKING:
-    pass
 
 logger = logging.getLogger(__name__)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from phenodag.core.embed.export import export_profiles, write_profiles
-    from phenodag.core.shared import lake
-    from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA, WELL_EMBEDDINGS_SCHEMA
+    from phenodag.core.shared.tables import read_known
 
     settings = Settings.from_env(args.home)
     filters: dict[str, str | list[str]] = {"encoder": args.encoder}
     if args.plates:
         filters["plate_id"] = args.plates
     opts = settings.lake_storage_options
-    wells = lake.read_table_or_empty(settings.lake, "well_embeddings", WELL_EMBEDDINGS_SCHEMA, filters, opts)
+    wells = read_known(settings.lake, "well_embeddings", filters, opts)
     if wells.height == 0:
         raise ValueError(f"no well_embeddings of encoder {args.encoder!r} in {settings.lake} for plates {args.plates}")
-    raw = lake.read_table_or_empty(settings.lake, "raw_images", RAW_IMAGES_SCHEMA, None, opts)
+    raw = read_known(settings.lake, "raw_images", None, opts)
     profiles = export_profiles(wells, raw, args.normalise)
     out = write_profiles(profiles, Path(args.out))
     logger.info("wrote %d profiles x %d columns to %s", profiles.height, profiles.width, out)

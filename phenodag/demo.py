@@ -15,6 +15,13 @@ import polars as pl
 import yaml
 
 from phenodag.core.shared.settings import Settings
+from phenodag.defs.compare import COMPARE_JOB, ENCODER_COMPARISON_JOB
+from phenodag.defs.embed import EXPORT_JOB, TRAIN_CONVAE_JOB
+from phenodag.defs.groups import GROUP_CV_JOB, GROUP_REUSE_JOB, GROUPS_JOB
+from phenodag.defs.lens import LENS_CLASSIFIER_JOB, LENS_JOB
+from phenodag.defs.report import REPORT_JOB
+from phenodag.defs.sql import SQL_MODELS_JOB
+from phenodag.defs.temporal import GROWTH_JOB, TEMPORAL_JOB
 
 if TYPE_CHECKING:
     from phenodag.core.simulate import ScreenDesign
@@ -56,34 +63,34 @@ def screen_design(args: argparse.Namespace) -> "ScreenDesign":
 
 def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) -> bool:
     """Run every stage of the demo after ingestion: SQL models, training, embedding, temporal, comparison, lens."""
-    if not runner.run("sql_models_job").success:
+    if not runner.run(SQL_MODELS_JOB).success:
         logger.error("SQL models failed")
         return False
     logger.info("training a ConvAE (%d optimiser steps, up to %d images)", args.train_steps, args.train_images)
-    if not runner.run("train_convae_job", config=_ops(args, "convae_model")).success:
+    if not runner.run(TRAIN_CONVAE_JOB, config=_ops(args, "convae_model")).success:
         logger.error("training failed")
         return False
     if not all(runner.embed(encoder, plates) for encoder in DEMO_ENCODERS):
         logger.error("embedding failed")
         return False
     logger.info("growth curves and GR from the classical encoder's blob count")
-    if not runner.run("growth_job").success:
+    if not runner.run(GROWTH_JOB).success:
         return False
     logger.info("comparing the trained ConvAE with the untrained one and classical features (%s)", DEMO_ENCODERS)
     for encoder in DEMO_ENCODERS:
-        if not runner.run("compare_job", encoder).success:
+        if not runner.run(COMPARE_JOB, encoder).success:
             return False
-    if not runner.run("encoder_comparison_job").success:
+    if not runner.run(ENCODER_COMPARISON_JOB).success:
         return False
     logger.info("temporal trajectories, DTW clusters and the three response calls (encoder convae)")
-    if not runner.run("temporal_job", "convae").success:
+    if not runner.run(TEMPORAL_JOB, "convae").success:
         return False
     if not (_demo_lens(runner, args) and _demo_groups(runner, args)):
         return False
     logger.info("profiles with Metadata_* columns (lake/exports), then the screen report")
-    if not all(runner.run("export_job", encoder).success for encoder in DEMO_ENCODERS):
+    if not all(runner.run(EXPORT_JOB, encoder).success for encoder in DEMO_ENCODERS):
         return False
-    return runner.run("report_job").success
+    return runner.run(REPORT_JOB).success
 
 
 def _demo_groups(runner: "Runner", args: argparse.Namespace) -> bool:
@@ -111,13 +118,13 @@ def _demo_groups(runner: "Runner", args: argparse.Namespace) -> bool:
     folders = simulate_screen(library, settings.inbox, seed=args.seed + 1, workers=args.workers)
     if not all(runner.ingest(f).success for f in folders) or not runner.embed("convae", [f.name for f in folders]):
         return False
-    if not runner.run("groups_job", config=_ops(args, "image_groups")).success:
+    if not runner.run(GROUPS_JOB, config=_ops(args, "image_groups")).success:
         return False
     logger.info("group cross-validation of %s on frozen convae vectors", ", ".join(GROUP_METHODS))
     for method in GROUP_METHODS:
-        if not runner.run("group_cv_job", method, _ops(args, "group_cv")).success:
+        if not runner.run(GROUP_CV_JOB, method, _ops(args, "group_cv")).success:
             return False
-    return runner.run("group_reuse_job").success
+    return runner.run(GROUP_REUSE_JOB).success
 
 
 def _read(settings: Settings, name: str, **kwargs: Any) -> pl.DataFrame:
@@ -158,9 +165,9 @@ def _print_groups(settings: Settings) -> None:
 def _demo_lens(runner: "Runner", args: argparse.Namespace) -> bool:
     """Run the lens on the trained ConvAE: the classifier, then α in :data:`DEMO_ALPHAS` at a small budget."""
     logger.info("lens: classifier, then alpha %s (%d steps each)", ", ".join(DEMO_ALPHAS), args.lens_steps)
-    if not runner.run("lens_classifier_job", config=_ops(args, "lens_classifier")).success:
+    if not runner.run(LENS_CLASSIFIER_JOB, config=_ops(args, "lens_classifier")).success:
         return False
-    return all(runner.run("lens_job", key, _ops(args, "lens")).success for key in DEMO_ALPHAS)
+    return all(runner.run(LENS_JOB, key, _ops(args, "lens")).success for key in DEMO_ALPHAS)
 
 
 def demo_stage_config(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
@@ -206,13 +213,11 @@ def _ops(args: argparse.Namespace, op: str) -> dict[str, Any]:
 
 def demo_truth(settings: Settings) -> pl.DataFrame:
     """Return the demo's truth block (:mod:`phenodag.core.simulate.validation`) from the home's lake."""
-    from phenodag.core.shared import lake
-    from phenodag.core.shared.tables import TABLES
+    from phenodag.core.shared.tables import read_known
     from phenodag.core.simulate.validation import truth_block
 
     def read(name: str) -> pl.DataFrame:
-        schema = TABLES[name].schema
-        return lake.read_table_or_empty(settings.lake, name, schema, None, settings.lake_storage_options)
+        return read_known(settings.lake, name, None, settings.lake_storage_options)
 
     return truth_block(read, DEMO_ENCODERS[0])
 

@@ -18,9 +18,8 @@ import polars as pl
 
 from phenodag.core.shared import lake
 from phenodag.core.shared.lake_health import check_lake, repair_table, restore
-from phenodag.core.shared.schemas import PLATES_SCHEMA
 from phenodag.core.shared.settings import Settings
-from phenodag.core.shared.tables import TABLES
+from phenodag.core.shared.tables import TABLES, read_known
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +27,7 @@ logger = logging.getLogger(__name__)
 def plates_to_reingest(settings: Settings) -> list[str]:
     """Plates whose ``raw_images`` row count differs from their ``plates`` row (or that lost their rows)."""
     opts = settings.lake_storage_options
-    plates = lake.read_table_or_empty(settings.lake, "plates", PLATES_SCHEMA, storage_options=opts)
+    plates = read_known(settings.lake, "plates", storage_options=opts)
     plates = plates.filter(pl.col("status") == "ingested")
     if not lake.table_exists(settings.lake, "raw_images", opts):
         return sorted(plates["plate_id"].to_list())

@@ -29,9 +29,8 @@ from phenodag.core.ingest.inbox import Arrival, arrival
 from phenodag.core.ingest.platemap import PlateError, validate_plate_id
 from phenodag.core.shared.files import file_lock
 from phenodag.core.shared.settings import Settings
-from phenodag.defs.embed import JOB as EMBED_JOB
-from phenodag.defs.ingest import JOB as INGEST_JOB
-from phenodag.defs.ingest import run_request
+from phenodag.defs.embed import EMBED_JOB
+from phenodag.defs.ingest import INGEST_PLATE_JOB, run_request
 from phenodag.defs.shared.partitions import embedding_key, plates_partitions
 
 logger = logging.getLogger(__name__)
@@ -167,7 +166,7 @@ class Runner:
     def ingest_partition(self, plate_id: str, config: Mapping[str, Any] | None = None) -> dg.ExecuteInProcessResult:
         """Add plate ``plate_id`` as a partition and run its ingestion with ``config`` (run config)."""
         self.instance.add_dynamic_partitions(plates_partitions.name or "plates", [plate_id])
-        return self.run(INGEST_JOB, plate_id, config)
+        return self.run(INGEST_PLATE_JOB, plate_id, config)
 
     def ingest(self, folder: Path, plate_id: str | None = None) -> dg.ExecuteInProcessResult:
         """Ingest one plate folder with the run the inbox sensor would request for it.

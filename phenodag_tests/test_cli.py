@@ -9,6 +9,7 @@ import pytest
 from phenodag.cli import main
 from phenodag.core.shared import lake
 from phenodag.core.shared.settings import Settings
+from phenodag.defs.ingest import INGEST_PLATE_JOB
 from phenodag_tests.toy_plate import write_toy_plate
 
 
@@ -30,7 +31,7 @@ def test_ingest_command_uses_the_asset_path(tmp_path: Path) -> None:
     assert set(lake.read_table(s.lake, "raw_images")["plate_id"]) == {"CLI_P1"}
     with dg.DagsterInstance.from_config(str(s.dagster_home)) as instance:  # the run is recorded for the UI
         runs = instance.get_runs()
-    assert [r.job_name for r in runs] == ["ingest_plate_job"] and runs[0].tags["dagster/partition"] == "CLI_P1"
+    assert [r.job_name for r in runs] == [INGEST_PLATE_JOB] and runs[0].tags["dagster/partition"] == "CLI_P1"
 
 
 def test_ingest_command_fails_on_rejected_plate(tmp_path: Path) -> None:

@@ -16,6 +16,8 @@ from phenodag.core.embed.readiness import encoder_readiness
 from phenodag.core.shared import lake
 from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.units import hours_label
+from phenodag.defs.embed import EMBED_JOB
+from phenodag.defs.report import REPORT_JOB
 from phenodag.defs.shared.partitions import embedding_key
 from phenodag.runner import Runner, open_runner
 from phenodag_tests.conftest import PHENOML, T98G_FRAMES, shared_file
@@ -67,9 +69,9 @@ def _run(runner: Runner, settings: Settings, folder: Path, tmp_path: Path) -> No
     ready = encoder_readiness(("classical", "convae-random", "convae-phenoml", "convae"), settings)
     assert [name for name, why in ready.items() if why is None] == ["classical", "convae-random", "convae-phenoml"]
     for encoder in ("classical", "convae-phenoml"):
-        assert runner.run("embed_job", embedding_key(encoder, "T98G_REAL")).success
+        assert runner.run(EMBED_JOB, embedding_key(encoder, "T98G_REAL")).success
 
-    report = runner.run("report_job")
+    report = runner.run(REPORT_JOB)
     assert report.success
     meta = report.asset_materializations_for_node("screen_report")[0].metadata  # type: ignore[union-attr]
     page = Path(str(meta["path"].value)).read_text()

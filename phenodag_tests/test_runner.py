@@ -4,6 +4,7 @@ import pytest
 import yaml
 
 from phenodag.core.shared.settings import Settings
+from phenodag.defs.embed import EMBED_JOB
 from phenodag.runner import ensure_instance, folder_arrival, home_job, open_runner
 from phenodag_tests.toy_plate import write_toy_plate
 
@@ -43,7 +44,7 @@ def test_dask_workers_rebuild_the_runners_own_settings(tmp_path: Path, monkeypat
     monkeypatch.setenv("PHENODAG_DASK_SCHEDULER", "tcp://127.0.0.1:1")  # never contacted here
     with open_runner(Settings.from_env()) as runner:
         assert runner.distributed and runner.worker_home is None  # the environment's settings: its lake holds
-        lake_config = home_job(runner.worker_home, "embed_job").resource_defs["lake"].config_schema.default_value
+        lake_config = home_job(runner.worker_home, EMBED_JOB).resource_defs["lake"].config_schema.default_value
         assert lake_config["root"] == str((tmp_path / "shared-lake").resolve())
     runner_settings = Settings.from_env(tmp_path / "cli-home")
     with open_runner(runner_settings) as runner:  # `--home`: its own paths

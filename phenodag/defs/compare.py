@@ -6,13 +6,14 @@ import dagster as dg
 import polars as pl
 
 from phenodag.core.compare.config import CompareConfig as CoreCompareConfig
-from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA, SIM_TRUTH_SCHEMA
 from phenodag.core.shared.vocab import EXPERIMENT_COMPARISON
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import encoder_partitions
 from phenodag.defs.shared.resources import LakeResource, MlflowResource
 
 GROUP = "compare"
+COMPARE_JOB = "compare_job"
+ENCODER_COMPARISON_JOB = "encoder_comparison_job"
 BLOCKS = {
     "encoder_similarity": "Replicate similarity: inverse median distance between replicate wells (top dose, late).",
     "encoder_clustering": "UMAP + HDBSCAN sweep: silhouette, Davies-Bouldin, Calinski-Harabasz, noise, ARI.",
@@ -28,7 +29,7 @@ class CompareConfig(dg.Config, CoreCompareConfig):
 def _planted(lake: LakeResource) -> pl.DataFrame | None:
     from phenodag.core.temporal.evaluate import planted_types
 
-    truth = lake.read_or_empty("sim_truth", SIM_TRUTH_SCHEMA)
+    truth = lake.read_or_empty("sim_truth")
     return planted_types(truth) if truth.height else None
 
 
@@ -60,7 +61,7 @@ def compare_encoder(
 
     encoder = context.partition_key
     wells = lake.read("well_embeddings", {"encoder": encoder})
-    raw = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA)
+    raw = lake.read_or_empty("raw_images")
     result = compare_blocks(wells, raw, _planted(lake), encoder, config)
     figures = {
         f"umap_{line}": dg.MetadataValue.md(markdown_image(umap_scatter(xy, meta, f"{encoder}, {line}"), line))
@@ -113,13 +114,13 @@ def encoder_comparison(
 
 
 compare_job = dg.define_asset_job(
-    "compare_job",
+    COMPARE_JOB,
     selection=dg.AssetSelection.assets(compare_encoder),
     partitions_def=encoder_partitions,
     description="Every comparison block of one encoder.",
 )
-comparison_job = dg.define_asset_job(
-    "encoder_comparison_job",
+encoder_comparison_job = dg.define_asset_job(
+    ENCODER_COMPARISON_JOB,
     selection=dg.AssetSelection.assets(encoder_comparison),
     description="The summary across encoders, with one MLflow run per encoder.",
 )

@@ -9,13 +9,15 @@ import polars as pl
 
 from phenodag.core.groups.config import GroupCVConfig as CoreGroupCVConfig
 from phenodag.core.groups.config import GroupingConfig, GroupRobustnessConfig, GroupTransferConfig
-from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA
 from phenodag.core.shared.vocab import EXPERIMENT_GROUP_CV, EXPERIMENT_GROUP_ROBUSTNESS, EXPERIMENT_GROUP_TRANSFER
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import method_partitions
 from phenodag.defs.shared.resources import EncodersResource, LakeResource, MlflowResource, TorchResource
 
 GROUP = "groups"
+GROUPS_JOB = "groups_job"
+GROUP_CV_JOB = "group_cv_job"
+GROUP_REUSE_JOB = "group_reuse_job"
 MODELS_FOLDER = "groups"
 """Fold models live in ``<checkpoints>/groups/<method>/fold<k>.pt`` (:mod:`phenodag.core.groups.store`)."""
 CV_PARTITIONS = dg.AllPartitionMapping()
@@ -60,7 +62,7 @@ def image_groups(
     """One row per group: a compound's images in one replicate and field, one per configuration; its fold."""
     from phenodag.core.groups.grouping import build_groups
 
-    raw = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA)
+    raw = lake.read_or_empty("raw_images")
     every, stats = build_groups(raw, config)
     info = lake.write_table("image_groups", every)
     groups = every.filter(pl.col("group_set") == "screen")
@@ -264,16 +266,16 @@ def group_robustness(
 
 
 groups_job = dg.define_asset_job(
-    "groups_job", selection=dg.AssetSelection.assets(image_groups), description="Build image groups and folds."
+    GROUPS_JOB, selection=dg.AssetSelection.assets(image_groups), description="Build image groups and folds."
 )
 group_cv_job = dg.define_asset_job(
-    "group_cv_job",
+    GROUP_CV_JOB,
     selection=dg.AssetSelection.assets(group_cv),
     partitions_def=method_partitions,
     description="Cross-validate one method.",
 )
-reuse_job = dg.define_asset_job(
-    "group_reuse_job",
+group_reuse_job = dg.define_asset_job(
+    GROUP_REUSE_JOB,
     selection=dg.AssetSelection.assets(group_transfer, group_robustness),
     description="Transfer and robustness of the saved group models of every method.",
 )

@@ -22,14 +22,14 @@ from phenodag.core.ingest.outcome import IngestResult, missing_timepoints
 from phenodag.core.ingest.plate import ingest_plate
 from phenodag.core.ingest.sheet import plate_sheet
 from phenodag.core.shared.lake import LakeError
-from phenodag.core.shared.schemas import PLATES_SCHEMA, QUARANTINE_SCHEMA, RAW_IMAGES_SCHEMA, Schema
+from phenodag.core.shared.tables import TABLES
 from phenodag.core.shared.vocab import EXPERIMENT_PLATES
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import plates_partitions
 from phenodag.defs.shared.resources import InboxResource, LakeResource, MlflowResource
 
-GROUP = "ingestion"
-JOB = "ingest_plate_job"
+GROUP = "ingest"
+INGEST_PLATE_JOB = "ingest_plate_job"
 RAW_IMAGES = dg.AssetKey("raw_images")
 
 
@@ -126,19 +126,17 @@ def _contact_sheet(
         return {}
 
 
-def _previous(
-    context: dg.AssetExecutionContext, lake: LakeResource, name: str, schema: Schema, part: dict[str, str]
-) -> pl.DataFrame:
+def _previous(context: dg.AssetExecutionContext, lake: LakeResource, name: str, part: dict[str, str]) -> pl.DataFrame:
     """The partition's current rows; unreadable ones (a lost data file) read as none, with a warning.
 
     The partition is rewritten whole by this run, so a plate whose files were lost is
     mended by ingesting it again (every file is then decoded anew).
     """
     try:
-        return lake.read_or_empty(name, schema, part)
+        return lake.read_or_empty(name, part)
     except LakeError as exc:
         context.log.warning(f"previous {name} rows of {part} are unreadable; ingesting the plate afresh: {exc}")
-        return pl.DataFrame(schema=schema)
+        return pl.DataFrame(schema=TABLES[name].schema)
 
 
 @dg.multi_asset(
@@ -194,12 +192,12 @@ def ingest_plate_assets(
     plate_id = context.partition_key
     part = {"plate_id": plate_id}
     folder = Path(config.plate_dir) if config.plate_dir else find_plate_folder(inbox.folder, plate_id, inbox.marker)
-    last = _previous(context, lake, "plates", PLATES_SCHEMA, part)
+    last = _previous(context, lake, "plates", part)
     result = ingest_plate(
         folder,
         plate_id,
-        previous=_previous(context, lake, "raw_images", RAW_IMAGES_SCHEMA, part),
-        previous_quarantine=_previous(context, lake, "quarantine", QUARANTINE_SCHEMA, part),
+        previous=_previous(context, lake, "raw_images", part),
+        previous_quarantine=_previous(context, lake, "quarantine", part),
         workers=config.workers,
         fingerprint=config.fingerprint,
         since=last["ingested_at"][0] if last.height else None,
@@ -223,8 +221,8 @@ def ingest_plate_assets(
     yield from _checks(result)
 
 
-ingest_job = dg.define_asset_job(
-    JOB,
+ingest_plate_job = dg.define_asset_job(
+    INGEST_PLATE_JOB,
     selection=dg.AssetSelection.assets(ingest_plate_assets, "sim_truth", "sim_masks"),
     partitions_def=plates_partitions,
     description="Ingest one plate (partition) from the inbox.",
@@ -233,7 +231,7 @@ ingest_job = dg.define_asset_job(
 
 def _landed(lake: LakeResource) -> dict[str, str]:
     """The fingerprint each plate had when it was last ingested, from the ``plates`` table."""
-    plates = lake.read_or_empty("plates", PLATES_SCHEMA)
+    plates = lake.read_or_empty("plates")
     return dict(zip(plates["plate_id"].to_list(), plates["fingerprint"].to_list(), strict=True))
 
 
@@ -242,7 +240,7 @@ def build_inbox_sensor(interval_s: int) -> dg.SensorDefinition:
 
     @dg.sensor(
         name="inbox_sensor",
-        job=ingest_job,
+        job=ingest_plate_job,
         minimum_interval_seconds=interval_s,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Watches the inbox; a plate folder with its completion marker is added as a partition and "
@@ -281,7 +279,7 @@ def build_inbox_sensor(interval_s: int) -> dg.SensorDefinition:
 
 
 @dg.schedule(
-    job=ingest_job,
+    job=ingest_plate_job,
     cron_schedule="0 3 * * *",
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Daily at 03:00: compares the inbox with the plates table and ingests every complete plate "

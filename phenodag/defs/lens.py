@@ -8,16 +8,15 @@ import dagster as dg
 import polars as pl
 
 from phenodag.core.lens import config as core_config
-from phenodag.core.shared.schemas import LENS_METRICS_SCHEMA, RAW_IMAGES_SCHEMA, SIM_MASKS_SCHEMA
 from phenodag.core.shared.vocab import EXPERIMENT_LENS
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import lens_partitions
 from phenodag.defs.shared.resources import EncodersResource, LakeResource, MlflowResource, TorchResource
 
 GROUP = "lens"
+LENS_CLASSIFIER_JOB = "lens_classifier_job"
+LENS_JOB = "lens_job"
 CLASSIFIER_FILE = "lens/classifier.pt"
-CLASSIFIER_JOB = "lens_classifier_job"
-JOB = "lens_job"
 
 
 class LensConfig(dg.Config, core_config.LensConfig):
@@ -30,7 +29,7 @@ def _inputs(config: LensConfig, lake: LakeResource, encoders: EncodersResource) 
     ref = encoders.weights_for(config.encoder)
     if ref is None:
         raise FileNotFoundError(f"encoder {config.encoder!r} has no weights: set the encoders resource")
-    rows = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA, {"plate_id": config.plates} if config.plates else None)
+    rows = lake.read_or_empty("raw_images", {"plate_id": config.plates} if config.plates else None)
     convae, convae_id = load_autoencoder(ref)
     return rows, convae, convae_id
 
@@ -129,7 +128,7 @@ def lens(
     alpha = float(key)
     rows, convae, _ = _inputs(config, lake, encoders)
     bundle = ClassifierBundle.load(_classifier_path(torch))
-    masks = lake.read_or_empty("sim_masks", SIM_MASKS_SCHEMA)
+    masks = lake.read_or_empty("sim_masks")
 
     def log_losses(s: Any) -> None:
         mlf.log_metrics({"L_rec": s.rec, "L_disc": s.disc, "L_total": s.total}, step=s.step)
@@ -164,7 +163,7 @@ def lens(
     yield dg.MaterializeResult(asset_key="lens_maps", metadata=write_metadata(info, result.maps))
     table = metrics_frame([metrics])
     info = lake.write_partition("lens_metrics", table, part)
-    curve = accuracy_curve(lake.read_or_empty("lens_metrics", LENS_METRICS_SCHEMA))
+    curve = accuracy_curve(lake.read_or_empty("lens_metrics"))
     shown = table.drop("convae_id", "mlflow_run").transpose(include_header=True, header_name="metric")
     yield dg.MaterializeResult(
         asset_key="lens_metrics",
@@ -201,5 +200,5 @@ def _triptychs(result: Any, n: int = 4) -> bytes:
     )
 
 
-lens_classifier_job = dg.define_asset_job(CLASSIFIER_JOB, selection=dg.AssetSelection.assets(lens_classifier))
-lens_job = dg.define_asset_job(JOB, selection=dg.AssetSelection.assets(lens), partitions_def=lens_partitions)
+lens_classifier_job = dg.define_asset_job(LENS_CLASSIFIER_JOB, selection=dg.AssetSelection.assets(lens_classifier))
+lens_job = dg.define_asset_job(LENS_JOB, selection=dg.AssetSelection.assets(lens), partitions_def=lens_partitions)

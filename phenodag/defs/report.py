@@ -7,7 +7,7 @@ from phenodag.core.shared.vocab import EXPERIMENT_REPORT
 from phenodag.defs.shared.resources import LakeResource, MlflowResource
 
 GROUP = "report"
-JOB = "report_job"
+REPORT_JOB = "report_job"
 REPORT_FILE = "screen_report.html"
 SUMMARY_FILE = "screen_report.png"
 INPUTS = (
@@ -42,10 +42,9 @@ def screen_report(
     from pathlib import Path
 
     from phenodag.core.report.build import build_report
-    from phenodag.core.shared.tables import TABLES
 
     def read(name: str) -> pl.DataFrame:
-        return lake.read_or_empty(name, TABLES[name].schema)
+        return lake.read_or_empty(name)
 
     report = build_report(read)
     metadata: dict[str, dg.MetadataValue | str | int] = {
@@ -72,4 +71,4 @@ def screen_report(
     return dg.MaterializeResult(metadata=metadata)
 
 
-report_job = dg.define_asset_job(JOB, selection=[screen_report], description="Build the screen report.")
+report_job = dg.define_asset_job(REPORT_JOB, selection=[screen_report], description="Build the screen report.")

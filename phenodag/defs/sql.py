@@ -9,6 +9,7 @@ from phenodag.defs.shared.metadata import write_metadata
 from phenodag.defs.shared.resources import LakeResource
 
 GROUP = "sql"
+SQL_MODELS_JOB = "sql_models_job"
 
 
 def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
@@ -67,8 +68,8 @@ def load_sql_assets(folder: Path) -> list[dg.AssetsDefinition]:
     return assets
 
 
-sql_job = dg.define_asset_job(
-    "sql_models_job",
+sql_models_job = dg.define_asset_job(
+    SQL_MODELS_JOB,
     selection=dg.AssetSelection.groups(GROUP),
     description="Materialise every SQL model over the current lake.",
 )

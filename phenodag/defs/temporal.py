@@ -7,11 +7,6 @@ import polars as pl
 
 from phenodag.core.shared.schemas import (
     CONDITION,
-    EMBEDDINGS_SCHEMA,
-    GROWTH_GR_SCHEMA,
-    MAP_SCHEMA,
-    RAW_IMAGES_SCHEMA,
-    SIM_TRUTH_SCHEMA,
     WELL_TREATMENT,
 )
 from phenodag.core.shared.vocab import CLASSICAL_ENCODERS, EXPERIMENT_TEMPORAL
@@ -21,6 +16,8 @@ from phenodag.defs.shared.partitions import encoder_partitions
 from phenodag.defs.shared.resources import LakeResource, MlflowResource
 
 GROUP = "temporal"
+GROWTH_JOB = "growth_job"
+TEMPORAL_JOB = "temporal_job"
 
 
 class TrajectoryConfig(dg.Config, core_config.TrajectoryConfig):
@@ -59,7 +56,7 @@ def temporal_trajectories(
 
     encoder = context.partition_key
     wells = lake.read("well_embeddings", {"encoder": encoder})
-    meta = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA).select(WELL_TREATMENT).unique()
+    meta = lake.read_or_empty("raw_images").select(WELL_TREATMENT).unique()
     wells = wells.join(meta, on=["plate_id", "well"], how="inner")
     traj, stats = trajectories(wells, encoder, config)
     info = lake.write_partition("temporal_trajectories", traj, {"encoder": encoder})
@@ -203,10 +200,10 @@ def growth(
     from phenodag.core.temporal.figures import growth_plot
     from phenodag.core.temporal.growth import gr_metrics, gr_over_time, growth_curves
 
-    embeddings = lake.read_or_empty("embeddings", EMBEDDINGS_SCHEMA, {"encoder": CLASSICAL_ENCODERS[0]})
+    embeddings = lake.read_or_empty("embeddings", {"encoder": CLASSICAL_ENCODERS[0]})
     if embeddings.height == 0:
         raise dg.Failure("no classical embeddings: materialise the embeddings partitions of encoder 'classical' first")
-    curves = growth_curves(embeddings, lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA))
+    curves = growth_curves(embeddings, lake.read_or_empty("raw_images"))
     gr = gr_over_time(curves, config.window_h, config.gr_from)
     metrics = gr_metrics(gr)
     with mlflow.start_run(context, EXPERIMENT_TEMPORAL, run_name="Growth curves and GR") as run:
@@ -259,16 +256,16 @@ def response_calling(
 
     encoder = context.partition_key
     clusters = lake.read("temporal_clusters", {"encoder": encoder})
-    gr = lake.read_or_empty("growth_gr", GROWTH_GR_SCHEMA)
+    gr = lake.read_or_empty("growth_gr")
     if gr.height == 0:
         context.log.warning(
             "no growth_gr rows (run growth_job first): the combined call is the embedding's where active"
         )
-    activity = lake.read_or_empty("encoder_map", MAP_SCHEMA, {"encoder": encoder})
+    activity = lake.read_or_empty("encoder_map", {"encoder": encoder})
     if activity.height == 0:
         context.log.warning(f"no encoder_map rows of {encoder}: run compare_job first; no condition is called active")
     calls, switches = response_calls(clusters, gr, activity, config)
-    truth = lake.read_or_empty("sim_truth", SIM_TRUTH_SCHEMA)
+    truth = lake.read_or_empty("sim_truth")
     checked: dict[str, dg.MetadataValue] = {}
     if truth.height:
         checked["agreement_with_sim_truth"] = dg.MetadataValue.md(markdown_table(call_agreement(calls, truth)))
@@ -291,13 +288,13 @@ def response_calling(
 
 
 growth_job = dg.define_asset_job(
-    "growth_job",
+    GROWTH_JOB,
     selection=dg.AssetSelection.assets(growth),
     description="Growth curves, GR over time and GR metrics from the classical encoder's confluence.",
 )
 
 temporal_job = dg.define_asset_job(
-    "temporal_job",
+    TEMPORAL_JOB,
     selection=dg.AssetSelection.assets(temporal_trajectories, temporal_clustering, response_calling),
     partitions_def=encoder_partitions,
     description="Trajectories, clusters and the three response calls of one encoder (growth_job and compare_job "

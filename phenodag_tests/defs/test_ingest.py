@@ -6,7 +6,7 @@ import polars as pl
 
 from phenodag.core.shared import lake
 from phenodag.core.shared.settings import Settings
-from phenodag.defs.ingest import build_inbox_sensor, inbox_sweep
+from phenodag.defs.ingest import INGEST_PLATE_JOB, build_inbox_sensor, inbox_sweep
 from phenodag.defs.shared.resources import InboxResource, LakeResource
 from phenodag.runner import Runner
 from phenodag_tests.defs.conftest import run_ingest
@@ -199,7 +199,7 @@ def test_sensor_hands_the_run_the_folder_and_fingerprint_it_found(
     config = request.run_config["ops"]["ingest_plate"]["config"]
     assert request.partition_key == "CL9" and config["plate_dir"] == str(folder.resolve())
     instance.add_dynamic_partitions("plates", ["CL9"])
-    run = Runner(defs, instance).run("ingest_plate_job", "CL9", request.run_config)
+    run = Runner(defs, instance).run(INGEST_PLATE_JOB, "CL9", request.run_config)
     assert run.success
     plates = lake.read_table(settings.lake, "plates")
     assert plates.select("plate_id", "fingerprint").rows() == [("CL9", config["fingerprint"])]

@@ -24,6 +24,7 @@ from phenodag.core.shared import lake
 from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import AUTOMATED_STAGES
 from phenodag.core.simulate import simulate_screen, timelapse_design
+from phenodag.defs.embed import TRAIN_CONVAE_JOB
 from phenodag_tests.e2e.conftest import stop
 from phenodag_tests.toy_plate import write_toy_plate
 
@@ -145,7 +146,7 @@ def test_daemon_carries_dropped_plates_through_every_automated_stage(tmp_path: P
         runs = _runs(settings)
         finished = {status for _, status, _, _, end in runs if end}
         assert finished == {"SUCCESS"}, runs  # no automated run failed (later batches may still run)
-        trained = [end for job, _, _, _, end in runs if job == "train_convae_job"]
+        trained = [end for job, _, _, _, end in runs if job == TRAIN_CONVAE_JOB]
         assert len(trained) == 1, runs  # asked for once, by the training policy, not by hand
         convae_starts = [start for _, _, encoder, start, _ in runs if encoder == "convae"]
         assert convae_starts and min(convae_starts) >= trained[0], runs  # convae waited for its champion

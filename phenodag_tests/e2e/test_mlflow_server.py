@@ -13,6 +13,7 @@ import pytest
 
 from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
+from phenodag.defs.embed import TRAIN_CONVAE_JOB
 from phenodag.runner import open_runner
 from phenodag_tests.e2e.conftest import stop
 from phenodag_tests.helpers import free_port
@@ -70,7 +71,7 @@ def test_train_on_a_shared_server_then_embed_with_its_champion(
         for plate in plates:
             assert runner.ingest(settings.inbox / plate).success
         train = {"ops": {"convae_model": {"config": {"steps": 20, "max_images": 20, "seed": 0}}}}
-        assert runner.run("train_convae_job", config=train).success
+        assert runner.run(TRAIN_CONVAE_JOB, config=train).success
 
     assert not (home / "mlflow.db").exists()  # tracked on the server, not in a local store
     assert not any((home / "mlartifacts").rglob("MLmodel"))

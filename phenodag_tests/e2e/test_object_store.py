@@ -10,6 +10,7 @@ import pytest
 from phenodag.core.shared import lake
 from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
+from phenodag.defs.temporal import TEMPORAL_JOB
 from phenodag.runner import open_runner
 from phenodag_tests.s3 import S3
 
@@ -32,7 +33,7 @@ def test_ingest_embed_temporal_on_an_s3_lake(s3: S3, tmp_path: Path, monkeypatch
         for plate in plates:
             assert runner.ingest(settings.inbox / plate).success
         assert runner.embed("convae-random", plates)
-        assert runner.run("temporal_job", "convae-random").success
+        assert runner.run(TEMPORAL_JOB, "convae-random").success
 
         keys = s3.keys("e2e/")
         for table in ("raw_images", "plates", "embeddings", "well_embeddings", "temporal_clusters"):

@@ -15,6 +15,7 @@ import pytest
 import phenodag.defs.ingest as ingest_defs
 from phenodag.core.shared import lake
 from phenodag.core.shared.settings import Settings
+from phenodag.defs.ingest import INGEST_PLATE_JOB
 from phenodag.runner import HOST_TAG, PID_TAG, fail_stale_runs, open_runner
 from phenodag_tests.faults.conftest import N_IMAGES, ingest, readable_counts, toy
 
@@ -46,7 +47,7 @@ def test_run_of_a_killed_process_is_marked_failed(home: Settings) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     with open_runner(home) as runner:
-        job = runner.defs.resolve_job_def("ingest_plate_job")
+        job = runner.defs.resolve_job_def(INGEST_PLATE_JOB)
         tags = {PID_TAG: str(dead.pid), HOST_TAG: socket.gethostname()}
         run = runner.instance.create_run_for_job(job, tags=tags, status=dg.DagsterRunStatus.STARTED)
         mine = runner.instance.create_run_for_job(

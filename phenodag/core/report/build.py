@@ -129,7 +129,9 @@ def _responses(read: Reader, encoder: str | None) -> list[Section]:
 def _encoders(read: Reader) -> Section:
     table = read("encoder_comparison")
     if table.height == 0:
-        return Section("encoders", "Encoder comparison", "", missing="No comparison yet: materialise comparison_job.")
+        return Section(
+            "encoders", "Encoder comparison", "", missing="No comparison yet: materialise encoder_comparison_job."
+        )
     ranked = table.sort("drug_control_roc_auc", descending=True, nulls_last=True)
     keep = [c for c in ("encoder", "drug_control_roc_auc", "activity_map", "share_called_active", "ari_compound")]
     return Section(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from phenodag.core.shared.schemas import CLUSTERS_SCHEMA, SCAN_SCHEMA
+from phenodag.core.shared.schemas import SCAN_SCHEMA, TEMPORAL_CLUSTERS_SCHEMA
 from phenodag.core.temporal.annotate import concentration_switches, effect_size, shape_type
 from phenodag.core.temporal.clustering import Clustering, Series, dtw_kmeans, normalise, to_series
 from phenodag.core.temporal.config import ClusterConfig
@@ -76,8 +76,8 @@ def cluster_trajectories(traj: pl.DataFrame, encoder: str, config: ClusterConfig
             distance_to_centroid=pl.Series(to_centroid, nan_to_null=True),
             effect_size=pl.Series(effect),
         )
-        .select(list(CLUSTERS_SCHEMA))
-        .cast(pl.Schema(CLUSTERS_SCHEMA))
+        .select(list(TEMPORAL_CLUSTERS_SCHEMA))
+        .cast(pl.Schema(TEMPORAL_CLUSTERS_SCHEMA))
     )
     scan = clustering.scan.with_columns(encoder=pl.lit(encoder), chosen=pl.col("k") == clustering.k)
     return TemporalResult(clusters, scan, concentration_switches(clusters), series, x, clustering, cluster_types)

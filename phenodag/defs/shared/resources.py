@@ -15,6 +15,7 @@ from pydantic import Field
 
 from phenodag.core.shared import lake
 from phenodag.core.shared.settings import DEFAULT_MARKER
+from phenodag.core.shared.tables import read_known
 from phenodag.core.shared.vocab import CONVAE_CHAMPION_URI, CONVAE_ENCODERS, FIELD_MODES, READOUTS, TORCHVISION_ENCODERS
 
 
@@ -36,9 +37,9 @@ class LakeResource(dg.ConfigurableResource):
         """Read table ``name`` with optional column filters, only ``columns`` when given."""
         return lake.read_table(self.root, name, filters=filters, columns=columns, storage_options=self.storage_options)
 
-    def read_or_empty(self, name: str, schema: dict[str, Any], filters: dict[str, Any] | None = None) -> pl.DataFrame:
+    def read_or_empty(self, name: str, filters: dict[str, Any] | None = None) -> pl.DataFrame:
         """Read table ``name``, or an empty frame of ``schema`` when it does not exist yet."""
-        return lake.read_table_or_empty(self.root, name, schema, filters, self.storage_options)
+        return read_known(self.root, name, filters, self.storage_options)
 
     def scan(self, name: str) -> pl.LazyFrame:
         """Lazily scan the whole table ``name``."""

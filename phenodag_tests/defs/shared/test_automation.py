@@ -8,6 +8,7 @@ import pytest
 
 from phenodag.core.shared.settings import Settings
 from phenodag.definitions import build_definitions
+from phenodag.defs.embed import EMBED_JOB, TRAIN_CONVAE_JOB
 from phenodag.defs.shared.automation import SENSOR, conditions
 from phenodag.defs.shared.partitions import embedding_key
 from phenodag.defs.shared.resources import LakeResource
@@ -63,7 +64,7 @@ def test_a_new_plate_flows_eagerly_then_in_one_hourly_batch(
         "well_embeddings": {"convae-random|P1"},
     }
     assert ticks.at(2) == {}  # requested once
-    assert runner.run("embed_job", embedding_key("convae-random", "P1")).success
+    assert runner.run(EMBED_JOB, embedding_key("convae-random", "P1")).success
     assert ticks.at(30) == {}  # cross-plate stages wait for the hour
     batch = ticks.at(62)
     assert batch["temporal_trajectories"] == batch["encoder_map"] == {"convae-random"}
@@ -78,7 +79,7 @@ def test_a_new_plate_flows_eagerly_then_in_one_hourly_batch(
     assert runner.ingest(auto_settings.inbox / "P2").success
     second = ticks.at(185)  # a tick has passed, but P2's embedding is about to run: the batch waits for it
     assert second["embeddings"] == {"convae-random|P2"} and "temporal_trajectories" not in second
-    assert runner.run("embed_job", embedding_key("convae-random", "P2")).success
+    assert runner.run(EMBED_JOB, embedding_key("convae-random", "P2")).success
     assert ticks.at(186)["temporal_trajectories"] == {"convae-random"}
 
 
@@ -105,7 +106,7 @@ def test_convae_waits_for_its_champion_then_follows(settings: Settings, instance
     assert eager["embeddings"] == {"classical|P1", "convae-random|P1"}
     assert ticks.at(2) == {}
     config = {"ops": {"convae_model": {"config": {"steps": 2, "max_images": 8, "batch_size": 4}}}}
-    assert runner.run("train_convae_job", config=config).success
+    assert runner.run(TRAIN_CONVAE_JOB, config=config).success
     assert ticks.at(3)["embeddings"] == {"convae|P1"}  # the partition that waited is still due
 
 

@@ -9,6 +9,7 @@ import yaml
 
 from phenodag.core.shared.settings import Settings
 from phenodag.definitions import build_definitions
+from phenodag.defs.embed import EMBED_JOB
 from phenodag.defs.shared.placement import (
     DASK_RESOURCES_TAG,
     K8S_CONFIG_TAG,
@@ -66,7 +67,7 @@ def test_dask_executor_is_the_jobs_executor(settings: Settings) -> None:
     from dataclasses import replace
 
     defs = build_definitions(replace(settings, executor="dask", dask_scheduler="tcp://127.0.0.1:8786"))
-    job = defs.resolve_job_def("embed_job")
+    job = defs.resolve_job_def(EMBED_JOB)
     assert job.executor_def.name == "dask"  # the scheduler address it is configured with: tests/e2e/test_dask.py
 
 
@@ -88,7 +89,7 @@ def test_the_pod_of_each_step_is_what_the_deploy_doc_says(tmp_path: Path, monkey
     for var, value in _doc_yaml("phenodag-env")["data"].items():
         monkeypatch.setenv(var, str(value))
     defs = build_definitions(Settings.from_env())
-    assert defs.resolve_job_def("embed_job").executor_def.name == "k8s"
+    assert defs.resolve_job_def(EMBED_JOB).executor_def.name == "k8s"
     executor = _doc_yaml("executor")
     base = K8sContainerContext(
         env_config_maps=executor["env_config_maps"],
