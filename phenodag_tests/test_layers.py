@@ -41,3 +41,12 @@ def test_definitions_load_without_torch() -> None:
     code = "import sys, phenodag.definitions; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_every_stage_contributes_its_own_definitions() -> None:
+    """definitions.py merges one Definitions per stage; a new stage adds one entry to STAGES."""
+    from phenodag.definitions import STAGES
+
+    defs = {p.stem for p in (PACKAGE / "defs").glob("*.py")} - {"__init__"}
+    assert {m.__name__.rsplit(".", 1)[1] for m in STAGES} == defs
+    assert all(callable(getattr(m, "definitions", None)) for m in STAGES)

@@ -6,6 +6,7 @@ import dagster as dg
 import polars as pl
 
 from phenodag.core.compare.config import CompareConfig as CoreCompareConfig
+from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import EXPERIMENT_COMPARISON
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import encoder_partitions
@@ -124,3 +125,8 @@ encoder_comparison_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(encoder_comparison),
     description="The summary across encoders, with one MLflow run per encoder.",
 )
+
+
+def definitions(settings: Settings) -> dg.Definitions:
+    """Return the compare stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(assets=[compare_encoder, encoder_comparison], jobs=[compare_job, encoder_comparison_job])

@@ -294,3 +294,12 @@ def build_training_sensor(settings: Settings) -> dg.SensorDefinition:
         )
 
     return convae_training_policy
+
+
+def definitions(settings: Settings) -> dg.Definitions:
+    """Return the embed stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(
+        assets=[convae_model, embeddings, well_embeddings, profile_export],
+        jobs=[train_convae_job, embed_job, export_job],
+        sensors=[build_training_sensor(settings)],
+    )

@@ -9,6 +9,7 @@ import polars as pl
 
 from phenodag.core.groups.config import GroupCVConfig as CoreGroupCVConfig
 from phenodag.core.groups.config import GroupingConfig, GroupRobustnessConfig, GroupTransferConfig
+from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import EXPERIMENT_GROUP_CV, EXPERIMENT_GROUP_ROBUSTNESS, EXPERIMENT_GROUP_TRANSFER
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import method_partitions
@@ -279,3 +280,11 @@ group_reuse_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(group_transfer, group_robustness),
     description="Transfer and robustness of the saved group models of every method.",
 )
+
+
+def definitions(settings: Settings) -> dg.Definitions:
+    """Return the groups stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(
+        assets=[image_groups, group_cv, group_transfer, group_robustness],
+        jobs=[groups_job, group_cv_job, group_reuse_job],
+    )

@@ -22,6 +22,7 @@ from phenodag.core.ingest.outcome import IngestResult, missing_timepoints
 from phenodag.core.ingest.plate import ingest_plate
 from phenodag.core.ingest.sheet import plate_sheet
 from phenodag.core.shared.lake import LakeError
+from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.tables import TABLES
 from phenodag.core.shared.vocab import EXPERIMENT_PLATES
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
@@ -297,3 +298,13 @@ def inbox_sweep(
     if new:  # schedules cannot return partition requests, so the sweep adds them itself
         context.instance.add_dynamic_partitions(name, new)
     return [run_request(a) for a in todo]
+
+
+def definitions(settings: Settings) -> dg.Definitions:
+    """Return the ingest stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(
+        assets=[ingest_plate_assets],
+        jobs=[ingest_plate_job],
+        sensors=[build_inbox_sensor(settings.sensor_interval_s)],
+        schedules=[inbox_sweep],
+    )

@@ -8,6 +8,7 @@ import dagster as dg
 import polars as pl
 
 from phenodag.core.lens import config as core_config
+from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import EXPERIMENT_LENS
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import lens_partitions
@@ -202,3 +203,8 @@ def _triptychs(result: Any, n: int = 4) -> bytes:
 
 lens_classifier_job = dg.define_asset_job(LENS_CLASSIFIER_JOB, selection=dg.AssetSelection.assets(lens_classifier))
 lens_job = dg.define_asset_job(LENS_JOB, selection=dg.AssetSelection.assets(lens), partitions_def=lens_partitions)
+
+
+def definitions(settings: Settings) -> dg.Definitions:
+    """Return the lens stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(assets=[lens_classifier, lens], jobs=[lens_classifier_job, lens_job])

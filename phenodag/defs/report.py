@@ -3,6 +3,7 @@
 import dagster as dg
 import polars as pl
 
+from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import EXPERIMENT_REPORT
 from phenodag.defs.shared.resources import LakeResource, MlflowResource
 
@@ -72,3 +73,8 @@ def screen_report(
 
 
 report_job = dg.define_asset_job(REPORT_JOB, selection=[screen_report], description="Build the screen report.")
+
+
+def definitions(settings: Settings) -> dg.Definitions:
+    """Return the report stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(assets=[screen_report], jobs=[report_job])

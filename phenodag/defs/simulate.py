@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate.screen import SIM_TRUTH_SCHEMA, TRUTH_FILE
 from phenodag.core.simulate.truth import mask_rows, read_truth, uncovered_conditions
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
@@ -64,3 +65,8 @@ def sim_masks(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mater
     masks = mask_rows(lake.read_or_empty("raw_images", part))
     info = lake.write_partition("sim_masks", masks, part)
     return dg.MaterializeResult(metadata={**write_metadata(info, masks), "simulated": masks.height > 0})
+
+
+def definitions(settings: Settings) -> dg.Definitions:
+    """Return the simulate stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(assets=[sim_truth, sim_masks])

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from phenodag.core.shared.settings import Settings
 from phenodag.core.sql.models import SqlModel, SqlModelError, parse_model, run_model
 from phenodag.defs.shared.metadata import write_metadata
 from phenodag.defs.shared.resources import LakeResource
@@ -73,3 +74,8 @@ sql_models_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(GROUP),
     description="Materialise every SQL model over the current lake.",
 )
+
+
+def definitions(settings: Settings) -> dg.Definitions:
+    """Return the sql stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(assets=load_sql_assets(settings.sql_dir), jobs=[sql_models_job])

@@ -9,6 +9,7 @@ from phenodag.core.shared.schemas import (
     CONDITION,
     WELL_TREATMENT,
 )
+from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import CLASSICAL_ENCODERS, EXPERIMENT_TEMPORAL
 from phenodag.core.temporal import config as core_config
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
@@ -300,3 +301,10 @@ temporal_job = dg.define_asset_job(
     description="Trajectories, clusters and the three response calls of one encoder (growth_job and compare_job "
     "first: GR and activity).",
 )
+
+
+def definitions(settings: Settings) -> dg.Definitions:
+    """Return the temporal stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(
+        assets=[temporal_trajectories, temporal_clustering, growth, response_calling], jobs=[temporal_job, growth_job]
+    )
