@@ -69,7 +69,7 @@ def fold_metrics(y: np.ndarray, probs: np.ndarray, n_classes: int) -> dict[str, 
         "top1_accuracy": top_k_accuracy(y, probs, 1),
         "top5_accuracy": top_k_accuracy(y, probs, 5),
         "top10_accuracy": top_k_accuracy(y, probs, 10),
-        "macro_f1": macro_f1(y, probs.argmax(axis=1), n_classes),
+        "macro_f1": macro_f1(y, probs.argmax(axis=1)),
     }
 
 

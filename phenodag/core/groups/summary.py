@@ -82,7 +82,7 @@ def configuration_f1_table(image_predictions: pl.DataFrame) -> pl.DataFrame:
                 "configuration": conf,
                 "n_images": g.height,
                 "accuracy": float(np.mean(y == pred)),
-                "macro_f1": macro_f1(y, pred, len(classes)),
+                "macro_f1": macro_f1(y, pred),
             }
         )
     return pl.DataFrame(rows, schema=GROUP_CV_CONFIGURATIONS_SCHEMA).sort(keys)
