@@ -38,8 +38,9 @@ def test_groups_and_cv_end_to_end(settings: Settings, defs: dg.Definitions, inst
     assert set(metrics.filter(pl.col("method") == "baseline")["variant"]) == {"all", "0.1uM", "1uM", "10uM"}
     assert metrics.filter(pl.col("variant") == "all")["n_groups"].sum() == 2 * groups.height  # held out once each
     preds = lake.read_table(settings.lake, "group_cv_predictions").filter(pl.col("variant") == "all")
-    held = preds.join(groups.select("group_id", "fold"), on="group_id")
-    assert (held["fold"] == held["fold_right"]).all() if "fold_right" in held.columns else True
+    held = preds.join(groups.select("group_id", pl.col("fold").alias("group_fold")), on="group_id")
+    assert held.height == preds.height  # every prediction is of a known group
+    assert (held["fold"] == held["group_fold"]).all()  # ... made by the fold that held it out
     assert set(preds["predicted_classes"].list.len()) == {3}
     images = lake.read_table(settings.lake, "group_cv_images")
     assert images.filter(pl.col("variant") == "all").height == 2 * groups.height * 6
