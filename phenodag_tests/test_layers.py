@@ -50,3 +50,17 @@ def test_every_stage_contributes_its_own_definitions() -> None:
     defs = {p.stem for p in (PACKAGE / "defs").glob("*.py")} - {"__init__"}
     assert {m.__name__.rsplit(".", 1)[1] for m in STAGES} == defs
     assert all(callable(getattr(m, "definitions", None)) for m in STAGES)
+
+
+def test_the_architecture_layout_names_every_module() -> None:
+    """docs/architecture.md's layout stays true: every core and defs/shared module is named under its package."""
+    import re
+
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    core_part, defs_part = doc.split("```\nphenodag/", 1)[1].split("```", 1)[0].split("\n  defs/\n", 1)
+    packages = [(p, core_part) for p in (PACKAGE / "core").iterdir() if (p / "__init__.py").exists()]
+    for package, part in [*packages, (PACKAGE / "defs" / "shared", defs_part)]:
+        found = re.search(rf"^\s+{package.name}/\s+(.*?)(?=^\s+[\w.]+/|^\s+ingest\.py|\Z)", part, re.S | re.M)
+        assert found, f"{package.name}/ is missing from the layout"
+        for module in (p.stem for p in package.glob("*.py") if p.stem != "__init__"):
+            assert re.search(rf"\b{module}\b", found.group(1)), f"{package.name}/{module}.py is missing from the layout"
