@@ -64,3 +64,12 @@ def test_the_architecture_layout_names_every_module() -> None:
         assert found, f"{package.name}/ is missing from the layout"
         for module in (p.stem for p in package.glob("*.py") if p.stem != "__init__"):
             assert re.search(rf"\b{module}\b", found.group(1)), f"{package.name}/{module}.py is missing from the layout"
+
+
+def test_only_private_api_reaches_past_dagsters_public_api() -> None:
+    users = sorted(
+        p.relative_to(PACKAGE).as_posix()
+        for p in PACKAGE.rglob("*.py")
+        if "dagster._" in p.read_text() and p.name != "private_api.py"
+    )
+    assert users == []

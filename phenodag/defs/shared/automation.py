@@ -26,7 +26,6 @@ are evaluated by one automation sensor that starts RUNNING and runs in the code 
 """
 
 import dagster as dg
-from dagster._core.definitions.declarative_automation.automation_context import AutomationContext
 
 from phenodag.core.shared.settings import Settings
 
@@ -98,7 +97,7 @@ class EncoderIn(dg.AutomationCondition):
         """The label the UI shows for this condition."""
         return f"encoder_in({', '.join(sorted(self.encoders))})"
 
-    def evaluate(self, context: AutomationContext) -> dg.AutomationResult:
+    def evaluate(self, context: dg.AutomationContext) -> dg.AutomationResult:
         """Keep the candidate partitions of the configured encoders."""
         candidates = context.candidate_subset
         if not candidates.is_partitioned:
@@ -125,7 +124,7 @@ class WeightsExist(dg.AutomationCondition):
         """The label the UI shows for this condition."""
         return "weights_exist (else the encoder waits: see the embeddings asset's description)"
 
-    def evaluate(self, context: AutomationContext) -> dg.AutomationResult:
+    def evaluate(self, context: dg.AutomationContext) -> dg.AutomationResult:
         """Keep the candidate partitions whose encoder can embed now."""
         from phenodag.core.embed.readiness import encoder_readiness
 
@@ -150,7 +149,7 @@ class RequestedThisTick(dg.AutomationCondition):
         """The label the UI shows for this condition."""
         return "requested_this_tick"
 
-    def evaluate(self, context: AutomationContext) -> dg.AutomationResult:
+    def evaluate(self, context: dg.AutomationContext) -> dg.AutomationResult:
         """The candidates among this tick's requests of the asset."""
         requested = context.request_subsets_by_key.get(context.key)
         if requested is None:

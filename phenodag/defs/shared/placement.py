@@ -25,7 +25,7 @@ from typing import Any
 import dagster as dg
 
 from phenodag.core.shared.settings import Settings
-from phenodag.defs.shared.ops import with_op_properties
+from phenodag.defs.shared.private_api import with_op_properties
 
 TORCH_POOL = "torch"
 TORCH_RESOURCE = "torch"
