@@ -1,1 +1,14 @@
 """The ingest stage: plate folders from the inbox → rows of ``raw_images``, ``quarantine`` and ``plates``."""
+
+from phenodag.core.shared.lazy import lazy_exports
+
+__getattr__, __all__ = lazy_exports(
+    __name__,
+    {
+        "ingest_plate": "plate",
+        "scan_inbox": "inbox",
+        "read_plate_config": "platemap",
+        "read_platemap": "platemap",
+        "read_platemap_text": "platemap_text",
+    },
+)
