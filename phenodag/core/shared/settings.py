@@ -34,46 +34,8 @@ class Settings:
     """Resolved paths and options of one phenodag home.
 
     Every path defaults to a folder below ``home`` and can be overridden by its
-    environment variable:
-
-    ============================  ===================================================
-    ``PHENODAG_HOME``             root of everything below (default ``./.phenodag``)
-    ``PHENODAG_LAKE``             lake root: a path or an object-store URI (``s3://…``)
-    ``PHENODAG_INBOX``            where plate folders are dropped
-    ``DAGSTER_HOME``              the Dagster instance
-    ``MLFLOW_TRACKING_URI``       MLflow store (default SQLite under the home)
-    ``PHENODAG_MARKER``           file that marks a plate folder complete (``COMPLETE``)
-    ``PHENODAG_SENSOR_INTERVAL_S`` inbox sensor interval in seconds (30)
-    ``PHENODAG_SQL_DIR``          folder of SQL models (the package's ``dbt_like_sql``)
-    ``PHENODAG_PHENOML_WEIGHTS``  the published pheno-ml ConvAE state dict
-    ``PHENODAG_WEIGHTS_DIR``      folder of torchvision state dicts ``<encoder>.pth``
-    ``PHENODAG_AUTOMATE``         stages run by automation after a plate lands (all of
-                                  ``AUTOMATED_STAGES``; ``none`` for none)
-    ``PHENODAG_AUTO_ENCODERS``    encoders whose partitions automation fills (``classical``,
-                                  ``convae-random``, ``convae-phenoml``, ``convae``); an
-                                  encoder whose weights do not exist yet waits
-    ``PHENODAG_TRAIN_MIN_IMAGES`` images a home needs before automation trains its first
-                                  ConvAE (500; ``0``: never train automatically)
-    ``PHENODAG_RETRAIN_AFTER_PLATES`` new plates after which automation trains the
-                                  ConvAE again (0: never)
-    ``PHENODAG_BATCH_CRON``       cron of the cross-plate stages' batches (hourly)
-    ``PHENODAG_MLFLOW_UI``        address of the MLflow UI that run links in Dagster open
-                                  (a tracking server's own address by default)
-    ``PHENODAG_STAGE_CONFIG``     run-config YAML whose ``ops:`` values become the
-                                  stages' config defaults (``stage_config.yaml`` in
-                                  the home, used when it exists)
-    ``PHENODAG_EXECUTOR``         how a run executes its steps: ``multiprocess``
-                                  (default), ``in_process``, ``dask`` or ``k8s``
-                                  (one Kubernetes Job per step, ``docs/deploy.md``)
-    ``PHENODAG_DASK_SCHEDULER``   the Dask scheduler's address (``tcp://host:8786``);
-                                  required with ``dask``
-    ``PHENODAG_TORCH_DEVICE``     torch device of the torch steps (``cpu``; ``cuda``
-                                  also asks the cluster for a GPU per torch step)
-    ``AWS_ENDPOINT_URL_S3``,      object-store endpoint of an ``s3://`` lake (e.g. a
-    ``AWS_ENDPOINT_URL``          MinIO or a local S3 API); ``http://`` allows HTTP
-    ``AWS_REGION``,               its region
-    ``AWS_DEFAULT_REGION``
-    ============================  ===================================================
+    environment variable; every variable, its default and what it does is listed once,
+    in the settings table of ``docs/guide/README.md`` (a test keeps the two equal).
 
     Credentials of an ``s3://`` lake are never settings: deltalake and polars read
     ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` / ``AWS_SESSION_TOKEN`` (or an

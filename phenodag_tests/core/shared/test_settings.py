@@ -96,3 +96,20 @@ def test_run_links_open_a_tracking_servers_own_ui(tmp_path: Path, monkeypatch: p
     assert Settings.from_env().mlflow_ui_url == "http://mlflow.lab:5000"
     monkeypatch.delenv("MLFLOW_TRACKING_URI")
     assert Settings.from_env().mlflow_ui_url == "http://127.0.0.1:5000"
+
+
+def test_the_guide_lists_every_variable_settings_reads_and_no_other() -> None:
+    """One list of the settings, in the guide: it names exactly the variables Settings reads."""
+    import re
+
+    repo = Path(__file__).resolve().parents[3]
+    source = (repo / "phenodag" / "core" / "shared" / "settings.py").read_text()
+    read = set(re.findall(r'"((?:PHENODAG|AWS|MLFLOW|DAGSTER)_[A-Z0-9_]+)"', source))
+    guide = (repo / "docs" / "guide" / "README.md").read_text().split("## Settings", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in guide.splitlines() if line.startswith("| `")]
+    listed = {
+        name
+        for row in rows
+        for name in re.findall(r"`((?:PHENODAG|AWS|MLFLOW|DAGSTER)_[A-Z0-9_]+)`", row.split("|")[1])
+    }
+    assert read == listed
