@@ -120,7 +120,7 @@ def lens(
 
     from phenodag.core.embed.tracking import log_torch_model
     from phenodag.core.lens.classifier import ClassifierBundle
-    from phenodag.core.lens.figures import accuracy_curve
+    from phenodag.core.lens.figures import accuracy_curve, correction_triptychs
     from phenodag.core.lens.run import metrics_frame, run_alpha
     from phenodag.core.shared.figures import markdown_image, png_image
 
@@ -148,7 +148,7 @@ def lens(
         metrics = {**result.metrics, "mlflow_run": run.info.run_id}
         mlf.log_metrics({k: float(v) for k, v in metrics.items() if isinstance(v, float) and k != "alpha"})
         log_torch_model(result.lens.lens)
-        png = _triptychs(result)
+        png = correction_triptychs(result)
         mlf.log_image(png_image(png), "corrections.png")
     part = {"alpha_key": key}
     yield dg.MaterializeResult(
@@ -182,22 +182,6 @@ def lens(
             "cases": dg.MetadataValue.md(markdown_table(result.corrections.group_by("case").len().sort("case"))),
             "triptychs": dg.MetadataValue.md(markdown_image(png, "image | lensed | map")),
         },
-    )
-
-
-def _triptychs(result: Any, n: int = 4) -> bytes:
-    """Image | lensed | map of the ``n`` corrections with the largest gain (distinct images)."""
-    from phenodag.core.lens.figures import triptychs
-
-    top = result.corrections.sort("gain", descending=True).unique("path", keep="first", maintain_order=True).head(n)
-    index = {p: i for i, p in enumerate(result.maps["path"])}
-    picked = [index[p] for p in top["path"]]
-    titles = [
-        f"{r['case']} {r['class_name']}: p {r['p_true_original']:.2f} -> {r['p_true_lensed']:.2f}"
-        for r in top.iter_rows(named=True)
-    ]
-    return triptychs(
-        result.images[picked, 0].numpy(), result.lensed[picked, 0].numpy(), result.importance[picked], titles
     )
 
 
