@@ -58,7 +58,7 @@ def compare_encoder(
     """Every comparison block of one encoder (the partition), on the late profiles of every plate."""
     from phenodag.core.compare.blocks import compare_blocks
     from phenodag.core.compare.figures import umap_scatter
-    from phenodag.core.shared.figures import markdown_image
+    from phenodag.defs.shared.metadata import markdown_image
 
     encoder = context.partition_key
     wells = lake.read("well_embeddings", {"encoder": encoder})

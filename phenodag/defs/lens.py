@@ -122,7 +122,8 @@ def lens(
     from phenodag.core.lens.classifier import ClassifierBundle
     from phenodag.core.lens.figures import accuracy_curve, correction_triptychs
     from phenodag.core.lens.run import metrics_frame, run_alpha
-    from phenodag.core.shared.figures import markdown_image, png_image
+    from phenodag.core.shared.figures import png_image
+    from phenodag.defs.shared.metadata import markdown_image
 
     torch.configure()
     key = context.partition_key

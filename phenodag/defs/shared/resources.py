@@ -108,7 +108,8 @@ class MlflowResource(dg.ConfigurableResource):
         """
         import mlflow
 
-        from phenodag.core.shared.figures import markdown_image, png_image
+        from phenodag.core.shared.figures import png_image
+        from phenodag.defs.shared.metadata import markdown_image
 
         mlflow.log_image(png_image(png), f"{name}.png")
         url = f"{self.ui_url}/get-artifact?path={name}.png&run_uuid={run.info.run_id}"
