@@ -58,12 +58,12 @@ def child(scale: int, encoder: str, home: Path) -> dict[str, object]:
     from phenodag.cli import build_parser
     from phenodag.core.shared.settings import Settings
     from phenodag.core.simulate import simulate_screen
-    from phenodag.demo import screen_design
+    from phenodag.demo import ScreenOptions, screen_design
     from phenodag.runner import open_runner
 
     args = build_parser().parse_args(["demo", "--plates", str(2 * scale), "--home", str(home)])
     settings = Settings.from_env(home).ensure()
-    design = screen_design(args)
+    design = screen_design(ScreenOptions.from_args(args))
     out: dict[str, dict[str, float]] = {}
 
     def timed(stage: str, work: object) -> None:

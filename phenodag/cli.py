@@ -63,17 +63,17 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from phenodag.demo import run_demo
+    from phenodag.demo import DemoOptions, run_demo
 
-    return run_demo(args)
+    return run_demo(DemoOptions.from_args(args))
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from phenodag.core.simulate import simulate_screen
     from phenodag.core.simulate.preview import contact_sheet
-    from phenodag.demo import screen_design
+    from phenodag.demo import ScreenOptions, screen_design
 
-    design = screen_design(args)
+    design = screen_design(ScreenOptions.from_args(args))
     if args.preview:
         out = contact_sheet(Path(args.preview), design, seed=args.seed, real_image=args.real and Path(args.real))
         logger.info("wrote contact sheet %s", out)

@@ -8,7 +8,7 @@ from phenodag.cli import build_parser
 from phenodag.core.shared import lake
 from phenodag.core.shared.settings import Settings
 from phenodag.defs.shared.stage_config import read_stage_config
-from phenodag.demo import demo_stage_config, keep_stage_config
+from phenodag.demo import DemoOptions, demo_stage_config, keep_stage_config
 from phenodag_tests.conftest import SMALL_DEMO, Demo
 
 
@@ -53,14 +53,14 @@ def test_demo_simulates_and_materialises_tables(small_demo: Demo) -> None:
     assert lake.read_table(lake_root, "group_robustness").height > 0
     assert "group classification on frozen convae vectors" in out and "robustness" in out
     stages = read_stage_config(Settings.from_env(home).stage_config)  # what automated runs in this home train
-    args = build_parser().parse_args(["demo", *SMALL_DEMO])
-    assert stages == demo_stage_config(args) and stages["group_cv"]["features"] == "embeddings:convae"
+    options = DemoOptions.from_args(build_parser().parse_args(["demo", *SMALL_DEMO]))
+    assert stages == demo_stage_config(options) and stages["group_cv"]["features"] == "embeddings:convae"
 
 
 def test_the_demo_keeps_a_homes_own_stage_config(tmp_path: Path) -> None:
     settings = Settings.from_env(tmp_path)
-    args = build_parser().parse_args(["demo", "--group-epochs", "7"])
-    assert keep_stage_config(settings, args)
+    options = DemoOptions.from_args(build_parser().parse_args(["demo", "--group-epochs", "7"]))
+    assert keep_stage_config(settings, options)
     assert read_stage_config(settings.stage_config)["group_cv"]["epochs"] == 7
-    assert not keep_stage_config(settings, build_parser().parse_args(["demo"]))
+    assert not keep_stage_config(settings, DemoOptions.from_args(build_parser().parse_args(["demo"])))
     assert read_stage_config(settings.stage_config)["group_cv"]["epochs"] == 7
