@@ -19,7 +19,6 @@ import torch
 from phenodag.core.compare.summary import column_mean
 from phenodag.core.embed.convae import ConvAE
 from phenodag.core.embed.registry import CONVAE_PREPROCESS
-from phenodag.core.embed.trainer import use_bf16
 from phenodag.core.lens.classifier import ClassifierBundle, freeze, probabilities, train_classifier
 from phenodag.core.lens.config import LensConfig, alpha_key
 from phenodag.core.lens.corrections import mine_corrections
@@ -125,20 +124,7 @@ def run_alpha(
     convae = freeze(convae)
     train_x = load_images(data.train, PREPROCESS)
     train_y = torch.tensor(data.train["label"].to_list())
-    result = train_lens(
-        convae,
-        convae.encoder,
-        bundle.classifier,
-        train_x,
-        train_y,
-        alpha,
-        config.steps,
-        config.batch_size,
-        config.lr,
-        config.seed,
-        use_bf16(config.precision),
-        on_log=on_log,
-    )
+    result = train_lens(convae, convae.encoder, bundle.classifier, train_x, train_y, alpha, config, on_log)
     held_x = load_images(data.held_out, PREPROCESS)
     lensed = apply_lens(result.lens, held_x)
     importance = importance_maps(apply_lens(convae, held_x), lensed, config.map_sigma_px)
