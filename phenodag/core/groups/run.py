@@ -3,7 +3,8 @@
 The caller opens the method's parent MLflow run; here every fold gets a nested run
 (parameters, held-out metrics and, with ``log_models``, the model in pickle format, see
 :mod:`phenodag.core.embed.tracking`), and the parent gets the mean and sd over folds of
-every variant, the comparison table and the figures. ``baseline`` additionally runs
+every variant and the comparison table (:func:`log_summary`); the figures are logged by
+the asset, which also links them in its metadata. ``baseline`` additionally runs
 one variant per concentration (variant ``<c>uM``, shown as ``baseline@<c>uM``: trained and tested on the
 configurations of that concentration only) unless ``restricted_baselines`` is off.
 """
