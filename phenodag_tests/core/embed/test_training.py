@@ -27,12 +27,13 @@ def test_the_champion_moves_on_the_judge_score_only(tmp_path: Path) -> None:
     # does not; a better one does; one that could not be scored does not replace the champion
     runs = ((0.5, True), (0.4, False), (0.7, True), (None, False))
     use_store(f"sqlite:///{tmp_path / 'mlflow.db'}", tmp_path / "artifacts")
+    experiment = mlflow.create_experiment("training-test", artifact_location=(tmp_path / "artifacts").as_uri())
     rng = np.random.default_rng(0)
     images = [rng.random((40, 40), dtype=np.float32) for _ in range(8)]
     groups = [f"P1/W{i // 2}" for i in range(8)]
     config = TrainConfig(steps=2, batch_size=4, warmup_steps=0, crop_size=16)
     for score, promoted in runs:
-        with mlflow.start_run():
+        with mlflow.start_run(experiment_id=experiment):
             summary = train_and_register(
                 images,
                 groups,
