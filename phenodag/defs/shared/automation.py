@@ -44,6 +44,15 @@ exists) do not hold a batch back."""
 MODEL = dg.AssetSelection.assets("convae_model")
 PER_PLATE = dg.AssetSelection.assets("raw_images", "embeddings", "well_embeddings")
 """What follows each plate at once: a batch waits until none of it is about to run."""
+EMBEDDINGS = dg.AssetKey("well_embeddings")
+EMBEDDINGS_EXIST = (
+    dg.AutomationCondition.any_deps_match(~dg.AutomationCondition.missing())
+    .allow(dg.AssetSelection.assets(EMBEDDINGS))
+    .with_label("some well_embeddings of its encoder exist")
+)
+"""A batched asset that reads its encoder's ``well_embeddings`` waits until at least one plate of that encoder
+was embedded: a plate whose embedding is requested but not launched yet is neither running nor requested in
+this tick, and the batch would otherwise start and fail on a missing table."""
 
 STAGE_ASSETS: dict[str, tuple[str, ...]] = {
     "embed": ("embeddings", "well_embeddings"),
@@ -210,6 +219,8 @@ def automate(assets: list[dg.AssetsDefinition], settings: Settings, sql_models: 
 
     def attach(spec: dg.AssetSpec) -> dg.AssetSpec:
         condition = by_asset.get(spec.key.to_user_string())
+        if condition is not None and spec.key != EMBEDDINGS and any(d.asset_key == EMBEDDINGS for d in spec.deps):
+            condition = condition & EMBEDDINGS_EXIST
         return spec.replace_attributes(automation_condition=condition) if condition else spec
 
     return [a.map_asset_specs(attach) for a in assets]

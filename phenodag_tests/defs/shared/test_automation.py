@@ -83,6 +83,21 @@ def test_a_new_plate_flows_eagerly_then_in_one_hourly_batch(
     assert ticks.at(186)["temporal_trajectories"] == {"convae-random"}
 
 
+def test_a_batch_waits_for_its_encoders_first_embeddings(auto_settings: Settings, instance: dg.DagsterInstance) -> None:
+    """Past the hour, a plate in, its embedding not run yet: nothing that reads embeddings starts (it would fail)."""
+    defs = build_definitions(auto_settings)
+    runner, ticks = Runner(defs, instance), Ticks(defs, instance)
+    assert ticks.at(0) == {}
+    write_toy_plate(auto_settings.inbox, "P1", sites=1)
+    assert runner.ingest(auto_settings.inbox / "P1").success
+    assert ticks.at(1)["embeddings"] == {"convae-random|P1"}  # requested, but its run has not been launched yet
+    batch = ticks.at(62)
+    reads_embeddings = {"temporal_trajectories", "encoder_classification", "encoder_map", "embedding_umap"}
+    assert not reads_embeddings & set(batch), batch
+    assert runner.run(EMBED_JOB, embedding_key("convae-random", "P1")).success
+    assert ticks.at(63)["temporal_trajectories"] == {"convae-random"}  # the hour that waited is still due
+
+
 def test_automated_stages_come_from_settings(settings: Settings) -> None:
     only_sql = dataclasses.replace(settings, automate=("sql",))
     assert set(conditions(only_sql, ["plate_summary"])) == {"plate_summary"}
