@@ -43,12 +43,12 @@ def main() -> int:
 
     import dagster as dg
 
-    from phenodag.core.shared.settings import Settings
     from phenodag.core.simulate import simulate_screen, timelapse_design
+    from phenodag.defs.shared.settings import DagsterSettings
     from phenodag.runner import MAX_CONCURRENT_RUNS, open_runner
 
     home = (args.home or Path(tempfile.mkdtemp(prefix="phenodag-backfill-"))).resolve()
-    settings = Settings.from_env(home).ensure()
+    settings = DagsterSettings.from_env(home).ensure()
     design = timelapse_design(
         n_compounds=2, days=0.5, every_h=4, image_size=48, replicates=args.plates, control_wells=2
     )

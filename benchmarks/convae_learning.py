@@ -33,17 +33,17 @@ import polars as pl
 from phenodag.core.embed.crops import strategy_grid
 from phenodag.core.shared import lake
 from phenodag.core.shared.mlflow_store import use_store
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
 from phenodag.defs.compare import COMPARE_JOB, ENCODER_COMPARISON_JOB
 from phenodag.defs.embed import TRAIN_CONVAE_JOB
 from phenodag.defs.shared.resources import EncodersResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import open_runner
 
 FAST_NULL = {"ops": {"compare_encoder": {"config": {"null_size": 5000}}}}
 
 
-def print_sweep(settings: Settings) -> None:
+def print_sweep(settings: DagsterSettings) -> None:
     import mlflow
 
     use_store(settings.mlflow_tracking_uri, settings.mlflow_artifact_root)
@@ -81,7 +81,7 @@ def main() -> None:
     p.add_argument("--sites", type=int, default=1, help="fields per well")
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    settings = Settings.from_env(args.home).ensure()
+    settings = DagsterSettings.from_env(args.home).ensure()
     start = time.perf_counter()
     screens = {}
     for name, seed in (("TRAIN", args.train_seed), ("EVAL", args.eval_seed)):

@@ -52,7 +52,7 @@ from phenodag.core.embed.crops import CropStrategy
 from phenodag.core.embed.heldout import dead_channels, full_views
 from phenodag.core.embed.pipeline import embed_rows, well_embeddings
 from phenodag.core.embed.registry import Encoder, load_encoder, trained_convae_encoder
-from phenodag.core.embed.training import load_training_images
+from phenodag.core.embed.run import load_training_images
 from phenodag.core.shared.schemas import CONDITION
 from phenodag.core.temporal.evaluate import planted_types
 

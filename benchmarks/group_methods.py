@@ -50,12 +50,12 @@ from phenodag.core.groups.config import feature_encoder
 from phenodag.core.groups.run import pooled_class_f1, pooled_curves
 from phenodag.core.groups.summary import comparison_table, mean_sd
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import GROUP_METHODS
 from phenodag.core.simulate import endpoint_design, simulate_screen, timelapse_design
 from phenodag.core.simulate.design import ScreenDesign, make_compounds
 from phenodag.defs.groups import GROUP_CV_JOB, GROUP_REUSE_JOB, GROUPS_JOB
 from phenodag.defs.shared.resources import EncodersResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import Runner, open_runner
 
 LIBRARY = "LIB"
@@ -110,7 +110,7 @@ def main() -> None:
     )
     args = p.parse_args()
     start = time.perf_counter()
-    settings = Settings.from_env(args.home).ensure()
+    settings = DagsterSettings.from_env(args.home).ensure()
     design, library = designs(args)
     for c in design.compounds:
         sig = c.signature
@@ -144,7 +144,7 @@ def main() -> None:
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
 
 
-def reuse_only(settings: Settings, resources: dict[str, Any] | None) -> None:
+def reuse_only(settings: DagsterSettings, resources: dict[str, Any] | None) -> None:
     """Run ``group_reuse_job`` on the fold models and groups an earlier run of this benchmark left in its home."""
     start = time.perf_counter()
     with open_runner(settings, resources) as runner:
@@ -173,7 +173,7 @@ def designs(args: argparse.Namespace) -> tuple[ScreenDesign, ScreenDesign | None
     return design, library
 
 
-def run_time_set(runner: Runner, settings: Settings, args: argparse.Namespace, times: str) -> pl.DataFrame:
+def run_time_set(runner: Runner, settings: DagsterSettings, args: argparse.Namespace, times: str) -> pl.DataFrame:
     """Build groups for one time-point set and cross-validate every method; the comparison rows, labelled."""
     grouping: dict[str, object] = {"n_folds": args.folds, "library": LIBRARY if args.library_compounds else None}
     if times:
@@ -203,7 +203,7 @@ def run_time_set(runner: Runner, settings: Settings, args: argparse.Namespace, t
     return table.with_columns(times=pl.lit(times or "all"))
 
 
-def report(settings: Settings, comparison: pl.DataFrame, reuse: bool) -> None:
+def report(settings: DagsterSettings, comparison: pl.DataFrame, reuse: bool) -> None:
     """Print the comparison per time-point set, subsets, configurations, top-k, transfer and robustness."""
     with pl.Config(tbl_rows=80, tbl_cols=14, tbl_width_chars=180, fmt_str_lengths=40):
         print(comparison.select("times", "normalisation", "method", "features", "folds", pl.col("^top1.*$").round(3)))

@@ -21,11 +21,11 @@ import polars as pl
 
 from phenodag.core.lens.config import LENS_ALPHAS, alpha_key
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
 from phenodag.defs.embed import TRAIN_CONVAE_JOB
 from phenodag.defs.lens import LENS_CLASSIFIER_JOB, LENS_JOB
 from phenodag.defs.shared.resources import EncodersResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import open_runner
 
 SHOWN = [
@@ -56,7 +56,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    settings = Settings.from_env(args.home).ensure()
+    settings = DagsterSettings.from_env(args.home).ensure()
     start = time.perf_counter()
     design = timelapse_design(
         name="LENS",

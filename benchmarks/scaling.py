@@ -56,13 +56,13 @@ class PeakRSS:
 def child(scale: int, encoder: str, home: Path) -> dict[str, object]:
     """Run every stage at one scale in this process; return seconds and peak MB per stage, and the image count."""
     from phenodag.cli import build_parser
-    from phenodag.core.shared.settings import Settings
     from phenodag.core.simulate import simulate_screen
+    from phenodag.defs.shared.settings import DagsterSettings
     from phenodag.demo import ScreenOptions, screen_design
     from phenodag.runner import open_runner
 
     args = build_parser().parse_args(["demo", "--plates", str(2 * scale), "--home", str(home)])
-    settings = Settings.from_env(home).ensure()
+    settings = DagsterSettings.from_env(home).ensure()
     design = screen_design(ScreenOptions.from_args(args))
     out: dict[str, dict[str, float]] = {}
 

@@ -7,8 +7,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import ENCODER_NAMES, FIELD_MODES, PROFILE_NORMALISATIONS, READOUTS
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.lake_cli import add_lake_parser
 
 logger = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from phenodag.core.embed.export import export_profiles, write_profiles
     from phenodag.core.shared.tables import read_known
 
-    settings = Settings.from_env(args.home)
+    settings = DagsterSettings.from_env(args.home)
     filters: dict[str, str | list[str]] = {"encoder": args.encoder}
     if args.plates:
         filters["plate_id"] = args.plates
@@ -42,7 +42,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         return 2
     from phenodag.core.ingest.platemap import PlateError
 
-    with open_runner(Settings.from_env(args.home)) as runner:
+    with open_runner(DagsterSettings.from_env(args.home)) as runner:
         try:
             result = runner.ingest(plate_dir, args.plate_id)
         except PlateError as exc:
@@ -57,7 +57,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 def _cmd_init(args: argparse.Namespace) -> int:
     from phenodag.runner import ensure_instance
 
-    settings = Settings.from_env(args.home)
+    settings = DagsterSettings.from_env(args.home)
     logger.info("phenodag home %s, Dagster instance config %s", settings.home, ensure_instance(settings))
     return 0
 
@@ -78,7 +78,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         out = contact_sheet(Path(args.preview), design, seed=args.seed, real_image=args.real and Path(args.real))
         logger.info("wrote contact sheet %s", out)
         return 0
-    out_dir = Path(args.out) if args.out else Settings.from_env(args.home).ensure().inbox
+    out_dir = Path(args.out) if args.out else DagsterSettings.from_env(args.home).ensure().inbox
     start = time.perf_counter()
     folders = simulate_screen(design, out_dir, seed=args.seed, workers=args.workers)
     elapsed = time.perf_counter() - start
@@ -123,7 +123,7 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     if missing:
         logger.error("no such file: %s", ", ".join(missing))
         return 2
-    settings = Settings.from_env(args.home)
+    settings = DagsterSettings.from_env(args.home)
     use_store(settings.mlflow_tracking_uri, settings.mlflow_artifact_root)  # the home's registry, never ./mlflow.db
     encoder = load_encoder(
         args.encoder,

@@ -3,7 +3,7 @@
 Each stage's module in :mod:`phenodag.defs` (:data:`STAGES`) returns its own ``Definitions``
 (``definitions(settings)``: assets, checks, jobs, sensors, schedules); they are merged here. What
 spans stages is added once: the automation conditions and sensor, the stage-config defaults,
-the resources filled from one :class:`Settings`, and where steps run
+the resources filled from one :class:`DagsterSettings`, and where steps run
 (:mod:`phenodag.defs.shared.placement`: the executor, the torch steps' pool and GPU requests).
 """
 
@@ -11,28 +11,30 @@ from typing import Any
 
 import dagster as dg
 
-from phenodag.core.shared.settings import Settings
 from phenodag.defs import compare, embed, groups, ingest, lens, report, simulate, sql, temporal
 from phenodag.defs.shared.automation import automate, automation_sensor
 from phenodag.defs.shared.placement import executor_for, place_torch_steps
 from phenodag.defs.shared.resources import EncodersResource, InboxResource, LakeResource, MlflowResource, TorchResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.defs.shared.stage_config import read_stage_config, with_config_defaults
 
 STAGES = (ingest, simulate, sql, embed, temporal, compare, lens, groups, report)
 """Every stage's defs module; each contributes ``definitions(settings)``. A new stage adds one entry here."""
 
 
-def build_definitions(settings: Settings | None = None, resources: dict[str, Any] | None = None) -> dg.Definitions:
+def build_definitions(
+    settings: DagsterSettings | None = None, resources: dict[str, Any] | None = None
+) -> dg.Definitions:
     """Build the Definitions for one phenodag home (from the environment by default).
 
     Parameters
     ----------
     settings
-        The home; ``Settings.from_env()`` when None.
+        The home; ``DagsterSettings.from_env()`` when None.
     resources
         Replace resources by key (e.g. ``{"encoders": EncodersResource(...)}``).
     """
-    s = settings or Settings.from_env()
+    s = settings or DagsterSettings.from_env()
     stages = dg.Definitions.merge(*(stage.definitions(s) for stage in STAGES))
     assets = [a for a in stages.assets or [] if isinstance(a, dg.AssetsDefinition)]
     sql_models = [k.to_user_string() for a in assets for k in a.keys if a.group_names_by_key.get(k) == sql.GROUP]

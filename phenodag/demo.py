@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any, Self
 import polars as pl
 import yaml
 
-from phenodag.core.shared.settings import Settings
 from phenodag.defs.compare import COMPARE_JOB, ENCODER_COMPARISON_JOB
 from phenodag.defs.embed import EXPORT_JOB, TRAIN_CONVAE_JOB
 from phenodag.defs.groups import GROUP_CV_JOB, GROUP_REUSE_JOB, GROUPS_JOB
 from phenodag.defs.lens import LENS_CLASSIFIER_JOB, LENS_JOB
 from phenodag.defs.report import REPORT_JOB
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.defs.sql import SQL_MODELS_JOB
 from phenodag.defs.temporal import GROWTH_JOB, TEMPORAL_JOB
 
@@ -141,7 +141,7 @@ def _demo_groups(runner: "Runner", options: DemoOptions) -> bool:
     from phenodag.core.shared.vocab import GROUP_METHODS
     from phenodag.core.simulate import simulate_screen, timelapse_design
 
-    settings = Settings.from_env(options.home)
+    settings = DagsterSettings.from_env(options.home)
     times = [float(t) for t in options.group_times.split(",")]
     library = timelapse_design(
         name=DEMO_LIBRARY,
@@ -166,14 +166,14 @@ def _demo_groups(runner: "Runner", options: DemoOptions) -> bool:
     return runner.run(GROUP_REUSE_JOB).success
 
 
-def _read(settings: Settings, name: str, **kwargs: Any) -> pl.DataFrame:
+def _read(settings: DagsterSettings, name: str, **kwargs: Any) -> pl.DataFrame:
     """Table ``name`` of the home's lake (a folder or an object store)."""
     from phenodag.core.shared import lake
 
     return lake.read_table(settings.lake, name, storage_options=settings.lake_storage_options, **kwargs)
 
 
-def _print_groups(settings: Settings) -> None:
+def _print_groups(settings: DagsterSettings) -> None:
     from phenodag.core.groups.summary import comparison_table, mean_sd
 
     print("group classification on frozen convae vectors (held-out groups; docs/guide/groups.md):")
@@ -235,7 +235,7 @@ def demo_stage_config(options: DemoOptions) -> dict[str, dict[str, Any]]:
     }
 
 
-def keep_stage_config(settings: Settings, options: DemoOptions) -> bool:
+def keep_stage_config(settings: DagsterSettings, options: DemoOptions) -> bool:
     """Write the demo's stage config as the home's ``stage_config.yaml`` unless it has one; whether it wrote."""
     if settings.stage_config is None or settings.stage_config.exists():
         return False
@@ -250,7 +250,7 @@ def _ops(options: DemoOptions, op: str) -> dict[str, Any]:
     return {"ops": {op: {"config": demo_stage_config(options)[op]}}}
 
 
-def demo_truth(settings: Settings) -> pl.DataFrame:
+def demo_truth(settings: DagsterSettings) -> pl.DataFrame:
     """Return the demo's truth block (:mod:`phenodag.core.simulate.validation`) from the home's lake."""
     from phenodag.core.shared.tables import read_known
     from phenodag.core.simulate.validation import truth_block
@@ -261,7 +261,7 @@ def demo_truth(settings: Settings) -> pl.DataFrame:
     return truth_block(read, DEMO_ENCODERS[0])
 
 
-def print_truth(settings: Settings, cpu: str) -> None:
+def print_truth(settings: DagsterSettings, cpu: str) -> None:
     """Print the truth block and write it to ``<home>/truth.md`` (what docs/results.md shows)."""
     from phenodag.core.simulate.validation import truth_markdown
 
@@ -277,7 +277,7 @@ def print_truth(settings: Settings, cpu: str) -> None:
         print(block.with_columns(pl.col("value", "chance").round(3)))
 
 
-def _print_demo(settings: Settings, seconds: float) -> None:
+def _print_demo(settings: DagsterSettings, seconds: float) -> None:
     from phenodag.core.shared import cpu
     from phenodag.core.shared.schemas import CONDITION
     from phenodag.core.temporal.evaluate import planted_counts, with_planted
@@ -337,7 +337,7 @@ def run_demo(options: DemoOptions) -> int:
     from phenodag.runner import open_runner
 
     start = time.perf_counter()
-    settings = Settings.from_env(options.home).ensure()
+    settings = DagsterSettings.from_env(options.home).ensure()
     keep_stage_config(settings, options)
     design = screen_design(options)
     logger.info("simulating %d plates (%d images) into %s", options.plates, design.n_images, settings.inbox)

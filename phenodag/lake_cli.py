@@ -16,14 +16,14 @@ import logging
 
 from phenodag.core.shared import lake
 from phenodag.core.shared.lake_health import check_lake, plates_to_reingest, repair_table, restore
-from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.tables import TABLES
+from phenodag.defs.shared.settings import DagsterSettings
 
 logger = logging.getLogger(__name__)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    settings = Settings.from_env(args.home)
+    settings = DagsterSettings.from_env(args.home)
     results = check_lake(settings.lake, list(TABLES), settings.lake_storage_options)
     for health in results:
         (logger.info if health.ok else logger.error)("%s", health.summary())
@@ -35,7 +35,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reingest(settings: Settings) -> bool:
+def _reingest(settings: DagsterSettings) -> bool:
     from phenodag.core.ingest.inbox import find_plate_folder
     from phenodag.runner import open_runner
 
@@ -56,7 +56,7 @@ def _reingest(settings: Settings) -> bool:
 
 
 def _cmd_repair(args: argparse.Namespace) -> int:
-    settings = Settings.from_env(args.home)
+    settings = DagsterSettings.from_env(args.home)
     opts = settings.lake_storage_options
     if args.version is not None:
         if not args.table:

@@ -1,4 +1,4 @@
-"""The layering rule: core never imports dagster; the code location loads without torch."""
+"""The layering rules: core never imports dagster nor defs mlflow; defs reach a stage through its driver."""
 
 import ast
 import subprocess
@@ -32,6 +32,7 @@ def test_every_stage_has_one_core_package_and_one_defs_module() -> None:
     core = {p.name for p in (PACKAGE / "core").iterdir() if (p / "__init__.py").exists()} - {"shared"}
     defs = {p.stem for p in (PACKAGE / "defs").glob("*.py")} - {"__init__"}
     assert core == defs == {"ingest", "simulate", "sql", "embed", "compare", "temporal", "lens", "groups", "report"}
+    assert all((PACKAGE / "core" / stage / "run.py").exists() for stage in core), "every stage has a driver, run.py"
     tests = Path(__file__).resolve().parent
     assert {p.name for p in (tests / "core").iterdir() if p.is_dir() and p.name != "__pycache__"} >= core
     assert {p.stem.removeprefix("test_") for p in (tests / "defs").glob("test_*.py")} == defs
@@ -73,3 +74,29 @@ def test_only_private_api_reaches_past_dagsters_public_api() -> None:
         if "dagster._" in p.read_text() and p.name != "private_api.py"
     )
     assert users == []
+
+
+DRIVER_SIDE = {"run", "config", "figures"}
+"""What the orchestration may import of a stage: its driver, its configs (Dagster subclasses them), its figures."""
+
+
+def test_defs_reach_a_stage_only_through_its_driver_configs_and_figures() -> None:
+    """The route from a UI asset group to the science is always defs/<stage>.py -> core/<stage>/run.py."""
+    offenders = []
+    for path in [*(PACKAGE / "defs").rglob("*.py"), PACKAGE / "definitions.py"]:
+        for module in imported_modules(path):
+            parts = module.split(".")
+            outside = parts[:2] == ["phenodag", "core"] and len(parts) > 3 and parts[2] != "shared"
+            if outside and parts[3] not in DRIVER_SIDE:
+                offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
+    assert offenders == []
+
+
+def test_mlflow_is_written_by_core_only() -> None:
+    """One layer logs to MLflow: each stage's driver in core (the defs resource opens runs through core too)."""
+    offenders = [
+        str(p.relative_to(PACKAGE))
+        for p in (PACKAGE / "defs").rglob("*.py")
+        if any(m == "mlflow" or m.startswith("mlflow.") for m in imported_modules(p))
+    ]
+    assert offenders == []

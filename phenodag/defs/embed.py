@@ -8,11 +8,11 @@ import dagster as dg
 import polars as pl
 
 from phenodag.core.embed.config import ConvAETrainingConfig, ExportConfig
-from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import EXPERIMENT_CONVAE, encoder_needs_markdown
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import embedding_partitions, encoder_partitions
 from phenodag.defs.shared.resources import EncodersResource, LakeResource, MlflowResource, TorchResource
+from phenodag.defs.shared.settings import DagsterSettings
 
 GROUP = "embed"
 EMBED_JOB = "embed_job"
@@ -32,8 +32,8 @@ def _judge(
     Without ``judge_plates``, the version is judged on the ingested plates it did not
     train on; where it trained on every plate, on those, and the run says so.
     """
-    from phenodag.core.compare.judge import judge_scores
-    from phenodag.core.temporal.evaluate import planted_types
+    from phenodag.core.compare.run import judge_scores
+    from phenodag.core.temporal.run import planted_types
 
     trained = sorted(set(training_rows["plate_id"]))
     plates = config.judge_plates
@@ -72,8 +72,7 @@ def convae_model(
     """
     from pathlib import Path
 
-    from phenodag.core.embed.crops import CropStrategy
-    from phenodag.core.embed.training import load_training_images, train_and_register
+    from phenodag.core.embed.run import CropStrategy, load_training_images, train_and_register
 
     torch.configure()
     rows = lake.read_or_empty("raw_images", {"plate_id": config.plates} if config.plates else None)
@@ -141,7 +140,7 @@ def embeddings(
     mlflow: MlflowResource,
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """One vector per image (or tile) of a plate from one encoder, with the weights and preprocessing that made it."""
-    from phenodag.core.embed.pipeline import embed_rows
+    from phenodag.core.embed.run import embed_rows
 
     encoder_name, plate = _keys(context)
     rows = lake.read_or_empty("raw_images", {"plate_id": plate})
@@ -172,7 +171,7 @@ def embeddings(
 )
 def well_embeddings(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Mean vector per plate, well and time point (over sites and tiles), per encoder."""
-    from phenodag.core.embed.pipeline import well_embeddings as mean_per_well
+    from phenodag.core.embed.run import well_embeddings as mean_per_well
 
     encoder_name, plate = _keys(context)
     df = mean_per_well(lake.read("embeddings", {"encoder": encoder_name, "plate_id": plate}))
@@ -201,7 +200,7 @@ def profile_export(
     Written to ``<lake>/exports/profiles_<encoder>_<normalisation>.parquet``; ``phenodag export``
     writes the same table as CSV or AnnData.
     """
-    from phenodag.core.embed.export import export_profiles, export_uri, write_profiles_uri
+    from phenodag.core.embed.run import export_profiles, export_uri, write_profiles_uri
 
     encoder = context.partition_key
     profiles = export_profiles(
@@ -246,8 +245,8 @@ ACTIVE_RUN_STATUSES = [
 ]
 
 
-def build_training_sensor(settings: Settings) -> dg.SensorDefinition:
-    """The sensor that trains the ConvAE by the home's training policy (``Settings.train_min_images``...).
+def build_training_sensor(settings: DagsterSettings) -> dg.SensorDefinition:
+    """The sensor that trains the ConvAE by the home's training policy (``DagsterSettings.train_min_images``...).
 
     Each tick counts the ingested images and plates, asks the registry for a champion and
     applies :func:`~phenodag.core.embed.readiness.training_decision`; a skipped tick says
@@ -256,9 +255,8 @@ def build_training_sensor(settings: Settings) -> dg.SensorDefinition:
     is not asked for again until a plate lands. Runs use ``train_convae_job``'s defaults
     (the home's ``stage_config.yaml`` included).
     """
-    from phenodag.core.embed.readiness import TrainingPolicy
 
-    policy = TrainingPolicy(settings.train_min_images, settings.retrain_after_plates)
+    policy = settings.training_policy
 
     @dg.sensor(
         name=TRAINING_SENSOR,
@@ -270,7 +268,7 @@ def build_training_sensor(settings: Settings) -> dg.SensorDefinition:
     )
     def convae_training_policy(context: dg.SensorEvaluationContext, lake: LakeResource) -> dg.SensorResult:
         """Request a ConvAE training when the policy says so; otherwise say why not."""
-        from phenodag.core.embed.readiness import has_champion, training_decision
+        from phenodag.core.embed.run import has_champion, training_decision
 
         last = int(context.cursor) if context.cursor else None
         if context.instance.get_runs(
@@ -296,7 +294,7 @@ def build_training_sensor(settings: Settings) -> dg.SensorDefinition:
     return convae_training_policy
 
 
-def definitions(settings: Settings) -> dg.Definitions:
+def definitions(settings: DagsterSettings) -> dg.Definitions:
     """Return the embed stage's assets, jobs, sensors and schedules for the home ``settings``."""
     return dg.Definitions(
         assets=[convae_model, embeddings, well_embeddings, profile_export],

@@ -9,11 +9,11 @@ import polars as pl
 
 from phenodag.core.groups.config import GroupCVConfig as CoreGroupCVConfig
 from phenodag.core.groups.config import GroupingConfig, GroupRobustnessConfig, GroupTransferConfig
-from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import EXPERIMENT_GROUP_CV, EXPERIMENT_GROUP_ROBUSTNESS, EXPERIMENT_GROUP_TRANSFER
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import method_partitions
 from phenodag.defs.shared.resources import EncodersResource, LakeResource, MlflowResource, TorchResource
+from phenodag.defs.shared.settings import DagsterSettings
 
 GROUP = "groups"
 GROUPS_JOB = "groups_job"
@@ -61,7 +61,7 @@ def image_groups(
     context: dg.AssetExecutionContext, config: GroupsConfig, lake: LakeResource
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """One row per group: a compound's images in one replicate and field, one per configuration; its fold."""
-    from phenodag.core.groups.grouping import build_groups
+    from phenodag.core.groups.run import build_groups
 
     raw = lake.read_or_empty("raw_images")
     every, stats = build_groups(raw, config)
@@ -123,17 +123,18 @@ def group_cv(
     ``features: embeddings:<encoder>`` reads that encoder's vectors from ``embeddings``
     (frozen); the fold models are saved for ``group_transfer`` and ``group_robustness``.
     """
-    from phenodag.core.groups.examples import prediction_examples
     from phenodag.core.groups.figures import f1_histogram, top_k_curves
     from phenodag.core.groups.run import (
         class_subsets,
+        comparison_table,
         log_summary,
+        mean_sd,
         pooled_class_f1,
         pooled_curves,
+        prediction_examples,
         run_method_cv,
         summaries,
     )
-    from phenodag.core.groups.summary import comparison_table, mean_sd
     from phenodag.core.shared.thumbnails import sheet_png
 
     method = context.partition_key
@@ -204,8 +205,7 @@ def group_transfer(
     torch: TorchResource,
 ) -> dg.MaterializeResult:
     """Each method's frozen fold models with a new head: mechanism of action, treated vs control, a new library."""
-    from phenodag.core.groups.reuse import run_transfer
-    from phenodag.core.groups.run import class_subsets
+    from phenodag.core.groups.run import class_subsets, run_transfer
 
     device = torch.configure()
     groups = lake.read("image_groups")
@@ -238,7 +238,7 @@ def group_robustness(
     encoders: EncodersResource,
 ) -> dg.MaterializeResult:
     """Held-out top-1 of each method under test-time blur, noise and duplicated images."""
-    from phenodag.core.groups.reuse import run_robustness
+    from phenodag.core.groups.run import run_robustness
 
     device = torch.configure()
 
@@ -282,7 +282,7 @@ group_reuse_job = dg.define_asset_job(
 )
 
 
-def definitions(settings: Settings) -> dg.Definitions:
+def definitions(settings: DagsterSettings) -> dg.Definitions:
     """Return the groups stage's assets, jobs, sensors and schedules for the home ``settings``."""
     return dg.Definitions(
         assets=[image_groups, group_cv, group_transfer, group_robustness],

@@ -17,17 +17,23 @@ import polars as pl
 from pydantic import Field
 
 from phenodag.core.ingest.config import IngestConfig as CoreIngestConfig
-from phenodag.core.ingest.inbox import Arrival, find_plate_folder, pending, scan_inbox
-from phenodag.core.ingest.outcome import IngestResult, missing_timepoints
-from phenodag.core.ingest.plate import ingest_plate
-from phenodag.core.ingest.sheet import plate_sheet
+from phenodag.core.ingest.run import (
+    Arrival,
+    IngestResult,
+    find_plate_folder,
+    ingest_plate,
+    missing_timepoints,
+    pending,
+    plate_sheet,
+    scan_inbox,
+)
 from phenodag.core.shared.lake import LakeError
-from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.tables import TABLES
 from phenodag.core.shared.vocab import EXPERIMENT_PLATES
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import plates_partitions
 from phenodag.defs.shared.resources import InboxResource, LakeResource, MlflowResource
+from phenodag.defs.shared.settings import DagsterSettings
 
 GROUP = "ingest"
 INGEST_PLATE_JOB = "ingest_plate_job"
@@ -237,7 +243,7 @@ def _landed(lake: LakeResource) -> dict[str, str]:
 
 
 def build_inbox_sensor(interval_s: int) -> dg.SensorDefinition:
-    """The inbox sensor, evaluated every ``interval_s`` seconds (``Settings.sensor_interval_s``)."""
+    """The inbox sensor, evaluated every ``interval_s`` seconds (``DagsterSettings.sensor_interval_s``)."""
 
     @dg.sensor(
         name="inbox_sensor",
@@ -300,7 +306,7 @@ def inbox_sweep(
     return [run_request(a) for a in todo]
 
 
-def definitions(settings: Settings) -> dg.Definitions:
+def definitions(settings: DagsterSettings) -> dg.Definitions:
     """Return the ingest stage's assets, jobs, sensors and schedules for the home ``settings``."""
     return dg.Definitions(
         assets=[ingest_plate_assets],

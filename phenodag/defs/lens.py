@@ -8,11 +8,11 @@ import dagster as dg
 import polars as pl
 
 from phenodag.core.lens import config as core_config
-from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import EXPERIMENT_LENS
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import lens_partitions
 from phenodag.defs.shared.resources import EncodersResource, LakeResource, MlflowResource, TorchResource
+from phenodag.defs.shared.settings import DagsterSettings
 
 GROUP = "lens"
 LENS_CLASSIFIER_JOB = "lens_classifier_job"
@@ -25,7 +25,7 @@ class LensConfig(dg.Config, core_config.LensConfig):
 
 
 def _inputs(config: LensConfig, lake: LakeResource, encoders: EncodersResource) -> tuple[pl.DataFrame, Any, str]:
-    from phenodag.core.embed.registry import load_autoencoder
+    from phenodag.core.lens.run import load_autoencoder
 
     ref = encoders.weights_for(config.encoder)
     if ref is None:
@@ -58,17 +58,14 @@ def lens_classifier(
     points. Saved as one torch file (classifier, classes, held-out wells) under the
     checkpoints folder, which every α of ``lens_models`` reads.
     """
-    import mlflow as mlf
-
-    from phenodag.core.lens.run import fit_classifier
+    from phenodag.core.lens.run import fit_classifier, log_classifier
 
     torch.configure()
     rows, convae, convae_id = _inputs(config, lake, encoders)
     bundle = fit_classifier(rows, convae, convae_id, config)
     path = bundle.save(_classifier_path(torch))
     with mlflow.start_run(context, EXPERIMENT_LENS, run_name="Lens: drug classifier") as run:
-        mlf.log_params({**config.model_dump(), "convae_id": convae_id, "classes": ",".join(bundle.classes)})
-        mlf.log_metrics({f"held_out_{k}": v for k, v in bundle.metrics.items()})
+        log_classifier(bundle, config.model_dump())
     return dg.MaterializeResult(
         metadata={
             "path_in_home": dg.MetadataValue.path(str(path.relative_to(Path(torch.checkpoint_dir).parent))),
@@ -116,13 +113,8 @@ def lens(
     the lens and the map-truth scores; ``lens_corrections``: the paper's mined cases.
     The metrics' metadata carries the accuracy-vs-α curve over every α materialised so far.
     """
-    import mlflow as mlf
-
-    from phenodag.core.embed.tracking import log_torch_model
-    from phenodag.core.lens.classifier import ClassifierBundle
     from phenodag.core.lens.figures import accuracy_curve, correction_triptychs
-    from phenodag.core.lens.run import metrics_frame, run_alpha
-    from phenodag.core.shared.figures import png_image
+    from phenodag.core.lens.run import ClassifierBundle, log_lens, log_losses, metrics_frame, run_alpha
     from phenodag.defs.shared.metadata import markdown_image
 
     torch.configure()
@@ -132,25 +124,11 @@ def lens(
     bundle = ClassifierBundle.load(_classifier_path(torch))
     masks = lake.read_or_empty("sim_masks")
 
-    def log_losses(s: Any) -> None:
-        mlf.log_metrics({"L_rec": s.rec, "L_disc": s.disc, "L_total": s.total}, step=s.step)
-
     with mlflow.start_run(context, EXPERIMENT_LENS, run_name=f"Lens: alpha {alpha:g}") as run:
-        mlf.log_params({**config.model_dump(), "alpha": alpha, "convae_id": bundle.convae_id})
-        result = run_alpha(
-            rows,
-            masks,
-            convae,
-            bundle,
-            alpha,
-            config,
-            on_log=log_losses,
-        )
-        metrics = {**result.metrics, "mlflow_run": run.info.run_id}
-        mlf.log_metrics({k: float(v) for k, v in metrics.items() if isinstance(v, float) and k != "alpha"})
-        log_torch_model(result.lens.lens)
+        result = run_alpha(rows, masks, convae, bundle, alpha, config, on_log=log_losses)
         png = correction_triptychs(result)
-        mlf.log_image(png_image(png), "corrections.png")
+        log_lens(result, {**config.model_dump(), "alpha": alpha, "convae_id": bundle.convae_id}, png)
+        metrics = {**result.metrics, "mlflow_run": run.info.run_id}
     part = {"alpha_key": key}
     yield dg.MaterializeResult(
         asset_key="lens_models",
@@ -190,6 +168,6 @@ lens_classifier_job = dg.define_asset_job(LENS_CLASSIFIER_JOB, selection=dg.Asse
 lens_job = dg.define_asset_job(LENS_JOB, selection=dg.AssetSelection.assets(lens), partitions_def=lens_partitions)
 
 
-def definitions(settings: Settings) -> dg.Definitions:
+def definitions(settings: DagsterSettings) -> dg.Definitions:
     """Return the lens stage's assets, jobs, sensors and schedules for the home ``settings``."""
     return dg.Definitions(assets=[lens_classifier, lens], jobs=[lens_classifier_job, lens_job])

@@ -6,12 +6,11 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from phenodag.core.shared.settings import Settings
-from phenodag.core.simulate.screen import SIM_TRUTH_SCHEMA, TRUTH_FILE
-from phenodag.core.simulate.truth import mask_rows, read_truth, uncovered_conditions
+from phenodag.core.simulate.run import SIM_TRUTH_SCHEMA, TRUTH_FILE, mask_rows, read_truth, uncovered_conditions
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import plates_partitions
 from phenodag.defs.shared.resources import LakeResource
+from phenodag.defs.shared.settings import DagsterSettings
 
 GROUP = "simulate"
 
@@ -67,6 +66,6 @@ def sim_masks(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mater
     return dg.MaterializeResult(metadata={**write_metadata(info, masks), "simulated": masks.height > 0})
 
 
-def definitions(settings: Settings) -> dg.Definitions:
+def definitions(settings: DagsterSettings) -> dg.Definitions:
     """Return the simulate stage's assets, jobs, sensors and schedules for the home ``settings``."""
     return dg.Definitions(assets=[sim_truth, sim_masks])

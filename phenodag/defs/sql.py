@@ -4,10 +4,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from phenodag.core.shared.settings import Settings
-from phenodag.core.sql.models import SqlModel, SqlModelError, parse_model, run_model
+from phenodag.core.sql.run import SqlModel, SqlModelError, parse_model, run_model
 from phenodag.defs.shared.metadata import write_metadata
 from phenodag.defs.shared.resources import LakeResource
+from phenodag.defs.shared.settings import DagsterSettings
 
 GROUP = "sql"
 SQL_MODELS_JOB = "sql_models_job"
@@ -48,7 +48,7 @@ def build_broken_asset(path: Path, error: SqlModelError) -> dg.AssetsDefinition:
 
 
 def load_sql_assets(folder: Path) -> list[dg.AssetsDefinition]:
-    """Build one asset per ``*.sql`` file of ``folder`` (``Settings.sql_dir``).
+    """Build one asset per ``*.sql`` file of ``folder`` (``DagsterSettings.sql_dir``).
 
     A folder that does not exist or holds no ``*.sql`` file is an error (``SqlModelError``
     naming the folder and ``PHENODAG_SQL_DIR``), never a silently empty stage.
@@ -76,6 +76,6 @@ sql_models_job = dg.define_asset_job(
 )
 
 
-def definitions(settings: Settings) -> dg.Definitions:
+def definitions(settings: DagsterSettings) -> dg.Definitions:
     """Return the sql stage's assets, jobs, sensors and schedules for the home ``settings``."""
     return dg.Definitions(assets=load_sql_assets(settings.sql_dir), jobs=[sql_models_job])

@@ -5,11 +5,11 @@ import mlflow
 import polars as pl
 
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
 from phenodag.defs.compare import COMPARE_JOB, ENCODER_COMPARISON_JOB
 from phenodag.defs.embed import EMBED_JOB
 from phenodag.defs.shared.partitions import embedding_key
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import Runner
 from phenodag_tests.defs.conftest import run_ingest
 
@@ -17,7 +17,7 @@ ENCODERS = ("convae-random", "resnet18")
 FAST = {"ops": {"compare_encoder": {"config": {"cluster_grid": [5, 8], "null_size": 200}}}}
 
 
-def test_compare_two_encoders_end_to_end(settings: Settings, instance: dg.DagsterInstance) -> None:
+def test_compare_two_encoders_end_to_end(settings: DagsterSettings, instance: dg.DagsterInstance) -> None:
     from phenodag.definitions import build_definitions
     from phenodag.defs.shared.resources import EncodersResource
 

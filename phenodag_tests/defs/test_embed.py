@@ -7,12 +7,12 @@ import mlflow
 import pytest
 
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
 from phenodag.definitions import build_definitions
 from phenodag.defs.embed import EMBED_JOB, EXPORT_JOB, TRAIN_CONVAE_JOB
 from phenodag.defs.shared.partitions import embedding_key
 from phenodag.defs.shared.resources import EncodersResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag_tests.defs.conftest import run_ingest
 
 TINY_TRAINING = {
@@ -31,7 +31,7 @@ TINY_TRAINING = {
 
 
 @pytest.fixture
-def screen(settings: Settings, instance: dg.DagsterInstance, defs: dg.Definitions) -> list[str]:
+def screen(settings: DagsterSettings, instance: dg.DagsterInstance, defs: dg.Definitions) -> list[str]:
     design = timelapse_design(n_compounds=1, days=0.25, every_h=6, image_size=48, replicates=2, control_wells=2)
     plates = [f.name for f in simulate_screen(design, settings.inbox, seed=0)]
     for plate in plates:
@@ -40,7 +40,7 @@ def screen(settings: Settings, instance: dg.DagsterInstance, defs: dg.Definition
 
 
 def test_train_register_then_embed(
-    settings: Settings, instance: dg.DagsterInstance, defs: dg.Definitions, screen: list[str]
+    settings: DagsterSettings, instance: dg.DagsterInstance, defs: dg.Definitions, screen: list[str]
 ) -> None:
     trained = defs.resolve_job_def(TRAIN_CONVAE_JOB).execute_in_process(run_config=TINY_TRAINING, instance=instance)
     meta = trained.asset_materializations_for_node("convae_model")[0].metadata
@@ -72,7 +72,7 @@ def test_train_register_then_embed(
 
 
 def test_missing_weights_fail_the_partition_clearly(
-    settings: Settings, instance: dg.DagsterInstance, screen: list[str], monkeypatch: pytest.MonkeyPatch
+    settings: DagsterSettings, instance: dg.DagsterInstance, screen: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("PHENODAG_WEIGHTS_DIR", raising=False)
     defs = build_definitions(settings, {"encoders": EncodersResource(weights_dir=None)})
@@ -87,7 +87,7 @@ def test_missing_weights_fail_the_partition_clearly(
 
 
 def test_phenoml_weights_partition(
-    settings: Settings, instance: dg.DagsterInstance, screen: list[str], phenoml_weights: Path
+    settings: DagsterSettings, instance: dg.DagsterInstance, screen: list[str], phenoml_weights: Path
 ) -> None:
     defs = build_definitions(settings, {"encoders": EncodersResource(phenoml_weights=str(phenoml_weights))})
     key = embedding_key("convae-phenoml", screen[0])
@@ -101,7 +101,7 @@ def test_embeddings_asset_says_what_each_encoder_needs(defs: dg.Definitions) -> 
     assert "PHENODAG_PHENOML_WEIGHTS" in description and "| `convae-random` |" in description
 
 
-def test_profile_export_writes_parquet_beside_the_lake(settings: Settings, instance: dg.DagsterInstance) -> None:
+def test_profile_export_writes_parquet_beside_the_lake(settings: DagsterSettings, instance: dg.DagsterInstance) -> None:
     import polars as pl
 
     from phenodag.runner import Runner

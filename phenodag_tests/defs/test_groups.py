@@ -5,15 +5,17 @@ import mlflow
 import polars as pl
 
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import endpoint_design, simulate_screen
 from phenodag.defs.groups import GROUP_CV_JOB, GROUP_REUSE_JOB, GROUPS_JOB
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag_tests.defs.conftest import run_ingest
 
 CV_CONFIG = {"epochs": 1, "image_size": 32, "batch_groups": 4, "log_models": False}
 
 
-def test_groups_and_cv_end_to_end(settings: Settings, defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
+def test_groups_and_cv_end_to_end(
+    settings: DagsterSettings, defs: dg.Definitions, instance: dg.DagsterInstance
+) -> None:
     design = endpoint_design(n_compounds=3, image_size=48, replicates=2, sites=2, control_wells=2)
     for folder in simulate_screen(design, settings.inbox, seed=0):
         assert run_ingest(defs, instance, folder.name).success
@@ -53,7 +55,7 @@ def test_groups_and_cv_end_to_end(settings: Settings, defs: dg.Definitions, inst
     assert len(runs) - len(parents) == 2 + 2 * 4  # product: 2 folds; baseline: 4 variants x 2 folds
 
 
-def test_frozen_embeddings_transfer_and_robustness_end_to_end(settings: Settings) -> None:
+def test_frozen_embeddings_transfer_and_robustness_end_to_end(settings: DagsterSettings) -> None:
     """Frozen convae-random vectors feed group_cv; its saved models serve transfer and robustness."""
     from phenodag.runner import open_runner
 

@@ -9,16 +9,16 @@ import torch
 
 from phenodag.core.embed.convae import ConvAE, kaiming_init
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
 from phenodag.defs.lens import LENS_CLASSIFIER_JOB, LENS_JOB
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import Runner
 from phenodag_tests.defs.conftest import run_ingest
 
 LENS = {"steps": 2, "batch_size": 4, "classifier_epochs": 20, "max_corrections": 2}
 
 
-def test_lens_end_to_end(settings: Settings, instance: dg.DagsterInstance, tmp_path: Path) -> None:
+def test_lens_end_to_end(settings: DagsterSettings, instance: dg.DagsterInstance, tmp_path: Path) -> None:
     from phenodag.definitions import build_definitions
     from phenodag.defs.shared.resources import EncodersResource
 

@@ -5,17 +5,17 @@ from pathlib import Path
 import dagster as dg
 import mlflow
 
-from phenodag.core.shared.settings import Settings
 from phenodag.definitions import build_definitions
 from phenodag.defs.embed import EMBED_JOB
 from phenodag.defs.report import REPORT_JOB
 from phenodag.defs.shared.partitions import embedding_key
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.defs.temporal import GROWTH_JOB
 from phenodag.runner import Runner
 from phenodag_tests.toy_plate import write_toy_plate
 
 
-def test_report_of_a_plate_with_growth_only(settings: Settings, instance: dg.DagsterInstance) -> None:
+def test_report_of_a_plate_with_growth_only(settings: DagsterSettings, instance: dg.DagsterInstance) -> None:
     defs = build_definitions(settings)
     runner = Runner(defs, instance)
     write_toy_plate(settings.inbox, "P1", sites=1)

@@ -9,17 +9,17 @@ import torch
 
 from phenodag.core.embed.convae import ConvAE
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
 from phenodag.definitions import build_definitions
 from phenodag.defs.embed import EMBED_JOB
 from phenodag.defs.shared.partitions import embedding_key
 from phenodag.defs.shared.resources import EncodersResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.defs.temporal import GROWTH_JOB, TEMPORAL_JOB
 from phenodag_tests.defs.conftest import run_ingest
 
 
-def test_temporal_assets_end_to_end(settings: Settings, instance: dg.DagsterInstance, tmp_path: Path) -> None:
+def test_temporal_assets_end_to_end(settings: DagsterSettings, instance: dg.DagsterInstance, tmp_path: Path) -> None:
     torch.manual_seed(0)
     weights = tmp_path / "ae.pt"
     torch.save(ConvAE().state_dict(), weights)
@@ -61,7 +61,7 @@ def test_temporal_assets_end_to_end(settings: Settings, instance: dg.DagsterInst
     assert run.data.tags["dagster.partition"] == "convae"
 
 
-def test_growth_assets_read_the_classical_confluence(settings: Settings, instance: dg.DagsterInstance) -> None:
+def test_growth_assets_read_the_classical_confluence(settings: DagsterSettings, instance: dg.DagsterInstance) -> None:
     defs = build_definitions(settings)
     design = timelapse_design(n_compounds=3, days=2, every_h=8, image_size=96, replicates=1, control_wells=3)
     (plate,) = [f.name for f in simulate_screen(design, settings.inbox, seed=0)]

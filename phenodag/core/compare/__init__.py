@@ -2,10 +2,4 @@
 
 from phenodag.core.shared.lazy import lazy_exports
 
-__getattr__, __all__ = lazy_exports(
-    __name__,
-    {
-        "compare_blocks": "blocks",
-        "judge_scores": "judge",
-    },
-)
+__getattr__, __all__ = lazy_exports(__name__, __file__)

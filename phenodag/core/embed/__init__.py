@@ -7,18 +7,4 @@ that reading its torch-free modules (:mod:`.config`) does not load torch. Module
 
 from phenodag.core.shared.lazy import lazy_exports
 
-__getattr__, __all__ = lazy_exports(
-    __name__,
-    {
-        "load_encoder": "registry",
-        "embed_files": "pipeline",
-        "embed_rows": "pipeline",
-        "well_embeddings": "pipeline",
-        "load_training_images": "training",
-        "train_and_register": "training",
-        "export_profiles": "export",
-        "write_profiles": "export",
-        "encoder_readiness": "readiness",
-        "training_decision": "readiness",
-    },
-)
+__getattr__, __all__ = lazy_exports(__name__, __file__)

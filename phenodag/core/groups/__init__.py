@@ -2,12 +2,4 @@
 
 from phenodag.core.shared.lazy import lazy_exports
 
-__getattr__, __all__ = lazy_exports(
-    __name__,
-    {
-        "build_groups": "grouping",
-        "run_method_cv": "run",
-        "run_transfer": "reuse",
-        "run_robustness": "reuse",
-    },
-)
+__getattr__, __all__ = lazy_exports(__name__, __file__)

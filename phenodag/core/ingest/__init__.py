@@ -2,13 +2,4 @@
 
 from phenodag.core.shared.lazy import lazy_exports
 
-__getattr__, __all__ = lazy_exports(
-    __name__,
-    {
-        "ingest_plate": "plate",
-        "scan_inbox": "inbox",
-        "read_plate_config": "platemap",
-        "read_platemap": "platemap",
-        "read_platemap_text": "platemap_text",
-    },
-)
+__getattr__, __all__ = lazy_exports(__name__, __file__)

@@ -8,11 +8,4 @@ Modules: :mod:`.config` (torch-free), :mod:`.data` (images and the well split),
 
 from phenodag.core.shared.lazy import lazy_exports
 
-__getattr__, __all__ = lazy_exports(
-    __name__,
-    {
-        "fit_classifier": "run",
-        "lens_data": "run",
-        "run_alpha": "run",
-    },
-)
+__getattr__, __all__ = lazy_exports(__name__, __file__)

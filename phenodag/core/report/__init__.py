@@ -2,9 +2,4 @@
 
 from phenodag.core.shared.lazy import lazy_exports
 
-__getattr__, __all__ = lazy_exports(
-    __name__,
-    {
-        "build_report": "build",
-    },
-)
+__getattr__, __all__ = lazy_exports(__name__, __file__)

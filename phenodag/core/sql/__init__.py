@@ -2,10 +2,4 @@
 
 from phenodag.core.shared.lazy import lazy_exports
 
-__getattr__, __all__ = lazy_exports(
-    __name__,
-    {
-        "load_models": "models",
-        "run_model": "models",
-    },
-)
+__getattr__, __all__ = lazy_exports(__name__, __file__)

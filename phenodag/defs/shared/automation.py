@@ -4,18 +4,18 @@ A plate lands through the inbox sensor (``ingest_plate``). What follows is decla
 here, once, from :class:`~phenodag.core.shared.settings.Settings`:
 
 * **eager, per plate** — the SQL models and the ``embeddings`` / ``well_embeddings``
-  partitions of the encoders in ``Settings.auto_encoders`` run as soon as their plate's
+  partitions of the encoders in ``DagsterSettings.auto_encoders`` run as soon as their plate's
   rows land (Dagster's ``eager()``). A plate that never landed (rejected) does not hold
   the SQL models back, and the ConvAE model is not waited for: a new plate is embedded
   with the current champion; a newly trained model re-embeds old plates only when asked
   (a backfill of ``embed_job``).
 * **batched, cross-plate** — temporal clustering, encoder comparison, group
   classification, the lens and the screen report read every plate, so they run at most once per tick of
-  ``Settings.batch_cron`` (hourly by default), and only when something upstream changed
+  ``DagsterSettings.batch_cron`` (hourly by default), and only when something upstream changed
   since their last run and nothing upstream is still running. A batch of plates dropped
   within the hour gives one run per stage, not one per plate.
 
-``Settings.automate`` picks the stages (all of ``AUTOMATED_STAGES`` by default).
+``DagsterSettings.automate`` picks the stages (all of ``AUTOMATED_STAGES`` by default).
 Automated runs use each stage's default run config. An encoder whose weights do not
 exist yet (``convae`` before its first champion) waits: its partitions are filtered out
 by ``weights_exist`` and filled once the weights appear (a partition that was never
@@ -27,7 +27,7 @@ are evaluated by one automation sensor that starts RUNNING and runs in the code 
 
 import dagster as dg
 
-from phenodag.core.shared.settings import Settings
+from phenodag.defs.shared.settings import DagsterSettings
 
 SENSOR = "phenodag_automation"
 PREREQUISITES = dg.AssetSelection.assets(
@@ -89,7 +89,7 @@ STAGE_ASSETS: dict[str, tuple[str, ...]] = {
 }
 """The assets of each automated stage; ``sql`` is every asset of the ``sql`` group."""
 ENCODER_PARTITIONED = ("embed", "temporal", "compare")
-"""Stages whose partitions carry an encoder: automation fills only ``Settings.auto_encoders``."""
+"""Stages whose partitions carry an encoder: automation fills only ``DagsterSettings.auto_encoders``."""
 
 
 class EncoderIn(dg.AutomationCondition):
@@ -124,7 +124,7 @@ class WeightsExist(dg.AutomationCondition):
     is therefore never launched only to fail for want of a model.
     """
 
-    def __init__(self, settings: Settings, encoders: tuple[str, ...]) -> None:
+    def __init__(self, settings: DagsterSettings, encoders: tuple[str, ...]) -> None:
         self.settings = settings
         self.encoders = tuple(sorted(encoders))
 
@@ -135,7 +135,7 @@ class WeightsExist(dg.AutomationCondition):
 
     def evaluate(self, context: dg.AutomationContext) -> dg.AutomationResult:
         """Keep the candidate partitions whose encoder can embed now."""
-        from phenodag.core.embed.readiness import encoder_readiness
+        from phenodag.core.embed.run import encoder_readiness
 
         candidates = context.candidate_subset
         if not candidates.is_partitioned or candidates.is_empty:
@@ -201,7 +201,7 @@ def batched(cron: str) -> dg.AutomationCondition:
     ).with_label(f"batched ({cron})")
 
 
-def conditions(settings: Settings, sql_models: list[str]) -> dict[str, dg.AutomationCondition]:
+def conditions(settings: DagsterSettings, sql_models: list[str]) -> dict[str, dg.AutomationCondition]:
     """The automation condition of each automated asset, by asset name, from ``settings``."""
     by_asset: dict[str, dg.AutomationCondition] = {}
     for stage in settings.automate:
@@ -213,7 +213,9 @@ def conditions(settings: Settings, sql_models: list[str]) -> dict[str, dg.Automa
     return by_asset
 
 
-def automate(assets: list[dg.AssetsDefinition], settings: Settings, sql_models: list[str]) -> list[dg.AssetsDefinition]:
+def automate(
+    assets: list[dg.AssetsDefinition], settings: DagsterSettings, sql_models: list[str]
+) -> list[dg.AssetsDefinition]:
     """Return ``assets`` with the conditions of :func:`conditions` set on their specs."""
     by_asset = conditions(settings, sql_models)
 
@@ -226,7 +228,7 @@ def automate(assets: list[dg.AssetsDefinition], settings: Settings, sql_models: 
     return [a.map_asset_specs(attach) for a in assets]
 
 
-def automation_sensor(settings: Settings) -> dg.AutomationConditionSensorDefinition:
+def automation_sensor(settings: DagsterSettings) -> dg.AutomationConditionSensorDefinition:
     """The sensor that evaluates every asset's condition (RUNNING by default, in the code server)."""
     return dg.AutomationConditionSensorDefinition(
         SENSOR,

@@ -6,12 +6,12 @@ import datetime as dt
 import dagster as dg
 import pytest
 
-from phenodag.core.shared.settings import Settings
 from phenodag.definitions import build_definitions
 from phenodag.defs.embed import EMBED_JOB, TRAIN_CONVAE_JOB
 from phenodag.defs.shared.automation import SENSOR, conditions
 from phenodag.defs.shared.partitions import embedding_key
 from phenodag.defs.shared.resources import LakeResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import Runner
 from phenodag_tests.toy_plate import write_toy_plate
 
@@ -43,12 +43,12 @@ class Ticks:
 
 
 @pytest.fixture
-def auto_settings(settings: Settings) -> Settings:
+def auto_settings(settings: DagsterSettings) -> DagsterSettings:
     return dataclasses.replace(settings, auto_encoders=("convae-random",), batch_cron="0 * * * *")
 
 
 def test_a_new_plate_flows_eagerly_then_in_one_hourly_batch(
-    auto_settings: Settings, instance: dg.DagsterInstance
+    auto_settings: DagsterSettings, instance: dg.DagsterInstance
 ) -> None:
     defs = build_definitions(auto_settings)
     runner, ticks = Runner(defs, instance), Ticks(defs, instance)
@@ -83,7 +83,9 @@ def test_a_new_plate_flows_eagerly_then_in_one_hourly_batch(
     assert ticks.at(186)["temporal_trajectories"] == {"convae-random"}
 
 
-def test_a_batch_waits_for_its_encoders_first_embeddings(auto_settings: Settings, instance: dg.DagsterInstance) -> None:
+def test_a_batch_waits_for_its_encoders_first_embeddings(
+    auto_settings: DagsterSettings, instance: dg.DagsterInstance
+) -> None:
     """Past the hour, a plate in, its embedding not run yet: nothing that reads embeddings starts (it would fail)."""
     defs = build_definitions(auto_settings)
     runner, ticks = Runner(defs, instance), Ticks(defs, instance)
@@ -98,7 +100,7 @@ def test_a_batch_waits_for_its_encoders_first_embeddings(auto_settings: Settings
     assert ticks.at(63)["temporal_trajectories"] == {"convae-random"}  # the hour that waited is still due
 
 
-def test_automated_stages_come_from_settings(settings: Settings) -> None:
+def test_automated_stages_come_from_settings(settings: DagsterSettings) -> None:
     only_sql = dataclasses.replace(settings, automate=("sql",))
     assert set(conditions(only_sql, ["plate_summary"])) == {"plate_summary"}
     defs = build_definitions(dataclasses.replace(settings, automate=()))
@@ -108,7 +110,7 @@ def test_automated_stages_come_from_settings(settings: Settings) -> None:
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
 
-def test_convae_waits_for_its_champion_then_follows(settings: Settings, instance: dg.DagsterInstance) -> None:
+def test_convae_waits_for_its_champion_then_follows(settings: DagsterSettings, instance: dg.DagsterInstance) -> None:
     """A new home: the untrained encoders embed at once, convae only once a champion is registered."""
     home = dataclasses.replace(settings, batch_cron="0 * * * *")  # default encoders
     defs = build_definitions(home)
@@ -126,7 +128,7 @@ def test_convae_waits_for_its_champion_then_follows(settings: Settings, instance
 
 
 def test_training_policy_sensor_trains_a_new_home_once_it_has_enough_images(
-    settings: Settings, instance: dg.DagsterInstance
+    settings: DagsterSettings, instance: dg.DagsterInstance
 ) -> None:
     from phenodag.defs.embed import TRAINING_SENSOR
 

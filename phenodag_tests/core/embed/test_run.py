@@ -6,7 +6,7 @@ import mlflow
 import numpy as np
 
 from phenodag.core.embed.config import TrainConfig
-from phenodag.core.embed.training import load_training_images, train_and_register
+from phenodag.core.embed.run import load_training_images, train_and_register
 from phenodag.core.ingest.plate import ingest_plate
 from phenodag.core.shared.mlflow_store import use_store
 from phenodag_tests.toy_plate import write_toy_plate

@@ -2,8 +2,8 @@
 
 import polars as pl
 
-from phenodag.core.compare.blocks import compare_blocks
 from phenodag.core.compare.config import CompareConfig
+from phenodag.core.compare.run import compare_blocks
 from phenodag_tests.core.compare.synthetic import profiles
 
 
