@@ -255,7 +255,6 @@ def build_training_sensor(settings: DagsterSettings) -> dg.SensorDefinition:
     is not asked for again until a plate lands. Runs use ``train_convae_job``'s defaults
     (the home's ``stage_config.yaml`` included).
     """
-
     policy = settings.training_policy
 
     @dg.sensor(
