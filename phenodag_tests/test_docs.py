@@ -44,3 +44,20 @@ def test_the_slug_follows_github() -> None:
     assert _slug("Crop-strategy sweep (paper Fig. 4)") == "crop-strategy-sweep-paper-fig-4"
     assert _slug("`phenodag demo`: what it runs") == "phenodag-demo-what-it-runs"
     assert _slug("Profiles: `profile_export`") == "profiles-profile_export"
+
+
+def test_each_guide_names_only_modules_its_stage_has() -> None:
+    """A stage guide's ``Core:`` line names files of that stage's package (renamed modules would go stale)."""
+    stale = []
+    for guide in sorted((ROOT / "docs" / "guide").glob("*.md")):
+        package = ROOT / "phenodag" / "core" / guide.stem
+        text = guide.read_text(encoding="utf-8")
+        if not package.is_dir() or "\nCore: " not in f"\n{text}":
+            continue
+        core_line = f"\n{text}".split("\nCore: ", 1)[1].split("Dagster:", 1)[0]
+        stale += [
+            f"{guide.name}: {name}"
+            for name in re.findall(r"`(\w+)\.py`", core_line)
+            if not (package / f"{name}.py").exists()
+        ]
+    assert stale == []
