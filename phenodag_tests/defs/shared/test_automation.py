@@ -47,14 +47,20 @@ def auto_settings(settings: DagsterSettings) -> DagsterSettings:
     return dataclasses.replace(settings, auto_encoders=("convae-random",), batch_cron="0 * * * *")
 
 
+def first_plate(settings: DagsterSettings, instance: dg.DagsterInstance) -> tuple[Runner, Ticks]:
+    """A home whose automation has ticked once before plate P1 lands; P1 then ingested."""
+    defs = build_definitions(settings)
+    runner, ticks = Runner(defs, instance), Ticks(defs, instance)
+    assert ticks.at(0) == {}
+    write_toy_plate(settings.inbox, "P1", sites=1)
+    assert runner.ingest(settings.inbox / "P1").success
+    return runner, ticks
+
+
 def test_a_new_plate_flows_eagerly_then_in_one_hourly_batch(
     auto_settings: DagsterSettings, instance: dg.DagsterInstance
 ) -> None:
-    defs = build_definitions(auto_settings)
-    runner, ticks = Runner(defs, instance), Ticks(defs, instance)
-    assert ticks.at(0) == {}
-    write_toy_plate(auto_settings.inbox, "P1", sites=1)
-    assert runner.ingest(auto_settings.inbox / "P1").success
+    runner, ticks = first_plate(auto_settings, instance)
     eager = ticks.at(1)
     # the SQL models and the configured encoder's partition of this plate; not convae (not configured)
     assert eager == {
@@ -87,11 +93,7 @@ def test_a_batch_waits_for_its_encoders_first_embeddings(
     auto_settings: DagsterSettings, instance: dg.DagsterInstance
 ) -> None:
     """Past the hour, a plate in, its embedding not run yet: nothing that reads embeddings starts (it would fail)."""
-    defs = build_definitions(auto_settings)
-    runner, ticks = Runner(defs, instance), Ticks(defs, instance)
-    assert ticks.at(0) == {}
-    write_toy_plate(auto_settings.inbox, "P1", sites=1)
-    assert runner.ingest(auto_settings.inbox / "P1").success
+    runner, ticks = first_plate(auto_settings, instance)
     assert ticks.at(1)["embeddings"] == {"convae-random|P1"}  # requested, but its run has not been launched yet
     batch = ticks.at(62)
     reads_embeddings = {"temporal_trajectories", "encoder_classification", "encoder_map", "embedding_umap"}
@@ -113,11 +115,7 @@ def test_automated_stages_come_from_settings(settings: DagsterSettings) -> None:
 def test_convae_waits_for_its_champion_then_follows(settings: DagsterSettings, instance: dg.DagsterInstance) -> None:
     """A new home: the untrained encoders embed at once, convae only once a champion is registered."""
     home = dataclasses.replace(settings, batch_cron="0 * * * *")  # default encoders
-    defs = build_definitions(home)
-    runner, ticks = Runner(defs, instance), Ticks(defs, instance)
-    assert ticks.at(0) == {}
-    write_toy_plate(home.inbox, "P1", sites=1)
-    assert runner.ingest(home.inbox / "P1").success
+    runner, ticks = first_plate(home, instance)
     eager = ticks.at(1)
     # convae-phenoml waits for a weights file, convae for a champion; the others need nothing
     assert eager["embeddings"] == {"classical|P1", "convae-random|P1"}
