@@ -37,14 +37,12 @@ def build_definitions(
     s = settings or DagsterSettings.from_env()
     stages = dg.Definitions.merge(*(stage.definitions(s) for stage in STAGES))
     assets = [a for a in stages.assets or [] if isinstance(a, dg.AssetsDefinition)]
-    sql_models = [k.to_user_string() for a in assets for k in a.keys if a.group_names_by_key.get(k) == sql.GROUP]
     return dg.Definitions(
         assets=automate(
             place_torch_steps(
                 with_config_defaults(assets, read_stage_config(s.stage_config), str(s.stage_config)), s.torch_device
             ),
             s,
-            sql_models,
         ),
         executor=executor_for(s),
         jobs=stages.jobs,

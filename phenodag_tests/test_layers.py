@@ -31,7 +31,9 @@ def test_core_never_imports_dagster() -> None:
 def test_every_stage_has_one_core_package_and_one_defs_module() -> None:
     core = {p.name for p in (PACKAGE / "core").iterdir() if (p / "__init__.py").exists()} - {"shared"}
     defs = {p.stem for p in (PACKAGE / "defs").glob("*.py")} - {"__init__"}
-    assert core == defs == {"ingest", "simulate", "sql", "embed", "compare", "temporal", "lens", "groups", "report"}
+    from phenodag.definitions import STAGES
+
+    assert core == defs == {m.__name__.rsplit(".", 1)[1] for m in STAGES}
     assert all((PACKAGE / "core" / stage / "run.py").exists() for stage in core), "every stage has a driver, run.py"
     tests = Path(__file__).resolve().parent
     assert {p.name for p in (tests / "core").iterdir() if p.is_dir() and p.name != "__pycache__"} >= core

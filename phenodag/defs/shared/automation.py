@@ -25,6 +25,8 @@ are evaluated by one automation sensor that starts RUNNING and runs in the code 
 (the encoder filter is Python of ours).
 """
 
+from collections.abc import Mapping
+
 import dagster as dg
 
 from phenodag.defs.shared.settings import DagsterSettings
@@ -54,40 +56,9 @@ EMBEDDINGS_EXIST = (
 was embedded: a plate whose embedding is requested but not launched yet is neither running nor requested in
 this tick, and the batch would otherwise start and fail on a missing table."""
 
-STAGE_ASSETS: dict[str, tuple[str, ...]] = {
-    "embed": ("embeddings", "well_embeddings"),
-    "temporal": (
-        "temporal_trajectories",
-        "temporal_clusters",
-        "temporal_k_scan",
-        "temporal_switches",
-        "growth_curves",
-        "growth_gr",
-        "growth_metrics",
-        "response_calls",
-        "response_switches",
-    ),
-    "compare": (
-        "encoder_classification",
-        "encoder_clustering",
-        "encoder_map",
-        "encoder_similarity",
-        "encoder_comparison",
-    ),
-    "groups": (
-        "image_groups",
-        "group_cv_configurations",
-        "group_cv_images",
-        "group_cv_metrics",
-        "group_cv_predictions",
-        "group_cv_subsets",
-        "group_transfer",
-        "group_robustness",
-    ),
-    "lens": ("lens_classifier", "lens_models", "lens_maps", "lens_metrics", "lens_corrections"),
-    "report": ("screen_report",),
-}
-"""The assets of each automated stage; ``sql`` is every asset of the ``sql`` group."""
+BY_HAND = frozenset({"convae_model", "profile_export"})
+"""Assets of an automated stage's group that automation leaves alone: training follows the training policy's
+sensor, exports are asked for. Every other asset of the group (the stage's name) is automated with its stage."""
 ENCODER_PARTITIONED = ("embed", "temporal", "compare")
 """Stages whose partitions carry an encoder: automation fills only ``DagsterSettings.auto_encoders``."""
 
@@ -201,23 +172,25 @@ def batched(cron: str) -> dg.AutomationCondition:
     ).with_label(f"batched ({cron})")
 
 
-def conditions(settings: DagsterSettings, sql_models: list[str]) -> dict[str, dg.AutomationCondition]:
-    """The automation condition of each automated asset, by asset name, from ``settings``."""
-    by_asset: dict[str, dg.AutomationCondition] = {}
+def conditions(settings: DagsterSettings, stage_of: Mapping[str, str]) -> dict[str, dg.AutomationCondition]:
+    """The automation condition of each automated asset, by asset name, from ``settings``.
+
+    ``stage_of`` maps each asset to its stage (its asset group); an asset is automated
+    when its stage is in ``settings.automate`` and it is not done by hand (:data:`BY_HAND`).
+    """
+    by_stage: dict[str, dg.AutomationCondition] = {}
     for stage in settings.automate:
-        names = tuple(sql_models) if stage == "sql" else STAGE_ASSETS[stage]
         condition = per_plate(stage == "sql") if stage in ("sql", "embed") else batched(settings.batch_cron)
         if stage in ENCODER_PARTITIONED:
             condition = EncoderIn(settings.auto_encoders) & condition & WeightsExist(settings, settings.auto_encoders)
-        by_asset.update(dict.fromkeys(names, condition))
-    return by_asset
+        by_stage[stage] = condition
+    return {name: by_stage[stage] for name, stage in stage_of.items() if stage in by_stage and name not in BY_HAND}
 
 
-def automate(
-    assets: list[dg.AssetsDefinition], settings: DagsterSettings, sql_models: list[str]
-) -> list[dg.AssetsDefinition]:
-    """Return ``assets`` with the conditions of :func:`conditions` set on their specs."""
-    by_asset = conditions(settings, sql_models)
+def automate(assets: list[dg.AssetsDefinition], settings: DagsterSettings) -> list[dg.AssetsDefinition]:
+    """Return ``assets`` with the conditions of :func:`conditions` set on their specs (stage = asset group)."""
+    stage_of = {k.to_user_string(): group for a in assets for k, group in a.group_names_by_key.items()}
+    by_asset = conditions(settings, stage_of)
 
     def attach(spec: dg.AssetSpec) -> dg.AssetSpec:
         condition = by_asset.get(spec.key.to_user_string())

@@ -4,10 +4,12 @@ import importlib
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-STAGES = ("ingest", "sql", "simulate", "embed", "compare", "temporal", "lens", "groups", "report")
+CORE = Path(__file__).resolve().parents[3] / "phenodag" / "core"
+STAGES = sorted(p.name for p in CORE.iterdir() if (p / "run.py").exists())
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -104,7 +104,9 @@ def test_a_batch_waits_for_its_encoders_first_embeddings(
 
 def test_automated_stages_come_from_settings(settings: DagsterSettings) -> None:
     only_sql = dataclasses.replace(settings, automate=("sql",))
-    assert set(conditions(only_sql, ["plate_summary"])) == {"plate_summary"}
+    stage_of = {"plate_summary": "sql", "embeddings": "embed", "convae_model": "embed", "screen_report": "report"}
+    assert set(conditions(only_sql, stage_of)) == {"plate_summary"}
+    assert set(conditions(settings, stage_of)) == {"plate_summary", "embeddings", "screen_report"}  # not training
     defs = build_definitions(dataclasses.replace(settings, automate=()))
     graph = defs.resolve_asset_graph()
     assert all(graph.get(k).automation_condition is None for k in graph.get_all_asset_keys())
