@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 import torch
 
@@ -64,9 +65,10 @@ def held_out_wells(rows: pl.DataFrame, val_fraction: float, seed: int) -> list[t
     every class keeps training and held-out wells).
     """
     held: list[tuple[str, str]] = []
+    state = np.random.RandomState(seed)  # one stream over the classes: each class draws its own positions
     for name in class_names(rows):
         wells = sorted(set(rows.filter(pl.col("class_name") == name).select("plate_id", "well").iter_rows()))
-        _, picked = holdout_split([f"{plate}/{well}" for plate, well in wells], val_fraction, seed)
+        _, picked = holdout_split([f"{plate}/{well}" for plate, well in wells], val_fraction, state)
         held += [wells[i] for i in picked]
     return sorted(held)
 

@@ -22,7 +22,9 @@ def held_out_count(n_groups: int, fraction: float) -> int:
     return min(n_groups - 1, max(1, round(fraction * n_groups)))
 
 
-def holdout_split(groups: Sequence[Hashable], fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def holdout_split(
+    groups: Sequence[Hashable], fraction: float, seed: int | np.random.RandomState
+) -> tuple[np.ndarray, np.ndarray]:
     """Split the indices of ``groups`` (one label per item) into training and held-out sets by whole groups.
 
     Parameters
@@ -32,7 +34,9 @@ def holdout_split(groups: Sequence[Hashable], fraction: float, seed: int) -> tup
     fraction
         Share of the groups to hold out (:func:`held_out_count`).
     seed
-        ``random_state`` of the split.
+        ``random_state`` of the split: a number, or one ``RandomState`` shared by several
+        splits drawn in turn (each then draws anew: the lens's classes must not all hold
+        out the wells at the same positions, e.g. all of one plate).
 
     Returns
     -------
