@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from phenodag.defs.embed import EMBED_JOB
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ENCODER = "convae-random"
@@ -41,12 +43,12 @@ def main() -> int:
 
     import dagster as dg
 
-    from phenodag.core.shared.settings import Settings
     from phenodag.core.simulate import simulate_screen, timelapse_design
+    from phenodag.defs.shared.settings import DagsterSettings
     from phenodag.runner import MAX_CONCURRENT_RUNS, open_runner
 
     home = (args.home or Path(tempfile.mkdtemp(prefix="phenodag-backfill-"))).resolve()
-    settings = Settings.from_env(home).ensure()
+    settings = DagsterSettings.from_env(home).ensure()
     design = timelapse_design(
         n_compounds=2, days=0.5, every_h=4, image_size=48, replicates=args.plates, control_wells=2
     )
@@ -69,7 +71,7 @@ def main() -> int:
     try:
         keys = ",".join(f"{ENCODER}|{p}" for p in plates)
         launched = time.monotonic()
-        command = ["job", "backfill", "-m", "phenodag.definitions", "-j", "embed_job", "--partitions", keys]
+        command = ["job", "backfill", "-m", "phenodag.definitions", "-j", EMBED_JOB, "--partitions", keys]
         subprocess.run(
             [str(BIN / "dagster"), *command, "--noprompt"],
             cwd=REPO,
@@ -79,7 +81,7 @@ def main() -> int:
         )
         with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
             while time.monotonic() - launched < 900:
-                records = [r for r in instance.get_run_records() if r.dagster_run.job_name == "embed_job"]
+                records = [r for r in instance.get_run_records() if r.dagster_run.job_name == EMBED_JOB]
                 if len(records) == len(plates) and all(r.dagster_run.is_finished for r in records):
                     break
                 time.sleep(2)

@@ -33,15 +33,17 @@ import polars as pl
 from phenodag.core.embed.crops import strategy_grid
 from phenodag.core.shared import lake
 from phenodag.core.shared.mlflow_store import use_store
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
+from phenodag.defs.compare import COMPARE_JOB, ENCODER_COMPARISON_JOB
+from phenodag.defs.embed import TRAIN_CONVAE_JOB
 from phenodag.defs.shared.resources import EncodersResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import open_runner
 
 FAST_NULL = {"ops": {"compare_encoder": {"config": {"null_size": 5000}}}}
 
 
-def print_sweep(settings: Settings) -> None:
+def print_sweep(settings: DagsterSettings) -> None:
     import mlflow
 
     use_store(settings.mlflow_tracking_uri, settings.mlflow_artifact_root)
@@ -79,7 +81,7 @@ def main() -> None:
     p.add_argument("--sites", type=int, default=1, help="fields per well")
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    settings = Settings.from_env(args.home).ensure()
+    settings = DagsterSettings.from_env(args.home).ensure()
     start = time.perf_counter()
     screens = {}
     for name, seed in (("TRAIN", args.train_seed), ("EVAL", args.eval_seed)):
@@ -115,7 +117,7 @@ def main() -> None:
             "judge_plates": [f.name for f in screens["EVAL"]],
         }
         if args.steps:  # --steps 0: no training, the untrained and classical encoders only
-            assert runner.run("train_convae_job", config={"ops": {"convae_model": {"config": train}}}).success
+            assert runner.run(TRAIN_CONVAE_JOB, config={"ops": {"convae_model": {"config": train}}}).success
         times["train"] = time.perf_counter() - t
         t = time.perf_counter()
         for encoder in encoders:
@@ -123,8 +125,8 @@ def main() -> None:
         times["embed EVAL"] = time.perf_counter() - t
         t = time.perf_counter()
         for encoder in encoders:
-            assert runner.run("compare_job", encoder, FAST_NULL).success
-        assert runner.run("encoder_comparison_job").success
+            assert runner.run(COMPARE_JOB, encoder, FAST_NULL).success
+        assert runner.run(ENCODER_COMPARISON_JOB).success
         times["compare"] = time.perf_counter() - t
     if args.steps:
         print_sweep(settings)

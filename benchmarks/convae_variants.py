@@ -52,8 +52,9 @@ from phenodag.core.embed.crops import CropStrategy
 from phenodag.core.embed.heldout import dead_channels, full_views
 from phenodag.core.embed.pipeline import embed_rows, well_embeddings
 from phenodag.core.embed.registry import Encoder, load_encoder, trained_convae_encoder
-from phenodag.core.embed.training import load_training_images
+from phenodag.core.embed.run import load_training_images
 from phenodag.core.shared.schemas import CONDITION
+from phenodag.core.shared.splits import holdout_split
 from phenodag.core.temporal.evaluate import planted_types
 
 logger = logging.getLogger("convae_variants")
@@ -128,7 +129,7 @@ def run_variant(
     if spec.get("steps", 1) == 0:
         torch.manual_seed(0)
         model, val_mse = kaiming_init(ConvAE()).eval(), None
-        _, held_out = trainer.holdout_split(groups, TrainConfig().val_fraction, 0)  # the wells training holds out
+        _, held_out = holdout_split(groups, TrainConfig().val_fraction, 0)  # the wells training holds out
         dead = dead_channels(model, full_views([images[i] for i in held_out], INPUT_SIZE))
     else:
         result = trainer.train_convae(images, groups, TrainConfig(**spec))

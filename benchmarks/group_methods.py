@@ -50,11 +50,12 @@ from phenodag.core.groups.config import feature_encoder
 from phenodag.core.groups.run import pooled_class_f1, pooled_curves
 from phenodag.core.groups.summary import comparison_table, mean_sd
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import GROUP_METHODS
 from phenodag.core.simulate import endpoint_design, simulate_screen, timelapse_design
 from phenodag.core.simulate.design import ScreenDesign, make_compounds
+from phenodag.defs.groups import GROUP_CV_JOB, GROUP_REUSE_JOB, GROUPS_JOB
 from phenodag.defs.shared.resources import EncodersResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import Runner, open_runner
 
 LIBRARY = "LIB"
@@ -109,7 +110,7 @@ def main() -> None:
     )
     args = p.parse_args()
     start = time.perf_counter()
-    settings = Settings.from_env(args.home).ensure()
+    settings = DagsterSettings.from_env(args.home).ensure()
     design, library = designs(args)
     for c in design.compounds:
         sig = c.signature
@@ -137,17 +138,17 @@ def main() -> None:
             tables.append(run_time_set(runner, settings, args, times))
         if not args.no_reuse:
             t = time.perf_counter()
-            assert runner.run("group_reuse_job").success, "transfer / robustness failed"
+            assert runner.run(GROUP_REUSE_JOB).success, "transfer / robustness failed"
             print(f"transfer and robustness: {time.perf_counter() - t:.0f} s")
     report(settings, pl.concat(tables), reuse=not args.no_reuse)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
 
 
-def reuse_only(settings: Settings, resources: dict[str, Any] | None) -> None:
+def reuse_only(settings: DagsterSettings, resources: dict[str, Any] | None) -> None:
     """Run ``group_reuse_job`` on the fold models and groups an earlier run of this benchmark left in its home."""
     start = time.perf_counter()
     with open_runner(settings, resources) as runner:
-        assert runner.run("group_reuse_job").success, "transfer / robustness failed"
+        assert runner.run(GROUP_REUSE_JOB).success, "transfer / robustness failed"
     print(f"transfer and robustness: {time.perf_counter() - start:.0f} s")
     comparison = comparison_table(lake.read_table(settings.lake, "group_cv_metrics"))
     report(settings, comparison.with_columns(times=pl.lit("as grouped")), reuse=True)
@@ -172,12 +173,12 @@ def designs(args: argparse.Namespace) -> tuple[ScreenDesign, ScreenDesign | None
     return design, library
 
 
-def run_time_set(runner: Runner, settings: Settings, args: argparse.Namespace, times: str) -> pl.DataFrame:
+def run_time_set(runner: Runner, settings: DagsterSettings, args: argparse.Namespace, times: str) -> pl.DataFrame:
     """Build groups for one time-point set and cross-validate every method; the comparison rows, labelled."""
     grouping: dict[str, object] = {"n_folds": args.folds, "library": LIBRARY if args.library_compounds else None}
     if times:
         grouping["time_points"] = [float(t) for t in times.split(",")]
-    assert runner.run("groups_job", config={"ops": {"image_groups": {"config": grouping}}}).success
+    assert runner.run(GROUPS_JOB, config={"ops": {"image_groups": {"config": grouping}}}).success
     groups = lake.read_table(settings.lake, "image_groups").filter(pl.col("group_set") == "screen")
     print(f"\ntimes {times or 'all'}: {groups.height} groups of {groups['configurations'].list.len()[0]} images")
     tables = []
@@ -194,7 +195,7 @@ def run_time_set(runner: Runner, settings: Settings, args: argparse.Namespace, t
                 "log_models": False,
                 "seed": args.seed,
             }
-            assert runner.run("group_cv_job", method, {"ops": {"group_cv": {"config": config}}}).success
+            assert runner.run(GROUP_CV_JOB, method, {"ops": {"group_cv": {"config": config}}}).success
             print(f"{method} ({normalisation}): {time.perf_counter() - t:.0f} s")
         metrics = lake.read_table(settings.lake, "group_cv_metrics")
         tables.append(comparison_table(metrics).with_columns(normalisation=pl.lit(normalisation)))
@@ -202,7 +203,7 @@ def run_time_set(runner: Runner, settings: Settings, args: argparse.Namespace, t
     return table.with_columns(times=pl.lit(times or "all"))
 
 
-def report(settings: Settings, comparison: pl.DataFrame, reuse: bool) -> None:
+def report(settings: DagsterSettings, comparison: pl.DataFrame, reuse: bool) -> None:
     """Print the comparison per time-point set, subsets, configurations, top-k, transfer and robustness."""
     with pl.Config(tbl_rows=80, tbl_cols=14, tbl_width_chars=180, fmt_str_lengths=40):
         print(comparison.select("times", "normalisation", "method", "features", "folds", pl.col("^top1.*$").round(3)))

@@ -27,13 +27,13 @@ from sklearn.metrics import adjusted_rand_score
 
 from phenodag.core.shared import lake
 from phenodag.core.shared.schemas import CONDITION
-from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import CLASSICAL_ENCODERS, GR_SOURCES
 from phenodag.core.simulate import simulate_screen, timelapse_design
 from phenodag.core.temporal.config import GrowthTypingConfig
 from phenodag.core.temporal.evaluate import planted_types
 from phenodag.core.temporal.growth import gr_over_time, growth_curves
 from phenodag.core.temporal.growth_types import growth_types
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import open_runner
 
 ARREST = (0.3, 0.4, 0.5, 0.6, 0.7)
@@ -43,7 +43,7 @@ PERSIST = (1, 2, 3)
 SATURATION = (0.8, 0.85, 0.9, 0.95, 1.01)
 
 
-def simulate(args: argparse.Namespace, settings: Settings) -> None:
+def simulate(args: argparse.Namespace, settings: DagsterSettings) -> None:
     """Simulate, ingest and embed (classical) every training seed's screen."""
     with open_runner(settings) as runner:
         for seed in args.seeds:
@@ -77,7 +77,7 @@ def main() -> None:
     p.add_argument("--gr-from", choices=GR_SOURCES, default=GR_SOURCES[0])
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    settings = Settings.from_env(args.home).ensure()
+    settings = DagsterSettings.from_env(args.home).ensure()
     start = time.perf_counter()
     if not lake.table_exists(settings.lake, "embeddings"):
         simulate(args, settings)

@@ -21,9 +21,11 @@ import polars as pl
 
 from phenodag.core.lens.config import LENS_ALPHAS, alpha_key
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
+from phenodag.defs.embed import TRAIN_CONVAE_JOB
+from phenodag.defs.lens import LENS_CLASSIFIER_JOB, LENS_JOB
 from phenodag.defs.shared.resources import EncodersResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import open_runner
 
 SHOWN = [
@@ -54,7 +56,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    settings = Settings.from_env(args.home).ensure()
+    settings = DagsterSettings.from_env(args.home).ensure()
     start = time.perf_counter()
     design = timelapse_design(
         name="LENS",
@@ -77,14 +79,14 @@ def main() -> None:
         if not args.phenoml:
             t = time.perf_counter()
             train = {"steps": args.train_steps, "max_images": 320, "seed": args.seed, "judge": "val_mse"}
-            assert runner.run("train_convae_job", config={"ops": {"convae_model": {"config": train}}}).success
+            assert runner.run(TRAIN_CONVAE_JOB, config={"ops": {"convae_model": {"config": train}}}).success
             times["train ConvAE"] = time.perf_counter() - t
         t = time.perf_counter()
-        assert runner.run("lens_classifier_job", config={"ops": {"lens_classifier": lens}}).success
+        assert runner.run(LENS_CLASSIFIER_JOB, config={"ops": {"lens_classifier": lens}}).success
         times["classifier"] = time.perf_counter() - t
         t = time.perf_counter()
         for alpha in args.alphas:
-            assert runner.run("lens_job", alpha_key(alpha), {"ops": {"lens": lens}}).success
+            assert runner.run(LENS_JOB, alpha_key(alpha), {"ops": {"lens": lens}}).success
         times[f"{len(args.alphas)} lenses"] = time.perf_counter() - t
     metrics = lake.read_table(settings.lake, "lens_metrics").sort("alpha")
     n = metrics.select("n_classes", "n_train_images", "n_held_out_images").row(0)

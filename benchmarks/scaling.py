@@ -21,6 +21,9 @@ import threading
 import time
 from pathlib import Path
 
+from phenodag.defs.sql import SQL_MODELS_JOB
+from phenodag.defs.temporal import TEMPORAL_JOB
+
 STAGES = ("simulate", "ingest", "sql", "embed", "temporal")
 LINEAR_TOLERANCE = 1.5
 """Per-image time at the largest scale over the smallest one above which a stage is called superlinear."""
@@ -53,14 +56,14 @@ class PeakRSS:
 def child(scale: int, encoder: str, home: Path) -> dict[str, object]:
     """Run every stage at one scale in this process; return seconds and peak MB per stage, and the image count."""
     from phenodag.cli import build_parser
-    from phenodag.core.shared.settings import Settings
     from phenodag.core.simulate import simulate_screen
-    from phenodag.demo import screen_design
+    from phenodag.defs.shared.settings import DagsterSettings
+    from phenodag.demo import ScreenOptions, screen_design
     from phenodag.runner import open_runner
 
     args = build_parser().parse_args(["demo", "--plates", str(2 * scale), "--home", str(home)])
-    settings = Settings.from_env(home).ensure()
-    design = screen_design(args)
+    settings = DagsterSettings.from_env(home).ensure()
+    design = screen_design(ScreenOptions.from_args(args))
     out: dict[str, dict[str, float]] = {}
 
     def timed(stage: str, work: object) -> None:
@@ -76,9 +79,9 @@ def child(scale: int, encoder: str, home: Path) -> dict[str, object]:
     timed("simulate", lambda: folders.extend(simulate_screen(design, settings.inbox, seed=0, workers=2)))
     with open_runner(settings) as runner:
         timed("ingest", lambda: all(runner.ingest(f).success for f in folders))
-        timed("sql", lambda: runner.run("sql_models_job").success)
+        timed("sql", lambda: runner.run(SQL_MODELS_JOB).success)
         timed("embed", lambda: runner.embed(encoder, [f.name for f in folders]))
-        timed("temporal", lambda: runner.run("temporal_job", encoder).success)
+        timed("temporal", lambda: runner.run(TEMPORAL_JOB, encoder).success)
     return {"images": design.n_images, "plates": len(folders), "stages": out}
 
 

@@ -18,15 +18,17 @@ import time
 from sklearn.metrics import adjusted_rand_score, confusion_matrix
 
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import RESPONSE_TYPES
 from phenodag.core.simulate import simulate_screen, timelapse_design
 from phenodag.core.temporal.evaluate import planted_vs_assigned
+from phenodag.defs.embed import TRAIN_CONVAE_JOB
 from phenodag.defs.shared.resources import EncodersResource
+from phenodag.defs.shared.settings import DagsterSettings
+from phenodag.defs.temporal import TEMPORAL_JOB
 from phenodag.runner import open_runner
 
 
-def score(settings: Settings, encoder: str) -> None:
+def score(settings: DagsterSettings, encoder: str) -> None:
     clusters = lake.read_table(settings.lake, "temporal_clusters", filters={"encoder": encoder})
     j = planted_vs_assigned(clusters, lake.read_table(settings.lake, "sim_truth")).drop_nulls("planted")
     ari = adjusted_rand_score(j["planted"], j["response_type"])
@@ -52,7 +54,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     start = time.perf_counter()
-    settings = Settings.from_env(args.home).ensure()
+    settings = DagsterSettings.from_env(args.home).ensure()
     design = timelapse_design(
         n_compounds=args.compounds,
         days=args.days,
@@ -81,11 +83,11 @@ def main() -> None:
             }
         }
         t = time.perf_counter()
-        runner.run("train_convae_job", config=cfg)
+        runner.run(TRAIN_CONVAE_JOB, config=cfg)
         print(f"trained the ConvAE in {time.perf_counter() - t:.0f} s")
         for enc in encoders:
             runner.embed(enc, [f.name for f in folders])
-            runner.run("temporal_job", enc)
+            runner.run(TEMPORAL_JOB, enc)
     for enc in encoders:
         score(settings, enc)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")

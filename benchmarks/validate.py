@@ -20,16 +20,16 @@ import polars as pl
 
 from phenodag.cli import build_parser
 from phenodag.core.shared import cpu
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate.validation import truth_markdown
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.demo import demo_truth
 
 
-def run_seed(seed: int, root: str, demo_args: list[str]) -> Settings:
+def run_seed(seed: int, root: str, demo_args: list[str]) -> DagsterSettings:
     """Run the demo on ``seed`` in its own home (unless that home already has its truth block)."""
     home = f"{root}/seed{seed}"
     args = build_parser().parse_args(["demo", "--seed", str(seed), "--home", home, *demo_args])
-    settings = Settings.from_env(home)
+    settings = DagsterSettings.from_env(home)
     if not (settings.home / "truth.md").exists():
         start = time.perf_counter()
         if args.func(args) != 0:

@@ -6,32 +6,27 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import ENCODER_NAMES, FIELD_MODES, PROFILE_NORMALISATIONS, READOUTS
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.lake_cli import add_lake_parser
-
-if TYPE_CHECKING:
-    pass
 
 logger = logging.getLogger(__name__)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from phenodag.core.embed.export import export_profiles, write_profiles
-    from phenodag.core.shared import lake
-    from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA, WELL_EMBEDDINGS_SCHEMA
+    from phenodag.core.shared.tables import read_known
 
-    settings = Settings.from_env(args.home)
+    settings = DagsterSettings.from_env(args.home)
     filters: dict[str, str | list[str]] = {"encoder": args.encoder}
     if args.plates:
         filters["plate_id"] = args.plates
     opts = settings.lake_storage_options
-    wells = lake.read_table_or_empty(settings.lake, "well_embeddings", WELL_EMBEDDINGS_SCHEMA, filters, opts)
+    wells = read_known(settings.lake, "well_embeddings", filters, opts)
     if wells.height == 0:
         raise ValueError(f"no well_embeddings of encoder {args.encoder!r} in {settings.lake} for plates {args.plates}")
-    raw = lake.read_table_or_empty(settings.lake, "raw_images", RAW_IMAGES_SCHEMA, None, opts)
+    raw = read_known(settings.lake, "raw_images", None, opts)
     profiles = export_profiles(wells, raw, args.normalise)
     out = write_profiles(profiles, Path(args.out))
     logger.info("wrote %d profiles x %d columns to %s", profiles.height, profiles.width, out)
@@ -47,7 +42,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         return 2
     from phenodag.core.ingest.platemap import PlateError
 
-    with open_runner(Settings.from_env(args.home)) as runner:
+    with open_runner(DagsterSettings.from_env(args.home)) as runner:
         try:
             result = runner.ingest(plate_dir, args.plate_id)
         except PlateError as exc:
@@ -62,28 +57,28 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 def _cmd_init(args: argparse.Namespace) -> int:
     from phenodag.runner import ensure_instance
 
-    settings = Settings.from_env(args.home)
+    settings = DagsterSettings.from_env(args.home)
     logger.info("phenodag home %s, Dagster instance config %s", settings.home, ensure_instance(settings))
     return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from phenodag.demo import run_demo
+    from phenodag.demo import DemoOptions, run_demo
 
-    return run_demo(args)
+    return run_demo(DemoOptions.from_args(args))
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from phenodag.core.simulate import simulate_screen
     from phenodag.core.simulate.preview import contact_sheet
-    from phenodag.demo import screen_design
+    from phenodag.demo import ScreenOptions, screen_design
 
-    design = screen_design(args)
+    design = screen_design(ScreenOptions.from_args(args))
     if args.preview:
         out = contact_sheet(Path(args.preview), design, seed=args.seed, real_image=args.real and Path(args.real))
         logger.info("wrote contact sheet %s", out)
         return 0
-    out_dir = Path(args.out) if args.out else Settings.from_env(args.home).ensure().inbox
+    out_dir = Path(args.out) if args.out else DagsterSettings.from_env(args.home).ensure().inbox
     start = time.perf_counter()
     folders = simulate_screen(design, out_dir, seed=args.seed, workers=args.workers)
     elapsed = time.perf_counter() - start
@@ -128,7 +123,7 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     if missing:
         logger.error("no such file: %s", ", ".join(missing))
         return 2
-    settings = Settings.from_env(args.home)
+    settings = DagsterSettings.from_env(args.home)
     use_store(settings.mlflow_tracking_uri, settings.mlflow_artifact_root)  # the home's registry, never ./mlflow.db
     encoder = load_encoder(
         args.encoder,

@@ -1,8 +1,9 @@
 """The single Dagster ``Definitions`` of phenodag (``workspace.yaml`` points here).
 
-One module per stage in :mod:`phenodag.defs` (``ingest``, ``simulate``, ``embed``,
-``compare``, ``temporal``, ``groups``, ``sql``) contributes its assets, checks, jobs, sensors and
-schedules; the resources are filled from one :class:`Settings`, and so is where steps run
+Each stage's module in :mod:`phenodag.defs` (:data:`STAGES`) returns its own ``Definitions``
+(``definitions(settings)``: assets, checks, jobs, sensors, schedules); they are merged here. What
+spans stages is added once: the automation conditions and sensor, the stage-config defaults,
+the resources filled from one :class:`DagsterSettings`, and where steps run
 (:mod:`phenodag.defs.shared.placement`: the executor, the torch steps' pool and GPU requests).
 """
 
@@ -10,77 +11,43 @@ from typing import Any
 
 import dagster as dg
 
-from phenodag.core.shared.settings import Settings
 from phenodag.defs import compare, embed, groups, ingest, lens, report, simulate, sql, temporal
 from phenodag.defs.shared.automation import automate, automation_sensor
 from phenodag.defs.shared.placement import executor_for, place_torch_steps
 from phenodag.defs.shared.resources import EncodersResource, InboxResource, LakeResource, MlflowResource, TorchResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.defs.shared.stage_config import read_stage_config, with_config_defaults
 
+STAGES = (ingest, simulate, sql, embed, temporal, compare, lens, groups, report)
+"""Every stage's defs module; each contributes ``definitions(settings)``. A new stage adds one entry here."""
 
-def build_definitions(settings: Settings | None = None, resources: dict[str, Any] | None = None) -> dg.Definitions:
+
+def build_definitions(
+    settings: DagsterSettings | None = None, resources: dict[str, Any] | None = None
+) -> dg.Definitions:
     """Build the Definitions for one phenodag home (from the environment by default).
 
     Parameters
     ----------
     settings
-        The home; ``Settings.from_env()`` when None.
+        The home; ``DagsterSettings.from_env()`` when None.
     resources
         Replace resources by key (e.g. ``{"encoders": EncodersResource(...)}``).
     """
-    s = settings or Settings.from_env()
-    sql_assets = sql.load_sql_assets(s.sql_dir)
-    assets = [
-        ingest.ingest_plate_assets,
-        simulate.sim_truth,
-        simulate.sim_masks,
-        embed.convae_model,
-        embed.embeddings,
-        embed.well_embeddings,
-        embed.profile_export,
-        temporal.temporal_trajectories,
-        temporal.temporal_clustering,
-        temporal.growth,
-        temporal.response_calling,
-        compare.compare_encoder,
-        compare.encoder_comparison,
-        lens.lens_classifier,
-        lens.lens,
-        groups.image_groups,
-        groups.group_cv,
-        groups.group_transfer,
-        groups.group_robustness,
-        report.screen_report,
-        *sql_assets,
-    ]
+    s = settings or DagsterSettings.from_env()
+    stages = dg.Definitions.merge(*(stage.definitions(s) for stage in STAGES))
+    assets = [a for a in stages.assets or [] if isinstance(a, dg.AssetsDefinition)]
     return dg.Definitions(
         assets=automate(
             place_torch_steps(
                 with_config_defaults(assets, read_stage_config(s.stage_config), str(s.stage_config)), s.torch_device
             ),
             s,
-            [a.key.to_user_string() for a in sql_assets],
         ),
         executor=executor_for(s),
-        jobs=[
-            ingest.ingest_job,
-            sql.sql_job,
-            embed.train_job,
-            embed.embed_job,
-            embed.export_job,
-            temporal.temporal_job,
-            temporal.growth_job,
-            compare.compare_job,
-            compare.comparison_job,
-            lens.lens_classifier_job,
-            lens.lens_job,
-            groups.groups_job,
-            groups.group_cv_job,
-            groups.reuse_job,
-            report.report_job,
-        ],
-        sensors=[ingest.build_inbox_sensor(s.sensor_interval_s), automation_sensor(s), embed.build_training_sensor(s)],
-        schedules=[ingest.inbox_sweep],
+        jobs=stages.jobs,
+        sensors=[*(stages.sensors or []), automation_sensor(s)],
+        schedules=stages.schedules,
         resources={
             "lake": LakeResource(root=s.lake, storage_options=dict(s.lake_storage_options)),
             "inbox": InboxResource(path=str(s.inbox), marker=s.marker),

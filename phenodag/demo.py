@@ -8,13 +8,21 @@ so that automated runs and the launchpad train at the demo's size.
 import argparse
 import logging
 import time
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import polars as pl
 import yaml
 
-from phenodag.core.shared.settings import Settings
+from phenodag.defs.compare import COMPARE_JOB, ENCODER_COMPARISON_JOB
+from phenodag.defs.embed import EXPORT_JOB, TRAIN_CONVAE_JOB
+from phenodag.defs.groups import GROUP_CV_JOB, GROUP_REUSE_JOB, GROUPS_JOB
+from phenodag.defs.lens import LENS_CLASSIFIER_JOB, LENS_JOB
+from phenodag.defs.report import REPORT_JOB
+from phenodag.defs.shared.settings import DagsterSettings
+from phenodag.defs.sql import SQL_MODELS_JOB
+from phenodag.defs.temporal import GROWTH_JOB, TEMPORAL_JOB
 
 if TYPE_CHECKING:
     from phenodag.core.simulate import ScreenDesign
@@ -30,63 +38,101 @@ DEMO_LIBRARY = "LIB"
 """Plate-id prefix (screen name) and compound prefix of the demo's second compound library."""
 
 
-def screen_design(args: argparse.Namespace) -> "ScreenDesign":
+@dataclass(frozen=True)
+class ScreenOptions:
+    """What ``phenodag simulate`` and the demo draw: the screen (the CLI's options; defaults live in the parser)."""
+
+    seed: int
+    plates: int
+    kind: str
+    name: str | None
+    compounds: int
+    morphological: int
+    days: float
+    every_h: float
+    sites: int
+    size: int
+    bit_depth: int
+    layout: str
+    workers: int
+    home: str | None
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Self:
+        """Take the fields of this class from parsed CLI arguments (``phenodag demo`` or ``simulate``)."""
+        return cls(**{f.name: getattr(args, f.name) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class DemoOptions(ScreenOptions):
+    """The demo's screen and its training budgets (``phenodag demo``'s options)."""
+
+    train_steps: int
+    train_images: int
+    lens_steps: int
+    lens_images: int
+    group_times: str
+    group_folds: int
+    group_epochs: int
+
+
+def screen_design(options: ScreenOptions) -> "ScreenDesign":
     """Return the simulated screen that the command line's screen options describe."""
     from phenodag.core.simulate import endpoint_design, timelapse_design
 
-    common = {
-        "n_compounds": args.compounds,
-        "seed": args.seed,
-        "replicates": args.plates,
-        "sites": args.sites,
-        "image_size": args.size,
-        "bit_depth": args.bit_depth,
-        "layout": args.layout,
+    common: dict[str, Any] = {
+        "n_compounds": options.compounds,
+        "seed": options.seed,
+        "replicates": options.plates,
+        "sites": options.sites,
+        "image_size": options.size,
+        "bit_depth": options.bit_depth,
+        "layout": options.layout,
     }
-    if args.kind == "endpoint":
-        return endpoint_design(name=args.name or "SIM_EP", **common)
+    if options.kind == "endpoint":
+        return endpoint_design(name=options.name or "SIM_EP", **common)
     return timelapse_design(
-        name=args.name or "SIM_TL",
-        days=args.days,
-        every_h=args.every_h,
-        n_morphological=args.morphological,
+        name=options.name or "SIM_TL",
+        days=options.days,
+        every_h=options.every_h,
+        n_morphological=options.morphological,
         **common,
     )
 
 
-def _demo_stages(runner: "Runner", plates: list[str], args: argparse.Namespace) -> bool:
+def _demo_stages(runner: "Runner", plates: list[str], options: DemoOptions) -> bool:
     """Run every stage of the demo after ingestion: SQL models, training, embedding, temporal, comparison, lens."""
-    if not runner.run("sql_models_job").success:
+    if not runner.run(SQL_MODELS_JOB).success:
         logger.error("SQL models failed")
         return False
-    logger.info("training a ConvAE (%d optimiser steps, up to %d images)", args.train_steps, args.train_images)
-    if not runner.run("train_convae_job", config=_ops(args, "convae_model")).success:
+    logger.info("training a ConvAE (%d optimiser steps, up to %d images)", options.train_steps, options.train_images)
+    if not runner.run(TRAIN_CONVAE_JOB, config=_ops(options, "convae_model")).success:
         logger.error("training failed")
         return False
     if not all(runner.embed(encoder, plates) for encoder in DEMO_ENCODERS):
         logger.error("embedding failed")
         return False
     logger.info("growth curves and GR from the classical encoder's blob count")
-    if not runner.run("growth_job").success:
+    if not runner.run(GROWTH_JOB).success:
         return False
     logger.info("comparing the trained ConvAE with the untrained one and classical features (%s)", DEMO_ENCODERS)
     for encoder in DEMO_ENCODERS:
-        if not runner.run("compare_job", encoder).success:
+        if not runner.run(COMPARE_JOB, encoder).success:
             return False
-    if not runner.run("encoder_comparison_job").success:
+    if not runner.run(ENCODER_COMPARISON_JOB).success:
         return False
     logger.info("temporal trajectories, DTW clusters and the three response calls (encoder convae)")
-    if not runner.run("temporal_job", "convae").success:
+    if not runner.run(TEMPORAL_JOB, "convae").success:
         return False
-    if not (_demo_lens(runner, args) and _demo_groups(runner, args)):
+    if not (_demo_lens(runner, options) and _demo_groups(runner, options)):
         return False
     logger.info("profiles with Metadata_* columns (lake/exports), then the screen report")
-    if not all(runner.run("export_job", encoder).success for encoder in DEMO_ENCODERS):
+    if not all(runner.run(EXPORT_JOB, encoder).success for encoder in DEMO_ENCODERS):
         return False
-    return runner.run("report_job").success
+    return runner.run(REPORT_JOB).success
 
 
-def _demo_groups(runner: "Runner", args: argparse.Namespace) -> bool:
+def _demo_groups(runner: "Runner", options: DemoOptions) -> bool:
     """Group classification on frozen ``convae`` vectors: a second library, groups, five methods, transfer, robustness.
 
     The second library (new compounds, imaged at 0 h and the group time points) lands
@@ -95,39 +141,39 @@ def _demo_groups(runner: "Runner", args: argparse.Namespace) -> bool:
     from phenodag.core.shared.vocab import GROUP_METHODS
     from phenodag.core.simulate import simulate_screen, timelapse_design
 
-    settings = Settings.from_env(args.home)
-    times = [float(t) for t in args.group_times.split(",")]
+    settings = DagsterSettings.from_env(options.home)
+    times = [float(t) for t in options.group_times.split(",")]
     library = timelapse_design(
         name=DEMO_LIBRARY,
-        n_compounds=args.compounds,
-        seed=args.seed + 1,
+        n_compounds=options.compounds,
+        seed=options.seed + 1,
         compound_prefix=DEMO_LIBRARY,
         signatures=True,  # the library's truth is the compound: each shows its own look
-        replicates=args.plates,
-        sites=args.sites,
-        image_size=args.size,
+        replicates=options.plates,
+        sites=options.sites,
+        image_size=options.size,
     ).with_(times_h=tuple(sorted({0.0, *times})))  # imaged from 0 h (treatment) and at the group times
-    logger.info("second library: %d plates of %d new compounds", args.plates, args.compounds)
-    folders = simulate_screen(library, settings.inbox, seed=args.seed + 1, workers=args.workers)
+    logger.info("second library: %d plates of %d new compounds", options.plates, options.compounds)
+    folders = simulate_screen(library, settings.inbox, seed=options.seed + 1, workers=options.workers)
     if not all(runner.ingest(f).success for f in folders) or not runner.embed("convae", [f.name for f in folders]):
         return False
-    if not runner.run("groups_job", config=_ops(args, "image_groups")).success:
+    if not runner.run(GROUPS_JOB, config=_ops(options, "image_groups")).success:
         return False
     logger.info("group cross-validation of %s on frozen convae vectors", ", ".join(GROUP_METHODS))
     for method in GROUP_METHODS:
-        if not runner.run("group_cv_job", method, _ops(args, "group_cv")).success:
+        if not runner.run(GROUP_CV_JOB, method, _ops(options, "group_cv")).success:
             return False
-    return runner.run("group_reuse_job").success
+    return runner.run(GROUP_REUSE_JOB).success
 
 
-def _read(settings: Settings, name: str, **kwargs: Any) -> pl.DataFrame:
+def _read(settings: DagsterSettings, name: str, **kwargs: Any) -> pl.DataFrame:
     """Table ``name`` of the home's lake (a folder or an object store)."""
     from phenodag.core.shared import lake
 
     return lake.read_table(settings.lake, name, storage_options=settings.lake_storage_options, **kwargs)
 
 
-def _print_groups(settings: Settings) -> None:
+def _print_groups(settings: DagsterSettings) -> None:
     from phenodag.core.groups.summary import comparison_table, mean_sd
 
     print("group classification on frozen convae vectors (held-out groups; docs/guide/groups.md):")
@@ -155,33 +201,33 @@ def _print_groups(settings: Settings) -> None:
     )
 
 
-def _demo_lens(runner: "Runner", args: argparse.Namespace) -> bool:
+def _demo_lens(runner: "Runner", options: DemoOptions) -> bool:
     """Run the lens on the trained ConvAE: the classifier, then α in :data:`DEMO_ALPHAS` at a small budget."""
-    logger.info("lens: classifier, then alpha %s (%d steps each)", ", ".join(DEMO_ALPHAS), args.lens_steps)
-    if not runner.run("lens_classifier_job", config=_ops(args, "lens_classifier")).success:
+    logger.info("lens: classifier, then alpha %s (%d steps each)", ", ".join(DEMO_ALPHAS), options.lens_steps)
+    if not runner.run(LENS_CLASSIFIER_JOB, config=_ops(options, "lens_classifier")).success:
         return False
-    return all(runner.run("lens_job", key, _ops(args, "lens")).success for key in DEMO_ALPHAS)
+    return all(runner.run(LENS_JOB, key, _ops(options, "lens")).success for key in DEMO_ALPHAS)
 
 
-def demo_stage_config(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+def demo_stage_config(options: DemoOptions) -> dict[str, dict[str, Any]]:
     """Return the demo's config of each trained stage, by op; a new home keeps it as its ``stage_config.yaml``.
 
     So automated runs and the launchpad of the demo's home train at the demo's size,
     not at the code's defaults (a group CV of ResNet-18 end to end, 20 epochs a fold).
     """
-    lens = {"steps": args.lens_steps, "max_images": args.lens_images, "seed": args.seed}
+    lens = {"steps": options.lens_steps, "max_images": options.lens_images, "seed": options.seed}
     return {
-        "convae_model": {"steps": args.train_steps, "max_images": args.train_images, "seed": args.seed},
+        "convae_model": {"steps": options.train_steps, "max_images": options.train_images, "seed": options.seed},
         "lens_classifier": lens,
         "lens": lens,
         "image_groups": {
-            "n_folds": args.group_folds,
-            "time_points": [float(t) for t in args.group_times.split(",")],
+            "n_folds": options.group_folds,
+            "time_points": [float(t) for t in options.group_times.split(",")],
             "library": DEMO_LIBRARY,
         },
         "group_cv": {
             "features": "embeddings:convae",
-            "epochs": args.group_epochs,
+            "epochs": options.group_epochs,
             "lr": 1e-3,
             "batch_groups": 4,
             "log_models": False,
@@ -189,35 +235,33 @@ def demo_stage_config(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     }
 
 
-def keep_stage_config(settings: Settings, args: argparse.Namespace) -> bool:
+def keep_stage_config(settings: DagsterSettings, options: DemoOptions) -> bool:
     """Write the demo's stage config as the home's ``stage_config.yaml`` unless it has one; whether it wrote."""
     if settings.stage_config is None or settings.stage_config.exists():
         return False
-    stages = {op: {"config": config} for op, config in demo_stage_config(args).items()}
+    stages = {op: {"config": config} for op, config in demo_stage_config(options).items()}
     settings.stage_config.write_text(yaml.safe_dump({"ops": stages}, sort_keys=False))
     logger.info("the home's stage defaults (automated runs, launchpad): %s", settings.stage_config)
     return True
 
 
-def _ops(args: argparse.Namespace, op: str) -> dict[str, Any]:
+def _ops(options: DemoOptions, op: str) -> dict[str, Any]:
     """Run config of the demo's ``op``."""
-    return {"ops": {op: {"config": demo_stage_config(args)[op]}}}
+    return {"ops": {op: {"config": demo_stage_config(options)[op]}}}
 
 
-def demo_truth(settings: Settings) -> pl.DataFrame:
+def demo_truth(settings: DagsterSettings) -> pl.DataFrame:
     """Return the demo's truth block (:mod:`phenodag.core.simulate.validation`) from the home's lake."""
-    from phenodag.core.shared import lake
-    from phenodag.core.shared.tables import TABLES
+    from phenodag.core.shared.tables import read_known
     from phenodag.core.simulate.validation import truth_block
 
     def read(name: str) -> pl.DataFrame:
-        schema = TABLES[name].schema
-        return lake.read_table_or_empty(settings.lake, name, schema, None, settings.lake_storage_options)
+        return read_known(settings.lake, name, None, settings.lake_storage_options)
 
     return truth_block(read, DEMO_ENCODERS[0])
 
 
-def print_truth(settings: Settings, cpu: str) -> None:
+def print_truth(settings: DagsterSettings, cpu: str) -> None:
     """Print the truth block and write it to ``<home>/truth.md`` (what docs/results.md shows)."""
     from phenodag.core.simulate.validation import truth_markdown
 
@@ -233,7 +277,7 @@ def print_truth(settings: Settings, cpu: str) -> None:
         print(block.with_columns(pl.col("value", "chance").round(3)))
 
 
-def _print_demo(settings: Settings, seconds: float) -> None:
+def _print_demo(settings: DagsterSettings, seconds: float) -> None:
     from phenodag.core.shared import cpu
     from phenodag.core.shared.schemas import CONDITION
     from phenodag.core.temporal.evaluate import planted_counts, with_planted
@@ -286,18 +330,18 @@ def _print_demo(settings: Settings, seconds: float) -> None:
     )
 
 
-def run_demo(args: argparse.Namespace) -> int:
+def run_demo(options: DemoOptions) -> int:
     """Simulate the screen into the home's inbox, run every stage, print what they found; the exit status."""
     from phenodag.core.shared import cpu
     from phenodag.core.simulate import simulate_screen
     from phenodag.runner import open_runner
 
     start = time.perf_counter()
-    settings = Settings.from_env(args.home).ensure()
-    keep_stage_config(settings, args)
-    design = screen_design(args)
-    logger.info("simulating %d plates (%d images) into %s", args.plates, design.n_images, settings.inbox)
-    folders = simulate_screen(design, settings.inbox, seed=args.seed, workers=args.workers)
+    settings = DagsterSettings.from_env(options.home).ensure()
+    keep_stage_config(settings, options)
+    design = screen_design(options)
+    logger.info("simulating %d plates (%d images) into %s", options.plates, design.n_images, settings.inbox)
+    folders = simulate_screen(design, settings.inbox, seed=options.seed, workers=options.workers)
     simulated = time.perf_counter() - start
     with open_runner(settings) as runner:
         for folder in folders:
@@ -305,7 +349,7 @@ def run_demo(args: argparse.Namespace) -> int:
             if not runner.ingest(folder).success:
                 logger.error("ingestion of %s failed", folder)
                 return 1
-        ok = _demo_stages(runner, [f.name for f in folders], args)
+        ok = _demo_stages(runner, [f.name for f in folders], options)
         seconds = {"simulate (the screen)": simulated, **runner.seconds}
     _print_stage_times(seconds)
     if not ok:

@@ -14,32 +14,16 @@ from __future__ import annotations
 import argparse
 import logging
 
-import polars as pl
-
 from phenodag.core.shared import lake
-from phenodag.core.shared.lake_health import check_lake, repair_table, restore
-from phenodag.core.shared.schemas import PLATES_SCHEMA
-from phenodag.core.shared.settings import Settings
+from phenodag.core.shared.lake_health import check_lake, plates_to_reingest, repair_table, restore
 from phenodag.core.shared.tables import TABLES
+from phenodag.defs.shared.settings import DagsterSettings
 
 logger = logging.getLogger(__name__)
 
 
-def plates_to_reingest(settings: Settings) -> list[str]:
-    """Plates whose ``raw_images`` row count differs from their ``plates`` row (or that lost their rows)."""
-    opts = settings.lake_storage_options
-    plates = lake.read_table_or_empty(settings.lake, "plates", PLATES_SCHEMA, storage_options=opts)
-    plates = plates.filter(pl.col("status") == "ingested")
-    if not lake.table_exists(settings.lake, "raw_images", opts):
-        return sorted(plates["plate_id"].to_list())
-    raw = lake.read_table(settings.lake, "raw_images", columns=["plate_id"], storage_options=opts)
-    counts = raw.group_by("plate_id").len()
-    joined = plates.join(counts, on="plate_id", how="left").with_columns(pl.col("len").fill_null(0))
-    return sorted(joined.filter(pl.col("len") != pl.col("n_images"))["plate_id"].to_list())
-
-
 def _cmd_check(args: argparse.Namespace) -> int:
-    settings = Settings.from_env(args.home)
+    settings = DagsterSettings.from_env(args.home)
     results = check_lake(settings.lake, list(TABLES), settings.lake_storage_options)
     for health in results:
         (logger.info if health.ok else logger.error)("%s", health.summary())
@@ -51,11 +35,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reingest(settings: Settings) -> bool:
+def _reingest(settings: DagsterSettings) -> bool:
     from phenodag.core.ingest.inbox import find_plate_folder
     from phenodag.runner import open_runner
 
-    todo = plates_to_reingest(settings)
+    todo = plates_to_reingest(settings.lake, settings.lake_storage_options)
     if not todo:
         return True
     ok = True
@@ -72,7 +56,7 @@ def _reingest(settings: Settings) -> bool:
 
 
 def _cmd_repair(args: argparse.Namespace) -> int:
-    settings = Settings.from_env(args.home)
+    settings = DagsterSettings.from_env(args.home)
     opts = settings.lake_storage_options
     if args.version is not None:
         if not args.table:

@@ -28,11 +28,10 @@ import yaml
 from phenodag.core.ingest.inbox import Arrival, arrival
 from phenodag.core.ingest.platemap import PlateError, validate_plate_id
 from phenodag.core.shared.files import file_lock
-from phenodag.core.shared.settings import Settings
-from phenodag.defs.embed import JOB as EMBED_JOB
-from phenodag.defs.ingest import JOB as INGEST_JOB
-from phenodag.defs.ingest import run_request
+from phenodag.defs.embed import EMBED_JOB
+from phenodag.defs.ingest import INGEST_PLATE_JOB, run_request
 from phenodag.defs.shared.partitions import embedding_key, plates_partitions
+from phenodag.defs.shared.settings import DagsterSettings
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +73,7 @@ terminal, core's progress lines come once, through the caller's own logging hand
 """
 
 
-def ensure_instance(settings: Settings) -> Path:
+def ensure_instance(settings: DagsterSettings) -> Path:
     """Create the home's folders and its ``dagster.yaml`` (left alone when it exists); return the file."""
     settings.ensure()
     path = settings.dagster_home / "dagster.yaml"
@@ -97,21 +96,21 @@ def folder_arrival(folder: Path, plate_id: str | None = None) -> Arrival:
     return Arrival(plate_id or found.plate_id, found.path, found.fingerprint, found.problem)
 
 
-def _worker_home(settings: Settings) -> str | None:
+def _worker_home(settings: DagsterSettings) -> str | None:
     """Return the ``home`` argument of :func:`home_job` that gives a worker these settings.
 
     None when they are the environment's own (the workers share the environment, so
     ``PHENODAG_LAKE``, ``MLFLOW_TRACKING_URI``… hold there too); the home folder when
     they were built for an explicit home (``--home``), whose paths ignore the environment.
     """
-    return None if settings == Settings.from_env() else str(settings.home)
+    return None if settings == DagsterSettings.from_env() else str(settings.home)
 
 
 def home_job(home: str | None, job: str) -> dg.JobDefinition:
     """Job ``job`` of the Definitions of ``home`` (``PHENODAG_HOME`` when None), as an executor's worker rebuilds it."""
     from phenodag.definitions import build_definitions
 
-    return build_definitions(Settings.from_env(home)).resolve_job_def(job)
+    return build_definitions(DagsterSettings.from_env(home)).resolve_job_def(job)
 
 
 class Runner:
@@ -167,7 +166,7 @@ class Runner:
     def ingest_partition(self, plate_id: str, config: Mapping[str, Any] | None = None) -> dg.ExecuteInProcessResult:
         """Add plate ``plate_id`` as a partition and run its ingestion with ``config`` (run config)."""
         self.instance.add_dynamic_partitions(plates_partitions.name or "plates", [plate_id])
-        return self.run(INGEST_JOB, plate_id, config)
+        return self.run(INGEST_PLATE_JOB, plate_id, config)
 
     def ingest(self, folder: Path, plate_id: str | None = None) -> dg.ExecuteInProcessResult:
         """Ingest one plate folder with the run the inbox sensor would request for it.
@@ -241,7 +240,7 @@ def _initialised_instance(dagster_home: Path) -> Iterator[dg.DagsterInstance]:
 
 
 @contextlib.contextmanager
-def open_runner(settings: Settings, resources: dict[str, Any] | None = None) -> Iterator[Runner]:
+def open_runner(settings: DagsterSettings, resources: dict[str, Any] | None = None) -> Iterator[Runner]:
     """Open the runner of a home: its Definitions and its persistent instance (``dagster.yaml`` ensured).
 
     Parameters

@@ -10,8 +10,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from phenodag.core.shared.settings import Settings
 from phenodag.definitions import build_definitions
+from phenodag.defs.shared.settings import DagsterSettings
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -27,13 +27,13 @@ def shared_file(path: Path, what: str) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings of a fresh phenodag home below the test's tmp_path."""
-    return Settings.from_env(tmp_path / "home").ensure()
+def settings(tmp_path: Path) -> DagsterSettings:
+    """DagsterSettings of a fresh phenodag home below the test's tmp_path."""
+    return DagsterSettings.from_env(tmp_path / "home").ensure()
 
 
 @pytest.fixture
-def defs(settings: Settings) -> dg.Definitions:
+def defs(settings: DagsterSettings) -> dg.Definitions:
     """The Definitions bound to the throw-away home."""
     return build_definitions(settings)
 

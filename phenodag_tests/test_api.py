@@ -25,5 +25,10 @@ def test_embed_paths_arrays_and_single(hct15_image: Path, phenoml_weights: Path)
 
 
 def test_embed_random_resnet() -> None:
-    out = phenodag.embed(np.zeros((48, 48), np.uint8), encoder="resnet18", weights="random")
-    assert out.shape == (1, 512)
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 255, (48, 48), dtype=np.uint8) for _ in range(2)]
+    out = phenodag.embed(images, encoder="resnet18", weights="random")
+    again = phenodag.embed(images, encoder="resnet18", weights="random")
+    assert out.shape == (2, 512) and np.isfinite(out).all()
+    assert np.array_equal(out, again)  # the random init is seeded: the same network both times
+    assert not np.allclose(out[0], out[1])  # different images, different vectors

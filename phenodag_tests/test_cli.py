@@ -8,7 +8,8 @@ import pytest
 
 from phenodag.cli import main
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
+from phenodag.defs.ingest import INGEST_PLATE_JOB
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag_tests.toy_plate import write_toy_plate
 
 
@@ -26,11 +27,11 @@ def test_ingest_command_uses_the_asset_path(tmp_path: Path) -> None:
     folder = write_toy_plate(tmp_path / "drop", "CLI_P1", sites=1)
     home = tmp_path / "home"
     assert main(["ingest", str(folder), "--home", str(home)]) == 0
-    s = Settings.from_env(home)
+    s = DagsterSettings.from_env(home)
     assert set(lake.read_table(s.lake, "raw_images")["plate_id"]) == {"CLI_P1"}
     with dg.DagsterInstance.from_config(str(s.dagster_home)) as instance:  # the run is recorded for the UI
         runs = instance.get_runs()
-    assert [r.job_name for r in runs] == ["ingest_plate_job"] and runs[0].tags["dagster/partition"] == "CLI_P1"
+    assert [r.job_name for r in runs] == [INGEST_PLATE_JOB] and runs[0].tags["dagster/partition"] == "CLI_P1"
 
 
 def test_ingest_command_fails_on_rejected_plate(tmp_path: Path) -> None:

@@ -79,3 +79,15 @@ def test_readme_lineage_picture_is_the_asset_graph(defs: dg.Definitions) -> None
     mermaid = readme.split("```mermaid", 1)[1].split("```", 1)[0]
     drawn = set(re.findall(r"^\s*(\w+) --> (\w+)\s*$", mermaid, flags=re.M))
     assert drawn == edges
+
+
+def test_asset_groups_are_the_stage_names(defs: dg.Definitions) -> None:
+    """One name per concept: each asset's group is the name of the defs module (the stage) that defines it."""
+    import importlib
+
+    stages = {p.stem for p in (REPO / "phenodag" / "defs").glob("*.py")} - {"__init__"}
+    for stage in stages:
+        assert stage == importlib.import_module(f"phenodag.defs.{stage}").GROUP
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups == stages

@@ -6,9 +6,9 @@ import polars as pl
 
 from phenodag.cli import build_parser
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.defs.shared.stage_config import read_stage_config
-from phenodag.demo import demo_stage_config, keep_stage_config
+from phenodag.demo import DemoOptions, demo_stage_config, keep_stage_config
 from phenodag_tests.conftest import SMALL_DEMO, Demo
 
 
@@ -17,7 +17,7 @@ def test_demo_simulates_and_materialises_tables(small_demo: Demo) -> None:
     # 2 plates of 2 compounds x 3 concentrations + 4 DMSO wells, 1 site, times -4, 2, 8 h
     assert "plates: 2, images: 60, quarantined files: 0" in out
     assert "cytostatic" in out  # the planted response table
-    lake_root = Settings.from_env(home).lake
+    lake_root = DagsterSettings.from_env(home).lake
     screen = pl.col("plate_id").str.starts_with("SIM_TL")
     # the browser test may have refreshed plate_summary after the library landed: look at the screen's plates
     summary = lake.read_table(lake_root, "plate_summary").filter(screen).sort("plate_id")
@@ -52,15 +52,15 @@ def test_demo_simulates_and_materialises_tables(small_demo: Demo) -> None:
     assert set(lake.read_table(lake_root, "group_transfer")["task"]) == {"moa", "treated_vs_control", "library"}
     assert lake.read_table(lake_root, "group_robustness").height > 0
     assert "group classification on frozen convae vectors" in out and "robustness" in out
-    stages = read_stage_config(Settings.from_env(home).stage_config)  # what automated runs in this home train
-    args = build_parser().parse_args(["demo", *SMALL_DEMO])
-    assert stages == demo_stage_config(args) and stages["group_cv"]["features"] == "embeddings:convae"
+    stages = read_stage_config(DagsterSettings.from_env(home).stage_config)  # what automated runs in this home train
+    options = DemoOptions.from_args(build_parser().parse_args(["demo", *SMALL_DEMO]))
+    assert stages == demo_stage_config(options) and stages["group_cv"]["features"] == "embeddings:convae"
 
 
 def test_the_demo_keeps_a_homes_own_stage_config(tmp_path: Path) -> None:
-    settings = Settings.from_env(tmp_path)
-    args = build_parser().parse_args(["demo", "--group-epochs", "7"])
-    assert keep_stage_config(settings, args)
+    settings = DagsterSettings.from_env(tmp_path)
+    options = DemoOptions.from_args(build_parser().parse_args(["demo", "--group-epochs", "7"]))
+    assert keep_stage_config(settings, options)
     assert read_stage_config(settings.stage_config)["group_cv"]["epochs"] == 7
-    assert not keep_stage_config(settings, build_parser().parse_args(["demo"]))
+    assert not keep_stage_config(settings, DemoOptions.from_args(build_parser().parse_args(["demo"])))
     assert read_stage_config(settings.stage_config)["group_cv"]["epochs"] == 7

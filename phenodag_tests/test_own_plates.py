@@ -14,9 +14,11 @@ from openpyxl import Workbook
 from phenodag.core.embed.export import export_profiles, write_profiles
 from phenodag.core.embed.readiness import encoder_readiness
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.units import hours_label
+from phenodag.defs.embed import EMBED_JOB
+from phenodag.defs.report import REPORT_JOB
 from phenodag.defs.shared.partitions import embedding_key
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import Runner, open_runner
 from phenodag_tests.conftest import PHENOML, T98G_FRAMES, shared_file
 
@@ -51,13 +53,13 @@ def _plate(inbox: Path) -> Path:
 def test_real_frames_from_a_new_home_to_report_and_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     weights = shared_file(PHENOML / "convae_trained_model.torch", "the published pheno-ml weights")
     monkeypatch.setenv("PHENODAG_PHENOML_WEIGHTS", str(weights))  # run workers read the home's settings anew
-    settings = Settings.from_env(tmp_path / "home").ensure()
+    settings = DagsterSettings.from_env(tmp_path / "home").ensure()
     folder = _plate(settings.inbox)
     with open_runner(settings) as runner:
         _run(runner, settings, folder, tmp_path)
 
 
-def _run(runner: Runner, settings: Settings, folder: Path, tmp_path: Path) -> None:
+def _run(runner: Runner, settings: DagsterSettings, folder: Path, tmp_path: Path) -> None:
     assert runner.ingest(folder).success
     raw = lake.read_table(settings.lake, "raw_images").sort("time_h")
     assert raw.height == 10 and set(raw["compound"]) == {"DMSO"} and raw["is_control"].all()
@@ -67,9 +69,9 @@ def _run(runner: Runner, settings: Settings, folder: Path, tmp_path: Path) -> No
     ready = encoder_readiness(("classical", "convae-random", "convae-phenoml", "convae"), settings)
     assert [name for name, why in ready.items() if why is None] == ["classical", "convae-random", "convae-phenoml"]
     for encoder in ("classical", "convae-phenoml"):
-        assert runner.run("embed_job", embedding_key(encoder, "T98G_REAL")).success
+        assert runner.run(EMBED_JOB, embedding_key(encoder, "T98G_REAL")).success
 
-    report = runner.run("report_job")
+    report = runner.run(REPORT_JOB)
     assert report.success
     meta = report.asset_materializations_for_node("screen_report")[0].metadata  # type: ignore[union-attr]
     page = Path(str(meta["path"].value)).read_text()

@@ -6,13 +6,15 @@ import dagster as dg
 import polars as pl
 
 from phenodag.core.compare.config import CompareConfig as CoreCompareConfig
-from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA, SIM_TRUTH_SCHEMA
 from phenodag.core.shared.vocab import EXPERIMENT_COMPARISON
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import encoder_partitions
 from phenodag.defs.shared.resources import LakeResource, MlflowResource
+from phenodag.defs.shared.settings import DagsterSettings
 
 GROUP = "compare"
+COMPARE_JOB = "compare_job"
+ENCODER_COMPARISON_JOB = "encoder_comparison_job"
 BLOCKS = {
     "encoder_similarity": "Replicate similarity: inverse median distance between replicate wells (top dose, late).",
     "encoder_clustering": "UMAP + HDBSCAN sweep: silhouette, Davies-Bouldin, Calinski-Harabasz, noise, ARI.",
@@ -26,9 +28,9 @@ class CompareConfig(dg.Config, CoreCompareConfig):
 
 
 def _planted(lake: LakeResource) -> pl.DataFrame | None:
-    from phenodag.core.temporal.evaluate import planted_types
+    from phenodag.core.temporal.run import planted_types
 
-    truth = lake.read_or_empty("sim_truth", SIM_TRUTH_SCHEMA)
+    truth = lake.read_or_empty("sim_truth")
     return planted_types(truth) if truth.height else None
 
 
@@ -54,13 +56,13 @@ def compare_encoder(
     context: dg.AssetExecutionContext, config: CompareConfig, lake: LakeResource
 ) -> Iterator[dg.MaterializeResult]:
     """Every comparison block of one encoder (the partition), on the late profiles of every plate."""
-    from phenodag.core.compare.blocks import compare_blocks
     from phenodag.core.compare.figures import umap_scatter
-    from phenodag.core.shared.figures import markdown_image
+    from phenodag.core.compare.run import compare_blocks
+    from phenodag.defs.shared.metadata import markdown_image
 
     encoder = context.partition_key
     wells = lake.read("well_embeddings", {"encoder": encoder})
-    raw = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA)
+    raw = lake.read_or_empty("raw_images")
     result = compare_blocks(wells, raw, _planted(lake), encoder, config)
     figures = {
         f"umap_{line}": dg.MetadataValue.md(markdown_image(umap_scatter(xy, meta, f"{encoder}, {line}"), line))
@@ -83,9 +85,7 @@ def encoder_comparison(
     context: dg.AssetExecutionContext, lake: LakeResource, mlflow: MlflowResource
 ) -> dg.MaterializeResult:
     """Summarise every encoder that has comparison rows, and log one MLflow run each with the same metric names."""
-    import mlflow as mlf
-
-    from phenodag.core.compare.summary import HEADLINE_METRICS, comparison_table, encoder_row
+    from phenodag.core.compare.run import comparison_table, encoder_row, log_encoder_run
 
     blocks = {name: lake.read(name) for name in BLOCKS}
     planted = _planted(lake)
@@ -98,8 +98,7 @@ def encoder_comparison(
         name = f"Encoder comparison: {encoder} ({row['weights_id']})"
         with mlflow.start_run(context, EXPERIMENT_COMPARISON, run_name=name) as run:
             links[f"mlflow_run {encoder}"] = mlflow.run_link(run)
-            mlf.log_params({"encoder": encoder, "weights_id": row["weights_id"], "preprocess": row["preprocess"]})
-            mlf.log_metrics({m: float(v) for m in HEADLINE_METRICS if isinstance(v := row[m], int | float)})
+            log_encoder_run(row)
     table = comparison_table(rows)
     info = lake.write_table("encoder_comparison", table)
     context.log.info(f"encoder comparison:\n{markdown_table(table.drop('preprocess'), 50)}")
@@ -113,13 +112,18 @@ def encoder_comparison(
 
 
 compare_job = dg.define_asset_job(
-    "compare_job",
+    COMPARE_JOB,
     selection=dg.AssetSelection.assets(compare_encoder),
     partitions_def=encoder_partitions,
     description="Every comparison block of one encoder.",
 )
-comparison_job = dg.define_asset_job(
-    "encoder_comparison_job",
+encoder_comparison_job = dg.define_asset_job(
+    ENCODER_COMPARISON_JOB,
     selection=dg.AssetSelection.assets(encoder_comparison),
     description="The summary across encoders, with one MLflow run per encoder.",
 )
+
+
+def definitions(settings: DagsterSettings) -> dg.Definitions:
+    """Return the compare stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(assets=[compare_encoder, encoder_comparison], jobs=[compare_job, encoder_comparison_job])

@@ -8,15 +8,16 @@ import dagster as dg
 import polars as pl
 
 from phenodag.core.embed.config import ConvAETrainingConfig, ExportConfig
-from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA, SIM_TRUTH_SCHEMA
-from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.vocab import EXPERIMENT_CONVAE, encoder_needs_markdown
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import embedding_partitions, encoder_partitions
 from phenodag.defs.shared.resources import EncodersResource, LakeResource, MlflowResource, TorchResource
+from phenodag.defs.shared.settings import DagsterSettings
 
-GROUP = "embeddings"
-JOB = "embed_job"
+GROUP = "embed"
+EMBED_JOB = "embed_job"
+EXPORT_JOB = "export_job"
+TRAIN_CONVAE_JOB = "train_convae_job"
 
 
 class ConvAEConfig(dg.Config, ConvAETrainingConfig):
@@ -31,8 +32,8 @@ def _judge(
     Without ``judge_plates``, the version is judged on the ingested plates it did not
     train on; where it trained on every plate, on those, and the run says so.
     """
-    from phenodag.core.compare.judge import judge_scores
-    from phenodag.core.temporal.evaluate import planted_types
+    from phenodag.core.compare.run import judge_scores
+    from phenodag.core.temporal.run import planted_types
 
     trained = sorted(set(training_rows["plate_id"]))
     plates = config.judge_plates
@@ -43,14 +44,14 @@ def _judge(
     if not plates:
         context.log.warning(f"every plate was trained on: versions are judged on {judged_on}")
     rows = lake.read("raw_images", {"plate_id": plates}) if plates else training_rows
-    truth = lake.read_or_empty("sim_truth", SIM_TRUTH_SCHEMA)
+    truth = lake.read_or_empty("sim_truth")
     planted = planted_types(truth) if truth.height else None
     if config.judge == "fraction_active" and planted is None:
         raise ValueError("judge 'fraction_active' needs a simulated screen (sim_truth); use activity_map")
     return (lambda model: judge_scores(model, rows, planted)), judged_on
 
 
-@dg.asset(deps=["raw_images"], group_name="models", kinds={"pytorch", "mlflow"})
+@dg.asset(deps=["raw_images"], group_name=GROUP, kinds={"pytorch", "mlflow"})
 def convae_model(
     context: dg.AssetExecutionContext,
     config: ConvAEConfig,
@@ -71,11 +72,10 @@ def convae_model(
     """
     from pathlib import Path
 
-    from phenodag.core.embed.crops import CropStrategy
-    from phenodag.core.embed.training import load_training_images, train_and_register
+    from phenodag.core.embed.run import CropStrategy, load_training_images, train_and_register
 
     torch.configure()
-    rows = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA, {"plate_id": config.plates} if config.plates else None)
+    rows = lake.read_or_empty("raw_images", {"plate_id": config.plates} if config.plates else None)
     if rows.height == 0:
         raise ValueError(f"no images to train on (plates {config.plates or 'all'}): ingest plates first")
     images, groups = load_training_images(rows, config.max_images, config.seed)
@@ -140,10 +140,10 @@ def embeddings(
     mlflow: MlflowResource,
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """One vector per image (or tile) of a plate from one encoder, with the weights and preprocessing that made it."""
-    from phenodag.core.embed.pipeline import embed_rows
+    from phenodag.core.embed.run import embed_rows
 
     encoder_name, plate = _keys(context)
-    rows = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA, {"plate_id": plate})
+    rows = lake.read_or_empty("raw_images", {"plate_id": plate})
     mlflow.activate()
     encoder = encoders.load(encoder_name, device=torch.configure())
     start = time.perf_counter()
@@ -171,7 +171,7 @@ def embeddings(
 )
 def well_embeddings(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Mean vector per plate, well and time point (over sites and tiles), per encoder."""
-    from phenodag.core.embed.pipeline import well_embeddings as mean_per_well
+    from phenodag.core.embed.run import well_embeddings as mean_per_well
 
     encoder_name, plate = _keys(context)
     df = mean_per_well(lake.read("embeddings", {"encoder": encoder_name, "plate_id": plate}))
@@ -200,12 +200,12 @@ def profile_export(
     Written to ``<lake>/exports/profiles_<encoder>_<normalisation>.parquet``; ``phenodag export``
     writes the same table as CSV or AnnData.
     """
-    from phenodag.core.embed.export import export_profiles, export_uri, write_profiles_uri
+    from phenodag.core.embed.run import export_profiles, export_uri, write_profiles_uri
 
     encoder = context.partition_key
     profiles = export_profiles(
         lake.read("well_embeddings", {"encoder": encoder}),
-        lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA),
+        lake.read_or_empty("raw_images"),
         config.normalisation,
     )
     uri = write_profiles_uri(profiles, export_uri(lake.root, encoder, config.normalisation), lake.storage_options)
@@ -221,19 +221,19 @@ def profile_export(
 
 
 embed_job = dg.define_asset_job(
-    JOB,
+    EMBED_JOB,
     selection=dg.AssetSelection.assets(embeddings, well_embeddings),
     partitions_def=embedding_partitions,
     description="Embed one plate with one encoder and average per well.",
 )
 export_job = dg.define_asset_job(
-    "export_job",
+    EXPORT_JOB,
     selection=[profile_export],
     partitions_def=encoder_partitions,
     description="Write one encoder's well profiles as Parquet with Metadata_* columns.",
 )
-train_job = dg.define_asset_job(
-    "train_convae_job", selection=[convae_model], description="Train the ConvAE and register it in MLflow."
+train_convae_job = dg.define_asset_job(
+    TRAIN_CONVAE_JOB, selection=[convae_model], description="Train the ConvAE and register it in MLflow."
 )
 
 TRAINING_SENSOR = "convae_training_policy"
@@ -245,8 +245,8 @@ ACTIVE_RUN_STATUSES = [
 ]
 
 
-def build_training_sensor(settings: Settings) -> dg.SensorDefinition:
-    """The sensor that trains the ConvAE by the home's training policy (``Settings.train_min_images``...).
+def build_training_sensor(settings: DagsterSettings) -> dg.SensorDefinition:
+    """The sensor that trains the ConvAE by the home's training policy (``DagsterSettings.train_min_images``...).
 
     Each tick counts the ingested images and plates, asks the registry for a champion and
     applies :func:`~phenodag.core.embed.readiness.training_decision`; a skipped tick says
@@ -255,13 +255,11 @@ def build_training_sensor(settings: Settings) -> dg.SensorDefinition:
     is not asked for again until a plate lands. Runs use ``train_convae_job``'s defaults
     (the home's ``stage_config.yaml`` included).
     """
-    from phenodag.core.embed.readiness import TrainingPolicy
-
-    policy = TrainingPolicy(settings.train_min_images, settings.retrain_after_plates)
+    policy = settings.training_policy
 
     @dg.sensor(
         name=TRAINING_SENSOR,
-        job=train_job,
+        job=train_convae_job,
         minimum_interval_seconds=settings.sensor_interval_s,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=f"Training policy: {policy.describe()}. Until a champion exists, `convae` embeddings wait "
@@ -269,10 +267,12 @@ def build_training_sensor(settings: Settings) -> dg.SensorDefinition:
     )
     def convae_training_policy(context: dg.SensorEvaluationContext, lake: LakeResource) -> dg.SensorResult:
         """Request a ConvAE training when the policy says so; otherwise say why not."""
-        from phenodag.core.embed.readiness import has_champion, training_decision
+        from phenodag.core.embed.run import has_champion, training_decision
 
         last = int(context.cursor) if context.cursor else None
-        if context.instance.get_runs(dg.RunsFilter(job_name=train_job.name, statuses=ACTIVE_RUN_STATUSES), limit=1):
+        if context.instance.get_runs(
+            dg.RunsFilter(job_name=train_convae_job.name, statuses=ACTIVE_RUN_STATUSES), limit=1
+        ):
             return dg.SensorResult(skip_reason="a ConvAE training is queued or running", cursor=context.cursor)
         counts = (
             lake.scan("raw_images").select(pl.len().alias("images"), pl.col("plate_id").n_unique().alias("plates"))
@@ -291,3 +291,12 @@ def build_training_sensor(settings: Settings) -> dg.SensorDefinition:
         )
 
     return convae_training_policy
+
+
+def definitions(settings: DagsterSettings) -> dg.Definitions:
+    """Return the embed stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(
+        assets=[convae_model, embeddings, well_embeddings, profile_export],
+        jobs=[train_convae_job, embed_job, export_job],
+        sensors=[build_training_sensor(settings)],
+    )

@@ -9,13 +9,16 @@ import polars as pl
 
 from phenodag.core.groups.config import GroupCVConfig as CoreGroupCVConfig
 from phenodag.core.groups.config import GroupingConfig, GroupRobustnessConfig, GroupTransferConfig
-from phenodag.core.shared.schemas import RAW_IMAGES_SCHEMA
 from phenodag.core.shared.vocab import EXPERIMENT_GROUP_CV, EXPERIMENT_GROUP_ROBUSTNESS, EXPERIMENT_GROUP_TRANSFER
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import method_partitions
 from phenodag.defs.shared.resources import EncodersResource, LakeResource, MlflowResource, TorchResource
+from phenodag.defs.shared.settings import DagsterSettings
 
 GROUP = "groups"
+GROUPS_JOB = "groups_job"
+GROUP_CV_JOB = "group_cv_job"
+GROUP_REUSE_JOB = "group_reuse_job"
 MODELS_FOLDER = "groups"
 """Fold models live in ``<checkpoints>/groups/<method>/fold<k>.pt`` (:mod:`phenodag.core.groups.store`)."""
 CV_PARTITIONS = dg.AllPartitionMapping()
@@ -58,9 +61,9 @@ def image_groups(
     context: dg.AssetExecutionContext, config: GroupsConfig, lake: LakeResource
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """One row per group: a compound's images in one replicate and field, one per configuration; its fold."""
-    from phenodag.core.groups.grouping import build_groups
+    from phenodag.core.groups.run import build_groups
 
-    raw = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA)
+    raw = lake.read_or_empty("raw_images")
     every, stats = build_groups(raw, config)
     info = lake.write_table("image_groups", every)
     groups = every.filter(pl.col("group_set") == "screen")
@@ -120,17 +123,18 @@ def group_cv(
     ``features: embeddings:<encoder>`` reads that encoder's vectors from ``embeddings``
     (frozen); the fold models are saved for ``group_transfer`` and ``group_robustness``.
     """
-    from phenodag.core.groups.examples import prediction_examples
     from phenodag.core.groups.figures import f1_histogram, top_k_curves
     from phenodag.core.groups.run import (
         class_subsets,
+        comparison_table,
         log_summary,
+        mean_sd,
         pooled_class_f1,
         pooled_curves,
+        prediction_examples,
         run_method_cv,
         summaries,
     )
-    from phenodag.core.groups.summary import comparison_table, mean_sd
     from phenodag.core.shared.thumbnails import sheet_png
 
     method = context.partition_key
@@ -201,8 +205,7 @@ def group_transfer(
     torch: TorchResource,
 ) -> dg.MaterializeResult:
     """Each method's frozen fold models with a new head: mechanism of action, treated vs control, a new library."""
-    from phenodag.core.groups.reuse import run_transfer
-    from phenodag.core.groups.run import class_subsets
+    from phenodag.core.groups.run import class_subsets, run_transfer
 
     device = torch.configure()
     groups = lake.read("image_groups")
@@ -235,7 +238,7 @@ def group_robustness(
     encoders: EncodersResource,
 ) -> dg.MaterializeResult:
     """Held-out top-1 of each method under test-time blur, noise and duplicated images."""
-    from phenodag.core.groups.reuse import run_robustness
+    from phenodag.core.groups.run import run_robustness
 
     device = torch.configure()
 
@@ -264,16 +267,24 @@ def group_robustness(
 
 
 groups_job = dg.define_asset_job(
-    "groups_job", selection=dg.AssetSelection.assets(image_groups), description="Build image groups and folds."
+    GROUPS_JOB, selection=dg.AssetSelection.assets(image_groups), description="Build image groups and folds."
 )
 group_cv_job = dg.define_asset_job(
-    "group_cv_job",
+    GROUP_CV_JOB,
     selection=dg.AssetSelection.assets(group_cv),
     partitions_def=method_partitions,
     description="Cross-validate one method.",
 )
-reuse_job = dg.define_asset_job(
-    "group_reuse_job",
+group_reuse_job = dg.define_asset_job(
+    GROUP_REUSE_JOB,
     selection=dg.AssetSelection.assets(group_transfer, group_robustness),
     description="Transfer and robustness of the saved group models of every method.",
 )
+
+
+def definitions(settings: DagsterSettings) -> dg.Definitions:
+    """Return the groups stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(
+        assets=[image_groups, group_cv, group_transfer, group_robustness],
+        jobs=[groups_job, group_cv_job, group_reuse_job],
+    )

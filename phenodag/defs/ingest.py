@@ -17,19 +17,26 @@ import polars as pl
 from pydantic import Field
 
 from phenodag.core.ingest.config import IngestConfig as CoreIngestConfig
-from phenodag.core.ingest.inbox import Arrival, find_plate_folder, pending, scan_inbox
-from phenodag.core.ingest.outcome import IngestResult, missing_timepoints
-from phenodag.core.ingest.plate import ingest_plate
-from phenodag.core.ingest.sheet import plate_sheet
+from phenodag.core.ingest.run import (
+    Arrival,
+    IngestResult,
+    find_plate_folder,
+    ingest_plate,
+    missing_timepoints,
+    pending,
+    plate_sheet,
+    scan_inbox,
+)
 from phenodag.core.shared.lake import LakeError
-from phenodag.core.shared.schemas import PLATES_SCHEMA, QUARANTINE_SCHEMA, RAW_IMAGES_SCHEMA, Schema
+from phenodag.core.shared.tables import TABLES
 from phenodag.core.shared.vocab import EXPERIMENT_PLATES
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import plates_partitions
 from phenodag.defs.shared.resources import InboxResource, LakeResource, MlflowResource
+from phenodag.defs.shared.settings import DagsterSettings
 
-GROUP = "ingestion"
-JOB = "ingest_plate_job"
+GROUP = "ingest"
+INGEST_PLATE_JOB = "ingest_plate_job"
 RAW_IMAGES = dg.AssetKey("raw_images")
 
 
@@ -126,19 +133,17 @@ def _contact_sheet(
         return {}
 
 
-def _previous(
-    context: dg.AssetExecutionContext, lake: LakeResource, name: str, schema: Schema, part: dict[str, str]
-) -> pl.DataFrame:
+def _previous(context: dg.AssetExecutionContext, lake: LakeResource, name: str, part: dict[str, str]) -> pl.DataFrame:
     """The partition's current rows; unreadable ones (a lost data file) read as none, with a warning.
 
     The partition is rewritten whole by this run, so a plate whose files were lost is
     mended by ingesting it again (every file is then decoded anew).
     """
     try:
-        return lake.read_or_empty(name, schema, part)
+        return lake.read_or_empty(name, part)
     except LakeError as exc:
         context.log.warning(f"previous {name} rows of {part} are unreadable; ingesting the plate afresh: {exc}")
-        return pl.DataFrame(schema=schema)
+        return pl.DataFrame(schema=TABLES[name].schema)
 
 
 @dg.multi_asset(
@@ -194,12 +199,12 @@ def ingest_plate_assets(
     plate_id = context.partition_key
     part = {"plate_id": plate_id}
     folder = Path(config.plate_dir) if config.plate_dir else find_plate_folder(inbox.folder, plate_id, inbox.marker)
-    last = _previous(context, lake, "plates", PLATES_SCHEMA, part)
+    last = _previous(context, lake, "plates", part)
     result = ingest_plate(
         folder,
         plate_id,
-        previous=_previous(context, lake, "raw_images", RAW_IMAGES_SCHEMA, part),
-        previous_quarantine=_previous(context, lake, "quarantine", QUARANTINE_SCHEMA, part),
+        previous=_previous(context, lake, "raw_images", part),
+        previous_quarantine=_previous(context, lake, "quarantine", part),
         workers=config.workers,
         fingerprint=config.fingerprint,
         since=last["ingested_at"][0] if last.height else None,
@@ -223,8 +228,8 @@ def ingest_plate_assets(
     yield from _checks(result)
 
 
-ingest_job = dg.define_asset_job(
-    JOB,
+ingest_plate_job = dg.define_asset_job(
+    INGEST_PLATE_JOB,
     selection=dg.AssetSelection.assets(ingest_plate_assets, "sim_truth", "sim_masks"),
     partitions_def=plates_partitions,
     description="Ingest one plate (partition) from the inbox.",
@@ -233,16 +238,16 @@ ingest_job = dg.define_asset_job(
 
 def _landed(lake: LakeResource) -> dict[str, str]:
     """The fingerprint each plate had when it was last ingested, from the ``plates`` table."""
-    plates = lake.read_or_empty("plates", PLATES_SCHEMA)
+    plates = lake.read_or_empty("plates")
     return dict(zip(plates["plate_id"].to_list(), plates["fingerprint"].to_list(), strict=True))
 
 
 def build_inbox_sensor(interval_s: int) -> dg.SensorDefinition:
-    """The inbox sensor, evaluated every ``interval_s`` seconds (``Settings.sensor_interval_s``)."""
+    """The inbox sensor, evaluated every ``interval_s`` seconds (``DagsterSettings.sensor_interval_s``)."""
 
     @dg.sensor(
         name="inbox_sensor",
-        job=ingest_job,
+        job=ingest_plate_job,
         minimum_interval_seconds=interval_s,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Watches the inbox; a plate folder with its completion marker is added as a partition and "
@@ -281,7 +286,7 @@ def build_inbox_sensor(interval_s: int) -> dg.SensorDefinition:
 
 
 @dg.schedule(
-    job=ingest_job,
+    job=ingest_plate_job,
     cron_schedule="0 3 * * *",
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Daily at 03:00: compares the inbox with the plates table and ingests every complete plate "
@@ -299,3 +304,13 @@ def inbox_sweep(
     if new:  # schedules cannot return partition requests, so the sweep adds them itself
         context.instance.add_dynamic_partitions(name, new)
     return [run_request(a) for a in todo]
+
+
+def definitions(settings: DagsterSettings) -> dg.Definitions:
+    """Return the ingest stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(
+        assets=[ingest_plate_assets],
+        jobs=[ingest_plate_job],
+        sensors=[build_inbox_sensor(settings.sensor_interval_s)],
+        schedules=[inbox_sweep],
+    )

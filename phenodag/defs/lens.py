@@ -8,16 +8,16 @@ import dagster as dg
 import polars as pl
 
 from phenodag.core.lens import config as core_config
-from phenodag.core.shared.schemas import LENS_METRICS_SCHEMA, RAW_IMAGES_SCHEMA, SIM_MASKS_SCHEMA
 from phenodag.core.shared.vocab import EXPERIMENT_LENS
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import lens_partitions
 from phenodag.defs.shared.resources import EncodersResource, LakeResource, MlflowResource, TorchResource
+from phenodag.defs.shared.settings import DagsterSettings
 
 GROUP = "lens"
+LENS_CLASSIFIER_JOB = "lens_classifier_job"
+LENS_JOB = "lens_job"
 CLASSIFIER_FILE = "lens/classifier.pt"
-CLASSIFIER_JOB = "lens_classifier_job"
-JOB = "lens_job"
 
 
 class LensConfig(dg.Config, core_config.LensConfig):
@@ -25,12 +25,12 @@ class LensConfig(dg.Config, core_config.LensConfig):
 
 
 def _inputs(config: LensConfig, lake: LakeResource, encoders: EncodersResource) -> tuple[pl.DataFrame, Any, str]:
-    from phenodag.core.embed.registry import load_autoencoder
+    from phenodag.core.lens.run import load_autoencoder
 
     ref = encoders.weights_for(config.encoder)
     if ref is None:
         raise FileNotFoundError(f"encoder {config.encoder!r} has no weights: set the encoders resource")
-    rows = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA, {"plate_id": config.plates} if config.plates else None)
+    rows = lake.read_or_empty("raw_images", {"plate_id": config.plates} if config.plates else None)
     convae, convae_id = load_autoencoder(ref)
     return rows, convae, convae_id
 
@@ -58,17 +58,14 @@ def lens_classifier(
     points. Saved as one torch file (classifier, classes, held-out wells) under the
     checkpoints folder, which every α of ``lens_models`` reads.
     """
-    import mlflow as mlf
-
-    from phenodag.core.lens.run import fit_classifier
+    from phenodag.core.lens.run import fit_classifier, log_classifier
 
     torch.configure()
     rows, convae, convae_id = _inputs(config, lake, encoders)
     bundle = fit_classifier(rows, convae, convae_id, config)
     path = bundle.save(_classifier_path(torch))
     with mlflow.start_run(context, EXPERIMENT_LENS, run_name="Lens: drug classifier") as run:
-        mlf.log_params({**config.model_dump(), "convae_id": convae_id, "classes": ",".join(bundle.classes)})
-        mlf.log_metrics({f"held_out_{k}": v for k, v in bundle.metrics.items()})
+        log_classifier(bundle, config.model_dump())
     return dg.MaterializeResult(
         metadata={
             "path_in_home": dg.MetadataValue.path(str(path.relative_to(Path(torch.checkpoint_dir).parent))),
@@ -116,40 +113,22 @@ def lens(
     the lens and the map-truth scores; ``lens_corrections``: the paper's mined cases.
     The metrics' metadata carries the accuracy-vs-α curve over every α materialised so far.
     """
-    import mlflow as mlf
-
-    from phenodag.core.embed.tracking import log_torch_model
-    from phenodag.core.lens.classifier import ClassifierBundle
-    from phenodag.core.lens.figures import accuracy_curve
-    from phenodag.core.lens.run import metrics_frame, run_alpha
-    from phenodag.core.shared.figures import markdown_image, png_image
+    from phenodag.core.lens.figures import accuracy_curve, correction_triptychs
+    from phenodag.core.lens.run import ClassifierBundle, log_lens, log_losses, metrics_frame, run_alpha
+    from phenodag.defs.shared.metadata import markdown_image
 
     torch.configure()
     key = context.partition_key
     alpha = float(key)
     rows, convae, _ = _inputs(config, lake, encoders)
     bundle = ClassifierBundle.load(_classifier_path(torch))
-    masks = lake.read_or_empty("sim_masks", SIM_MASKS_SCHEMA)
-
-    def log_losses(s: Any) -> None:
-        mlf.log_metrics({"L_rec": s.rec, "L_disc": s.disc, "L_total": s.total}, step=s.step)
+    masks = lake.read_or_empty("sim_masks")
 
     with mlflow.start_run(context, EXPERIMENT_LENS, run_name=f"Lens: alpha {alpha:g}") as run:
-        mlf.log_params({**config.model_dump(), "alpha": alpha, "convae_id": bundle.convae_id})
-        result = run_alpha(
-            rows,
-            masks,
-            convae,
-            bundle,
-            alpha,
-            config,
-            on_log=log_losses,
-        )
+        result = run_alpha(rows, masks, convae, bundle, alpha, config, on_log=log_losses)
+        png = correction_triptychs(result)
+        log_lens(result, {**config.model_dump(), "alpha": alpha, "convae_id": bundle.convae_id}, png)
         metrics = {**result.metrics, "mlflow_run": run.info.run_id}
-        mlf.log_metrics({k: float(v) for k, v in metrics.items() if isinstance(v, float) and k != "alpha"})
-        log_torch_model(result.lens.lens)
-        png = _triptychs(result)
-        mlf.log_image(png_image(png), "corrections.png")
     part = {"alpha_key": key}
     yield dg.MaterializeResult(
         asset_key="lens_models",
@@ -164,7 +143,7 @@ def lens(
     yield dg.MaterializeResult(asset_key="lens_maps", metadata=write_metadata(info, result.maps))
     table = metrics_frame([metrics])
     info = lake.write_partition("lens_metrics", table, part)
-    curve = accuracy_curve(lake.read_or_empty("lens_metrics", LENS_METRICS_SCHEMA))
+    curve = accuracy_curve(lake.read_or_empty("lens_metrics"))
     shown = table.drop("convae_id", "mlflow_run").transpose(include_header=True, header_name="metric")
     yield dg.MaterializeResult(
         asset_key="lens_metrics",
@@ -185,21 +164,10 @@ def lens(
     )
 
 
-def _triptychs(result: Any, n: int = 4) -> bytes:
-    """Image | lensed | map of the ``n`` corrections with the largest gain (distinct images)."""
-    from phenodag.core.lens.figures import triptychs
-
-    top = result.corrections.sort("gain", descending=True).unique("path", keep="first", maintain_order=True).head(n)
-    index = {p: i for i, p in enumerate(result.maps["path"])}
-    picked = [index[p] for p in top["path"]]
-    titles = [
-        f"{r['case']} {r['class_name']}: p {r['p_true_original']:.2f} -> {r['p_true_lensed']:.2f}"
-        for r in top.iter_rows(named=True)
-    ]
-    return triptychs(
-        result.images[picked, 0].numpy(), result.lensed[picked, 0].numpy(), result.importance[picked], titles
-    )
+lens_classifier_job = dg.define_asset_job(LENS_CLASSIFIER_JOB, selection=dg.AssetSelection.assets(lens_classifier))
+lens_job = dg.define_asset_job(LENS_JOB, selection=dg.AssetSelection.assets(lens), partitions_def=lens_partitions)
 
 
-lens_classifier_job = dg.define_asset_job(CLASSIFIER_JOB, selection=dg.AssetSelection.assets(lens_classifier))
-lens_job = dg.define_asset_job(JOB, selection=dg.AssetSelection.assets(lens), partitions_def=lens_partitions)
+def definitions(settings: DagsterSettings) -> dg.Definitions:
+    """Return the lens stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(assets=[lens_classifier, lens], jobs=[lens_classifier_job, lens_job])

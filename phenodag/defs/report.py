@@ -5,11 +5,10 @@ import polars as pl
 
 from phenodag.core.shared.vocab import EXPERIMENT_REPORT
 from phenodag.defs.shared.resources import LakeResource, MlflowResource
+from phenodag.defs.shared.settings import DagsterSettings
 
 GROUP = "report"
-JOB = "report_job"
-REPORT_FILE = "screen_report.html"
-SUMMARY_FILE = "screen_report.png"
+REPORT_JOB = "report_job"
 INPUTS = (
     "raw_images",
     "growth_curves",
@@ -39,13 +38,10 @@ def screen_report(
     ``<lake>/reports/screen_report.html``. A section whose tables are missing names the
     job that makes them.
     """
-    from pathlib import Path
-
-    from phenodag.core.report.build import build_report
-    from phenodag.core.shared.tables import TABLES
+    from phenodag.core.report.run import REPORT_FILE, build_report, log_report, save_report
 
     def read(name: str) -> pl.DataFrame:
-        return lake.read_or_empty(name, TABLES[name].schema)
+        return lake.read_or_empty(name)
 
     report = build_report(read)
     metadata: dict[str, dg.MetadataValue | str | int] = {
@@ -54,22 +50,20 @@ def screen_report(
         "encoder": report.encoder or "none",
     }
     with mlflow.start_run(context, EXPERIMENT_REPORT, run_name="screen report") as run:
-        import mlflow as mlflow_api
-
-        mlflow_api.log_text(report.html, REPORT_FILE)
+        log_report(report)
         metadata["report"] = mlflow.artifact_page(run, REPORT_FILE)
         metadata["mlflow_run"] = mlflow.run_link(run)
         if report.png:
             metadata.update(mlflow.figure(run, report.png, "summary", "screen report summary"))
-    if "://" not in lake.root:  # written last: a file on disk means the whole report is done
-        folder = Path(lake.root) / "reports"
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / f".{REPORT_FILE}.partial"
-        partial.write_text(report.html)
-        partial.replace(folder / REPORT_FILE)  # one rename: a reader never sees half a page
-        metadata["path"] = dg.MetadataValue.path(str(folder / REPORT_FILE))
+    if (path := save_report(report, lake.root)) is not None:  # written last: the file means the report is done
+        metadata["path"] = dg.MetadataValue.path(str(path))
     context.log.info(f"screen report: {metadata['sections']}; missing: {metadata['missing']}")
     return dg.MaterializeResult(metadata=metadata)
 
 
-report_job = dg.define_asset_job(JOB, selection=[screen_report], description="Build the screen report.")
+report_job = dg.define_asset_job(REPORT_JOB, selection=[screen_report], description="Build the screen report.")
+
+
+def definitions(settings: DagsterSettings) -> dg.Definitions:
+    """Return the report stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(assets=[screen_report], jobs=[report_job])

@@ -6,18 +6,19 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from phenodag.core.shared.schemas import PLATES_SCHEMA, RAW_IMAGES_SCHEMA
-from phenodag.core.simulate.screen import SIM_TRUTH_SCHEMA, TRUTH_FILE
-from phenodag.core.simulate.truth import mask_rows, read_truth, uncovered_conditions
+from phenodag.core.simulate.run import SIM_TRUTH_SCHEMA, TRUTH_FILE, mask_rows, read_truth, uncovered_conditions
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import plates_partitions
 from phenodag.defs.shared.resources import LakeResource
+from phenodag.defs.shared.settings import DagsterSettings
+
+GROUP = "simulate"
 
 
 @dg.asset(
     partitions_def=plates_partitions,
     deps=["plates", "raw_images"],
-    group_name="simulation",
+    group_name=GROUP,
     kinds={"delta", "polars"},
     check_specs=[
         dg.AssetCheckSpec(
@@ -36,12 +37,12 @@ def sim_truth(
     an empty partition.
     """
     part = {"plate_id": context.partition_key}
-    plates = lake.read_or_empty("plates", PLATES_SCHEMA, part)
+    plates = lake.read_or_empty("plates", part)
     folder = Path(plates["source_dir"][0]) if plates.height else None
     truth = read_truth(folder / TRUTH_FILE, context.partition_key) if folder else pl.DataFrame(schema=SIM_TRUTH_SCHEMA)
     info = lake.write_partition("sim_truth", truth, part)
     yield dg.MaterializeResult(metadata={**write_metadata(info, truth), "simulated": truth.height > 0})
-    images = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA, part)
+    images = lake.read_or_empty("raw_images", part)
     missing = uncovered_conditions(images, truth) if truth.height else images.clear()
     yield dg.AssetCheckResult(
         passed=missing.height == 0,
@@ -51,7 +52,7 @@ def sim_truth(
     )
 
 
-@dg.asset(partitions_def=plates_partitions, deps=["raw_images"], group_name="simulation", kinds={"delta", "polars"})
+@dg.asset(partitions_def=plates_partitions, deps=["raw_images"], group_name=GROUP, kinds={"delta", "polars"})
 def sim_masks(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Truth masks of a simulated plate's images: one row per landed image whose mask file exists.
 
@@ -60,6 +61,11 @@ def sim_masks(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mater
     lens stage scores its importance maps against them. Real plates get an empty partition.
     """
     part = {"plate_id": context.partition_key}
-    masks = mask_rows(lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA, part))
+    masks = mask_rows(lake.read_or_empty("raw_images", part))
     info = lake.write_partition("sim_masks", masks, part)
     return dg.MaterializeResult(metadata={**write_metadata(info, masks), "simulated": masks.height > 0})
+
+
+def definitions(settings: DagsterSettings) -> dg.Definitions:
+    """Return the simulate stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(assets=[sim_truth, sim_masks])

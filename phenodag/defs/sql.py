@@ -4,11 +4,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from phenodag.core.sql.models import SqlModel, SqlModelError, parse_model, run_model
+from phenodag.core.sql.run import SqlModel, SqlModelError, parse_model, run_model
 from phenodag.defs.shared.metadata import write_metadata
 from phenodag.defs.shared.resources import LakeResource
+from phenodag.defs.shared.settings import DagsterSettings
 
 GROUP = "sql"
+SQL_MODELS_JOB = "sql_models_job"
 
 
 def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
@@ -46,7 +48,7 @@ def build_broken_asset(path: Path, error: SqlModelError) -> dg.AssetsDefinition:
 
 
 def load_sql_assets(folder: Path) -> list[dg.AssetsDefinition]:
-    """Build one asset per ``*.sql`` file of ``folder`` (``Settings.sql_dir``).
+    """Build one asset per ``*.sql`` file of ``folder`` (``DagsterSettings.sql_dir``).
 
     A folder that does not exist or holds no ``*.sql`` file is an error (``SqlModelError``
     naming the folder and ``PHENODAG_SQL_DIR``), never a silently empty stage.
@@ -67,8 +69,13 @@ def load_sql_assets(folder: Path) -> list[dg.AssetsDefinition]:
     return assets
 
 
-sql_job = dg.define_asset_job(
-    "sql_models_job",
+sql_models_job = dg.define_asset_job(
+    SQL_MODELS_JOB,
     selection=dg.AssetSelection.groups(GROUP),
     description="Materialise every SQL model over the current lake.",
 )
+
+
+def definitions(settings: DagsterSettings) -> dg.Definitions:
+    """Return the sql stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(assets=load_sql_assets(settings.sql_dir), jobs=[sql_models_job])

@@ -7,11 +7,6 @@ import polars as pl
 
 from phenodag.core.shared.schemas import (
     CONDITION,
-    EMBEDDINGS_SCHEMA,
-    GROWTH_GR_SCHEMA,
-    MAP_SCHEMA,
-    RAW_IMAGES_SCHEMA,
-    SIM_TRUTH_SCHEMA,
     WELL_TREATMENT,
 )
 from phenodag.core.shared.vocab import CLASSICAL_ENCODERS, EXPERIMENT_TEMPORAL
@@ -19,8 +14,11 @@ from phenodag.core.temporal import config as core_config
 from phenodag.defs.shared.metadata import markdown_table, write_metadata
 from phenodag.defs.shared.partitions import encoder_partitions
 from phenodag.defs.shared.resources import LakeResource, MlflowResource
+from phenodag.defs.shared.settings import DagsterSettings
 
 GROUP = "temporal"
+GROWTH_JOB = "growth_job"
+TEMPORAL_JOB = "temporal_job"
 
 
 class TrajectoryConfig(dg.Config, core_config.TrajectoryConfig):
@@ -55,11 +53,11 @@ def temporal_trajectories(
     context: dg.AssetExecutionContext, config: TrajectoryConfig, lake: LakeResource
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """Distance of every cell line x compound x concentration to its controls at each time point."""
-    from phenodag.core.temporal.trajectories import trajectories
+    from phenodag.core.temporal.run import trajectories
 
     encoder = context.partition_key
     wells = lake.read("well_embeddings", {"encoder": encoder})
-    meta = lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA).select(WELL_TREATMENT).unique()
+    meta = lake.read_or_empty("raw_images").select(WELL_TREATMENT).unique()
     wells = wells.join(meta, on=["plate_id", "well"], how="inner")
     traj, stats = trajectories(wells, encoder, config)
     info = lake.write_partition("temporal_trajectories", traj, {"encoder": encoder})
@@ -114,12 +112,9 @@ def temporal_clustering(
     context: dg.AssetExecutionContext, config: ClusterConfig, lake: LakeResource, mlflow: MlflowResource
 ) -> Iterator[dg.MaterializeResult]:
     """Cluster one encoder's trajectories, annotate response types, find concentration switches."""
-    import mlflow as mlf
-
     from phenodag.core.shared.thumbnails import sheet_png
-    from phenodag.core.temporal.examples import EXAMPLE_COLUMNS, cluster_examples
     from phenodag.core.temporal.figures import cluster_plot, dose_time_heatmaps
-    from phenodag.core.temporal.pipeline import cluster_trajectories
+    from phenodag.core.temporal.run import EXAMPLE_COLUMNS, cluster_examples, cluster_trajectories, log_clustering
 
     encoder = context.partition_key
     traj = lake.read("temporal_trajectories", {"encoder": encoder})
@@ -134,10 +129,7 @@ def temporal_clustering(
     heat = dose_time_heatmaps(traj)
     examples = cluster_examples(result.clusters, lake.read("raw_images", columns=list(EXAMPLE_COLUMNS)))
     with mlflow.start_run(context, EXPERIMENT_TEMPORAL, run_name=f"Temporal DTW k-means: {encoder}") as run:
-        mlf.log_params({**config.model_dump(), "encoder": encoder, "n_trajectories": result.clusters.height})
-        for row in result.scan.iter_rows(named=True):
-            mlf.log_metrics({"inertia": row["inertia"], "silhouette": row["silhouette"]}, step=row["k"])
-        mlf.log_metric("chosen_k", result.clustering.k)
+        log_clustering(result, {**config.model_dump(), "encoder": encoder})
         figures = {
             **mlflow.figure(run, plot, "clusters", "DTW clusters: member trajectories and barycentres"),
             **(mlflow.figure(run, sheet_png(examples), "examples", "example wells over time") if examples else {}),
@@ -198,19 +190,17 @@ def growth(
     context: dg.AssetExecutionContext, config: GrowthConfig, lake: LakeResource, mlflow: MlflowResource
 ) -> Iterator[dg.MaterializeResult]:
     """Growth curves from the classical encoder's confluence and blob count, GR over time, GR dose-response metrics."""
-    import mlflow as mlf
-
     from phenodag.core.temporal.figures import growth_plot
-    from phenodag.core.temporal.growth import gr_metrics, gr_over_time, growth_curves
+    from phenodag.core.temporal.run import gr_metrics, gr_over_time, growth_curves, log_growth
 
-    embeddings = lake.read_or_empty("embeddings", EMBEDDINGS_SCHEMA, {"encoder": CLASSICAL_ENCODERS[0]})
+    embeddings = lake.read_or_empty("embeddings", {"encoder": CLASSICAL_ENCODERS[0]})
     if embeddings.height == 0:
         raise dg.Failure("no classical embeddings: materialise the embeddings partitions of encoder 'classical' first")
-    curves = growth_curves(embeddings, lake.read_or_empty("raw_images", RAW_IMAGES_SCHEMA))
+    curves = growth_curves(embeddings, lake.read_or_empty("raw_images"))
     gr = gr_over_time(curves, config.window_h, config.gr_from)
     metrics = gr_metrics(gr)
     with mlflow.start_run(context, EXPERIMENT_TEMPORAL, run_name="Growth curves and GR") as run:
-        mlf.log_params({**config.model_dump(), "conditions": gr.select(CONDITION).n_unique()})
+        log_growth(gr, config.model_dump())
         figures = mlflow.figure(run, growth_plot(curves, gr), "growth", "confluence over time and GR per dose")
     info = lake.write_table("growth_curves", curves)
     yield dg.MaterializeResult(asset_key="growth_curves", metadata={**figures, **write_metadata(info, curves)})
@@ -254,21 +244,20 @@ def response_calling(
     context: dg.AssetExecutionContext, config: GrowthTypingConfig, lake: LakeResource
 ) -> Iterator[dg.MaterializeResult]:
     """Type growth from GR over time, join it with the embedding's call and activity, and add the combined call."""
-    from phenodag.core.temporal.combined import response_calls
-    from phenodag.core.temporal.evaluate import CALLS, call_agreement, call_confusion, morphology_detection
+    from phenodag.core.temporal.run import CALLS, call_agreement, call_confusion, morphology_detection, response_calls
 
     encoder = context.partition_key
     clusters = lake.read("temporal_clusters", {"encoder": encoder})
-    gr = lake.read_or_empty("growth_gr", GROWTH_GR_SCHEMA)
+    gr = lake.read_or_empty("growth_gr")
     if gr.height == 0:
         context.log.warning(
             "no growth_gr rows (run growth_job first): the combined call is the embedding's where active"
         )
-    activity = lake.read_or_empty("encoder_map", MAP_SCHEMA, {"encoder": encoder})
+    activity = lake.read_or_empty("encoder_map", {"encoder": encoder})
     if activity.height == 0:
         context.log.warning(f"no encoder_map rows of {encoder}: run compare_job first; no condition is called active")
     calls, switches = response_calls(clusters, gr, activity, config)
-    truth = lake.read_or_empty("sim_truth", SIM_TRUTH_SCHEMA)
+    truth = lake.read_or_empty("sim_truth")
     checked: dict[str, dg.MetadataValue] = {}
     if truth.height:
         checked["agreement_with_sim_truth"] = dg.MetadataValue.md(markdown_table(call_agreement(calls, truth)))
@@ -291,15 +280,22 @@ def response_calling(
 
 
 growth_job = dg.define_asset_job(
-    "growth_job",
+    GROWTH_JOB,
     selection=dg.AssetSelection.assets(growth),
     description="Growth curves, GR over time and GR metrics from the classical encoder's confluence.",
 )
 
 temporal_job = dg.define_asset_job(
-    "temporal_job",
+    TEMPORAL_JOB,
     selection=dg.AssetSelection.assets(temporal_trajectories, temporal_clustering, response_calling),
     partitions_def=encoder_partitions,
     description="Trajectories, clusters and the three response calls of one encoder (growth_job and compare_job "
     "first: GR and activity).",
 )
+
+
+def definitions(settings: DagsterSettings) -> dg.Definitions:
+    """Return the temporal stage's assets, jobs, sensors and schedules for the home ``settings``."""
+    return dg.Definitions(
+        assets=[temporal_trajectories, temporal_clustering, growth, response_calling], jobs=[temporal_job, growth_job]
+    )

@@ -5,9 +5,11 @@ import mlflow
 import polars as pl
 
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
+from phenodag.defs.compare import COMPARE_JOB, ENCODER_COMPARISON_JOB
+from phenodag.defs.embed import EMBED_JOB
 from phenodag.defs.shared.partitions import embedding_key
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import Runner
 from phenodag_tests.defs.conftest import run_ingest
 
@@ -15,7 +17,7 @@ ENCODERS = ("convae-random", "resnet18")
 FAST = {"ops": {"compare_encoder": {"config": {"cluster_grid": [5, 8], "null_size": 200}}}}
 
 
-def test_compare_two_encoders_end_to_end(settings: Settings, instance: dg.DagsterInstance) -> None:
+def test_compare_two_encoders_end_to_end(settings: DagsterSettings, instance: dg.DagsterInstance) -> None:
     from phenodag.definitions import build_definitions
     from phenodag.defs.shared.resources import EncodersResource
 
@@ -26,11 +28,11 @@ def test_compare_two_encoders_end_to_end(settings: Settings, instance: dg.Dagste
     for plate in plates:
         assert run_ingest(defs, instance, plate).success
         for encoder in ENCODERS:
-            assert runner.run("embed_job", embedding_key(encoder, plate)).success
+            assert runner.run(EMBED_JOB, embedding_key(encoder, plate)).success
     for encoder in ENCODERS:
-        result = runner.run("compare_job", encoder, FAST)
+        result = runner.run(COMPARE_JOB, encoder, FAST)
         assert result.success
-    summary = runner.run("encoder_comparison_job")
+    summary = runner.run(ENCODER_COMPARISON_JOB)
     assert summary.success
 
     for name in ("encoder_similarity", "encoder_clustering", "encoder_classification", "encoder_map"):
@@ -51,6 +53,6 @@ def test_compare_two_encoders_end_to_end(settings: Settings, instance: dg.Dagste
 
     # re-comparing one encoder rewrites only its partition
     before = lake.read_table(settings.lake, "encoder_map").filter(pl.col("encoder") == "resnet18").sort("group", "kind")
-    assert runner.run("compare_job", "convae-random", FAST).success
+    assert runner.run(COMPARE_JOB, "convae-random", FAST).success
     after = lake.read_table(settings.lake, "encoder_map").filter(pl.col("encoder") == "resnet18").sort("group", "kind")
     assert after.equals(before)

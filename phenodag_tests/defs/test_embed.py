@@ -7,11 +7,12 @@ import mlflow
 import pytest
 
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
 from phenodag.definitions import build_definitions
+from phenodag.defs.embed import EMBED_JOB, EXPORT_JOB, TRAIN_CONVAE_JOB
 from phenodag.defs.shared.partitions import embedding_key
 from phenodag.defs.shared.resources import EncodersResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag_tests.defs.conftest import run_ingest
 
 TINY_TRAINING = {
@@ -30,7 +31,7 @@ TINY_TRAINING = {
 
 
 @pytest.fixture
-def screen(settings: Settings, instance: dg.DagsterInstance, defs: dg.Definitions) -> list[str]:
+def screen(settings: DagsterSettings, instance: dg.DagsterInstance, defs: dg.Definitions) -> list[str]:
     design = timelapse_design(n_compounds=1, days=0.25, every_h=6, image_size=48, replicates=2, control_wells=2)
     plates = [f.name for f in simulate_screen(design, settings.inbox, seed=0)]
     for plate in plates:
@@ -39,9 +40,9 @@ def screen(settings: Settings, instance: dg.DagsterInstance, defs: dg.Definition
 
 
 def test_train_register_then_embed(
-    settings: Settings, instance: dg.DagsterInstance, defs: dg.Definitions, screen: list[str]
+    settings: DagsterSettings, instance: dg.DagsterInstance, defs: dg.Definitions, screen: list[str]
 ) -> None:
-    trained = defs.resolve_job_def("train_convae_job").execute_in_process(run_config=TINY_TRAINING, instance=instance)
+    trained = defs.resolve_job_def(TRAIN_CONVAE_JOB).execute_in_process(run_config=TINY_TRAINING, instance=instance)
     meta = trained.asset_materializations_for_node("convae_model")[0].metadata
     assert meta["versions"].value == "1, 2"  # a sweep: one registered version per crop strategy
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
@@ -50,7 +51,7 @@ def test_train_register_then_embed(
     assert all({"val_loss", "val_mse", "val_psnr", "flat_val_mse"} <= r.data.metrics.keys() for r in runs)
     assert all("judge_activity_map" in r.data.metrics for r in runs)  # judged by what its features see
 
-    embed = defs.resolve_job_def("embed_job")
+    embed = defs.resolve_job_def(EMBED_JOB)
     first = embed.execute_in_process(partition_key=embedding_key("convae", screen[0]), instance=instance)
     assert first.success
     check = first.get_asset_check_evaluations()[0]
@@ -71,11 +72,11 @@ def test_train_register_then_embed(
 
 
 def test_missing_weights_fail_the_partition_clearly(
-    settings: Settings, instance: dg.DagsterInstance, screen: list[str], monkeypatch: pytest.MonkeyPatch
+    settings: DagsterSettings, instance: dg.DagsterInstance, screen: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("PHENODAG_WEIGHTS_DIR", raising=False)
     defs = build_definitions(settings, {"encoders": EncodersResource(weights_dir=None)})
-    result = defs.resolve_job_def("embed_job").execute_in_process(
+    result = defs.resolve_job_def(EMBED_JOB).execute_in_process(
         partition_key=embedding_key("resnet18", screen[0]), instance=instance, raise_on_error=False
     )
     assert not result.success
@@ -86,11 +87,11 @@ def test_missing_weights_fail_the_partition_clearly(
 
 
 def test_phenoml_weights_partition(
-    settings: Settings, instance: dg.DagsterInstance, screen: list[str], phenoml_weights: Path
+    settings: DagsterSettings, instance: dg.DagsterInstance, screen: list[str], phenoml_weights: Path
 ) -> None:
     defs = build_definitions(settings, {"encoders": EncodersResource(phenoml_weights=str(phenoml_weights))})
     key = embedding_key("convae-phenoml", screen[0])
-    assert defs.resolve_job_def("embed_job").execute_in_process(partition_key=key, instance=instance).success
+    assert defs.resolve_job_def(EMBED_JOB).execute_in_process(partition_key=key, instance=instance).success
     table = lake.read_table(settings.lake, "embeddings")
     assert set(table["weights_id"]) == {"sha256:d914f05d6f5663f9842041d9d32afc932cf0010a8b09493f2b98a2f3a9b61885"}
 
@@ -100,7 +101,7 @@ def test_embeddings_asset_says_what_each_encoder_needs(defs: dg.Definitions) -> 
     assert "PHENODAG_PHENOML_WEIGHTS" in description and "| `convae-random` |" in description
 
 
-def test_profile_export_writes_parquet_beside_the_lake(settings: Settings, instance: dg.DagsterInstance) -> None:
+def test_profile_export_writes_parquet_beside_the_lake(settings: DagsterSettings, instance: dg.DagsterInstance) -> None:
     import polars as pl
 
     from phenodag.runner import Runner
@@ -110,9 +111,9 @@ def test_profile_export_writes_parquet_beside_the_lake(settings: Settings, insta
     runner = Runner(defs, instance)
     write_toy_plate(settings.inbox, "P1", sites=1)
     assert runner.ingest(settings.inbox / "P1").success
-    assert runner.run("embed_job", embedding_key("classical", "P1")).success
+    assert runner.run(EMBED_JOB, embedding_key("classical", "P1")).success
     config = {"ops": {"profile_export": {"config": {"normalisation": "none"}}}}
-    result = runner.run("export_job", "classical", config)
+    result = runner.run(EXPORT_JOB, "classical", config)
     assert result.success
     meta = result.asset_materializations_for_node("profile_export")[0].metadata  # type: ignore[union-attr]
     path = Path(str(meta["path"].value))

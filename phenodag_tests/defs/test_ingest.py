@@ -5,9 +5,9 @@ import dagster as dg
 import polars as pl
 
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
-from phenodag.defs.ingest import build_inbox_sensor, inbox_sweep
+from phenodag.defs.ingest import INGEST_PLATE_JOB, build_inbox_sensor, inbox_sweep
 from phenodag.defs.shared.resources import InboxResource, LakeResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import Runner
 from phenodag_tests.defs.conftest import run_ingest
 from phenodag_tests.toy_plate import write_toy_plate
@@ -18,7 +18,7 @@ def checks(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
 
 
 def test_plate_from_inbox_lands_with_passing_checks(
-    defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: DagsterSettings
 ) -> None:
     write_toy_plate(settings.inbox, "P1", sites=1)
     result = run_ingest(defs, instance, "P1")
@@ -44,7 +44,7 @@ def test_plate_from_inbox_lands_with_passing_checks(
 
 
 def test_second_plate_leaves_the_first_alone(
-    defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: DagsterSettings
 ) -> None:
     write_toy_plate(settings.inbox, "P1", sites=1)
     write_toy_plate(settings.inbox, "P2", sites=1, seed=5)
@@ -58,7 +58,7 @@ def test_second_plate_leaves_the_first_alone(
 
 
 def test_quarantined_files_warn_but_good_images_land(
-    defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: DagsterSettings
 ) -> None:
     folder = write_toy_plate(settings.inbox, "P1", sites=1)
     victim = sorted(folder.glob("*.tif"))[0]
@@ -75,7 +75,7 @@ def test_quarantined_files_warn_but_good_images_land(
 
 
 def test_rejected_plate_keeps_previous_rows_and_fails_check(
-    defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: DagsterSettings
 ) -> None:
     folder = write_toy_plate(settings.inbox, "P1", sites=1)
     run_ingest(defs, instance, "P1")
@@ -90,7 +90,7 @@ def test_rejected_plate_keeps_previous_rows_and_fails_check(
 
 
 def test_partition_key_escaping_the_inbox_fails_and_writes_nothing(
-    defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings, tmp_path: Path
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: DagsterSettings, tmp_path: Path
 ) -> None:
     write_toy_plate(tmp_path, "x", sites=1)  # a real plate folder next to the inbox's parent
     result = run_ingest(defs, instance, "../x")
@@ -102,7 +102,7 @@ def test_partition_key_escaping_the_inbox_fails_and_writes_nothing(
 
 
 def test_plate_dir_config_ingests_a_folder_outside_the_inbox(
-    defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings, tmp_path: Path
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: DagsterSettings, tmp_path: Path
 ) -> None:
     folder = write_toy_plate(tmp_path / "elsewhere", "EXT1", sites=1)
     result = run_ingest(defs, instance, "EXT1", plate_dir=str(folder))
@@ -110,7 +110,9 @@ def test_plate_dir_config_ingests_a_folder_outside_the_inbox(
     assert set(lake.read_table(settings.lake, "raw_images")["plate_id"]) == {"EXT1"}
 
 
-def evaluate(instance: dg.DagsterInstance, settings: Settings, cursor: str | None) -> dg.SensorResult | dg.SkipReason:
+def evaluate(
+    instance: dg.DagsterInstance, settings: DagsterSettings, cursor: str | None
+) -> dg.SensorResult | dg.SkipReason:
     resources = {
         "inbox": InboxResource(path=str(settings.inbox), marker="COMPLETE"),
         "lake": LakeResource(root=settings.lake),
@@ -119,7 +121,7 @@ def evaluate(instance: dg.DagsterInstance, settings: Settings, cursor: str | Non
         return build_inbox_sensor(30)(ctx)
 
 
-def test_sensor_waits_for_marker_then_requests_once(instance: dg.DagsterInstance, settings: Settings) -> None:
+def test_sensor_waits_for_marker_then_requests_once(instance: dg.DagsterInstance, settings: DagsterSettings) -> None:
     folder = write_toy_plate(settings.inbox, "P1", sites=1, complete=False)
     assert isinstance(evaluate(instance, settings, None), dg.SkipReason)
     (folder / "COMPLETE").touch()
@@ -133,7 +135,9 @@ def test_sensor_waits_for_marker_then_requests_once(instance: dg.DagsterInstance
     assert isinstance(evaluate(instance, settings, result.cursor), dg.SkipReason)
 
 
-def test_grown_plate_is_requested_again_without_new_partition(instance: dg.DagsterInstance, settings: Settings) -> None:
+def test_grown_plate_is_requested_again_without_new_partition(
+    instance: dg.DagsterInstance, settings: DagsterSettings
+) -> None:
     write_toy_plate(settings.inbox, "P1", sites=1, times_h=(0.0,))
     first = evaluate(instance, settings, None)
     assert isinstance(first, dg.SensorResult)
@@ -147,7 +151,7 @@ def test_grown_plate_is_requested_again_without_new_partition(instance: dg.Dagst
 
 
 def test_sensor_skips_plates_ingested_from_the_command_line(
-    defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: DagsterSettings
 ) -> None:
     write_toy_plate(settings.inbox, "P1", sites=1)
     write_toy_plate(settings.inbox, "P2", sites=1, seed=3)
@@ -160,7 +164,7 @@ def test_sensor_skips_plates_ingested_from_the_command_line(
     assert isinstance(again, dg.SensorResult) and [r.partition_key for r in again.run_requests or []] == ["P1"]
 
 
-def test_refused_plate_yaml_runs_under_folder_name(instance: dg.DagsterInstance, settings: Settings) -> None:
+def test_refused_plate_yaml_runs_under_folder_name(instance: dg.DagsterInstance, settings: DagsterSettings) -> None:
     folder = write_toy_plate(settings.inbox, "upload_7", sites=1)
     (folder / "plate.yaml").write_text("plate_id: ../x\n")
     result = evaluate(instance, settings, None)
@@ -168,7 +172,7 @@ def test_refused_plate_yaml_runs_under_folder_name(instance: dg.DagsterInstance,
     assert [r.partition_key for r in result.run_requests or []] == ["upload_7"]
 
 
-def sweep(instance: dg.DagsterInstance, settings: Settings) -> object:
+def sweep(instance: dg.DagsterInstance, settings: DagsterSettings) -> object:
     resources = {
         "inbox": InboxResource(path=str(settings.inbox), marker="COMPLETE"),
         "lake": LakeResource(root=settings.lake),
@@ -177,7 +181,9 @@ def sweep(instance: dg.DagsterInstance, settings: Settings) -> object:
         return inbox_sweep(ctx)
 
 
-def test_sweep_ingests_what_was_missed(defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings) -> None:
+def test_sweep_ingests_what_was_missed(
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: DagsterSettings
+) -> None:
     write_toy_plate(settings.inbox, "P1", sites=1)
     write_toy_plate(settings.inbox, "P2", sites=1, seed=3)
     run_ingest(defs, instance, "P1")
@@ -189,7 +195,7 @@ def test_sweep_ingests_what_was_missed(defs: dg.Definitions, instance: dg.Dagste
 
 
 def test_sensor_hands_the_run_the_folder_and_fingerprint_it_found(
-    defs: dg.Definitions, instance: dg.DagsterInstance, settings: Settings
+    defs: dg.Definitions, instance: dg.DagsterInstance, settings: DagsterSettings
 ) -> None:
     folder = write_toy_plate(settings.inbox, "upload_3", sites=1)
     (folder / "plate.yaml").write_text("plate_id: CL9\n")
@@ -199,7 +205,7 @@ def test_sensor_hands_the_run_the_folder_and_fingerprint_it_found(
     config = request.run_config["ops"]["ingest_plate"]["config"]
     assert request.partition_key == "CL9" and config["plate_dir"] == str(folder.resolve())
     instance.add_dynamic_partitions("plates", ["CL9"])
-    run = Runner(defs, instance).run("ingest_plate_job", "CL9", request.run_config)
+    run = Runner(defs, instance).run(INGEST_PLATE_JOB, "CL9", request.run_config)
     assert run.success
     plates = lake.read_table(settings.lake, "plates")
     assert plates.select("plate_id", "fingerprint").rows() == [("CL9", config["fingerprint"])]

@@ -9,15 +9,16 @@ import torch
 
 from phenodag.core.embed.convae import ConvAE, kaiming_init
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
+from phenodag.defs.lens import LENS_CLASSIFIER_JOB, LENS_JOB
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import Runner
 from phenodag_tests.defs.conftest import run_ingest
 
 LENS = {"steps": 2, "batch_size": 4, "classifier_epochs": 20, "max_corrections": 2}
 
 
-def test_lens_end_to_end(settings: Settings, instance: dg.DagsterInstance, tmp_path: Path) -> None:
+def test_lens_end_to_end(settings: DagsterSettings, instance: dg.DagsterInstance, tmp_path: Path) -> None:
     from phenodag.definitions import build_definitions
     from phenodag.defs.shared.resources import EncodersResource
 
@@ -34,9 +35,9 @@ def test_lens_end_to_end(settings: Settings, instance: dg.DagsterInstance, tmp_p
 
     runner = Runner(defs, instance)
     config = {"ops": {"lens_classifier": {"config": LENS}}}
-    assert runner.run("lens_classifier_job", config=config).success
+    assert runner.run(LENS_CLASSIFIER_JOB, config=config).success
     for key in ("0", "-20"):
-        assert runner.run("lens_job", key, {"ops": {"lens": {"config": LENS}}}).success
+        assert runner.run(LENS_JOB, key, {"ops": {"lens": {"config": LENS}}}).success
 
     metrics = lake.read_table(settings.lake, "lens_metrics").sort("alpha")
     assert metrics["alpha"].to_list() == [-20.0, 0.0]
@@ -56,6 +57,6 @@ def test_lens_end_to_end(settings: Settings, instance: dg.DagsterInstance, tmp_p
 
     # re-running one α rewrites only its partition
     before = lake.read_table(settings.lake, "lens_maps").filter(pl.col("alpha_key") == "0").drop("map")
-    assert runner.run("lens_job", "-20", {"ops": {"lens": {"config": LENS}}}).success
+    assert runner.run(LENS_JOB, "-20", {"ops": {"lens": {"config": LENS}}}).success
     after = lake.read_table(settings.lake, "lens_maps").filter(pl.col("alpha_key") == "0").drop("map")
     assert after.sort("path").equals(before.sort("path"))

@@ -5,21 +5,24 @@ from pathlib import Path
 import dagster as dg
 import mlflow
 
-from phenodag.core.shared.settings import Settings
 from phenodag.definitions import build_definitions
+from phenodag.defs.embed import EMBED_JOB
+from phenodag.defs.report import REPORT_JOB
 from phenodag.defs.shared.partitions import embedding_key
+from phenodag.defs.shared.settings import DagsterSettings
+from phenodag.defs.temporal import GROWTH_JOB
 from phenodag.runner import Runner
 from phenodag_tests.toy_plate import write_toy_plate
 
 
-def test_report_of_a_plate_with_growth_only(settings: Settings, instance: dg.DagsterInstance) -> None:
+def test_report_of_a_plate_with_growth_only(settings: DagsterSettings, instance: dg.DagsterInstance) -> None:
     defs = build_definitions(settings)
     runner = Runner(defs, instance)
     write_toy_plate(settings.inbox, "P1", sites=1)
     assert runner.ingest(settings.inbox / "P1").success
-    assert runner.run("embed_job", embedding_key("classical", "P1")).success
-    assert runner.run("growth_job").success
-    result = runner.run("report_job")
+    assert runner.run(EMBED_JOB, embedding_key("classical", "P1")).success
+    assert runner.run(GROWTH_JOB).success
+    result = runner.run(REPORT_JOB)
     assert result.success
     meta = result.asset_materializations_for_node("screen_report")[0].metadata  # type: ignore[union-attr]
     assert meta["sections"].value == "growth, gr, responses, active, encoders, lens, groups"

@@ -3,15 +3,15 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from phenodag.core.shared.settings import Settings
-from phenodag.core.sql.models import SqlModelError
+from phenodag.core.sql.run import SqlModelError
 from phenodag.defs.ingest import ingest_plate_assets
 from phenodag.defs.shared.resources import InboxResource, LakeResource, MlflowResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.defs.sql import load_sql_assets
 from phenodag_tests.toy_plate import write_toy_plate
 
 
-def materialize(settings: Settings, sql_dir: Path, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+def materialize(settings: DagsterSettings, sql_dir: Path, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
     resources = {
         "lake": LakeResource(root=settings.lake),
         "inbox": InboxResource(path=str(settings.inbox)),
@@ -25,7 +25,7 @@ def materialize(settings: Settings, sql_dir: Path, instance: dg.DagsterInstance)
     return dg.materialize(load_sql_assets(sql_dir), resources=resources, instance=instance, raise_on_error=False)
 
 
-def test_good_models_materialise(settings: Settings, instance: dg.DagsterInstance) -> None:
+def test_good_models_materialise(settings: DagsterSettings, instance: dg.DagsterInstance) -> None:
     repo_sql = Path(__file__).resolve().parents[2] / "dbt_like_sql"
     result = materialize(settings, repo_sql, instance)
     assert result.success
@@ -45,7 +45,7 @@ def test_good_models_materialise(settings: Settings, instance: dg.DagsterInstanc
     ],
 )
 def test_bad_models_fail_naming_file_and_line(
-    settings: Settings, instance: dg.DagsterInstance, tmp_path: Path, text: str, where: str
+    settings: DagsterSettings, instance: dg.DagsterInstance, tmp_path: Path, text: str, where: str
 ) -> None:
     sql_dir = tmp_path / "sql"
     sql_dir.mkdir()

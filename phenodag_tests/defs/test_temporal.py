@@ -9,26 +9,28 @@ import torch
 
 from phenodag.core.embed.convae import ConvAE
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
 from phenodag.definitions import build_definitions
+from phenodag.defs.embed import EMBED_JOB
 from phenodag.defs.shared.partitions import embedding_key
 from phenodag.defs.shared.resources import EncodersResource
+from phenodag.defs.shared.settings import DagsterSettings
+from phenodag.defs.temporal import GROWTH_JOB, TEMPORAL_JOB
 from phenodag_tests.defs.conftest import run_ingest
 
 
-def test_temporal_assets_end_to_end(settings: Settings, instance: dg.DagsterInstance, tmp_path: Path) -> None:
+def test_temporal_assets_end_to_end(settings: DagsterSettings, instance: dg.DagsterInstance, tmp_path: Path) -> None:
     torch.manual_seed(0)
     weights = tmp_path / "ae.pt"
     torch.save(ConvAE().state_dict(), weights)
     defs = build_definitions(settings, {"encoders": EncodersResource(convae_model=str(weights))})
     design = timelapse_design(n_compounds=2, days=0.5, every_h=4, image_size=48, replicates=2, control_wells=2)
     plates = [f.name for f in simulate_screen(design, settings.inbox, seed=0)]
-    embed = defs.resolve_job_def("embed_job")
+    embed = defs.resolve_job_def(EMBED_JOB)
     for plate in plates:
         assert run_ingest(defs, instance, plate).success
         assert embed.execute_in_process(partition_key=embedding_key("convae", plate), instance=instance).success
-    result = defs.resolve_job_def("temporal_job").execute_in_process(partition_key="convae", instance=instance)
+    result = defs.resolve_job_def(TEMPORAL_JOB).execute_in_process(partition_key="convae", instance=instance)
     assert result.success
     assert all(c.passed for c in result.get_asset_check_evaluations())
     traj = lake.read_table(settings.lake, "temporal_trajectories")
@@ -59,14 +61,14 @@ def test_temporal_assets_end_to_end(settings: Settings, instance: dg.DagsterInst
     assert run.data.tags["dagster.partition"] == "convae"
 
 
-def test_growth_assets_read_the_classical_confluence(settings: Settings, instance: dg.DagsterInstance) -> None:
+def test_growth_assets_read_the_classical_confluence(settings: DagsterSettings, instance: dg.DagsterInstance) -> None:
     defs = build_definitions(settings)
     design = timelapse_design(n_compounds=3, days=2, every_h=8, image_size=96, replicates=1, control_wells=3)
     (plate,) = [f.name for f in simulate_screen(design, settings.inbox, seed=0)]
     assert run_ingest(defs, instance, plate).success
-    growth = defs.resolve_job_def("growth_job")
+    growth = defs.resolve_job_def(GROWTH_JOB)
     assert not growth.execute_in_process(instance=instance, raise_on_error=False).success  # no classical vectors yet
-    embed = defs.resolve_job_def("embed_job")
+    embed = defs.resolve_job_def(EMBED_JOB)
     assert embed.execute_in_process(partition_key=embedding_key("classical", plate), instance=instance).success
     result = growth.execute_in_process(instance=instance)
     assert result.success

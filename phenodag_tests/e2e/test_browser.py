@@ -18,9 +18,9 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from phenodag.core.report.build import SECTIONS
-from phenodag.core.shared.settings import Settings
+from phenodag.core.report.run import SECTIONS
 from phenodag.definitions import build_definitions
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag_tests.conftest import Demo
 from phenodag_tests.e2e.conftest import stop
 from phenodag_tests.helpers import free_port
@@ -50,9 +50,9 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], seconds: float) -> None:
 
 
 @pytest.fixture
-def served(small_demo: Demo, tmp_path: Path) -> Iterator[tuple[str, Settings]]:
+def served(small_demo: Demo, tmp_path: Path) -> Iterator[tuple[str, DagsterSettings]]:
     """The demo's home served: dagster-webserver, dagster-daemon and the MLflow UI, each on loopback."""
-    settings = Settings.from_env(small_demo.home)
+    settings = DagsterSettings.from_env(small_demo.home)
     port = free_port()
     env = {
         **os.environ,
@@ -135,7 +135,7 @@ def _click_past_dialogs(page: Any, target: Any, seconds: float = 90) -> None:
 
 @pytest.mark.e2e
 @pytest.mark.timeout(600)
-def test_demo_home_in_the_browser(served: tuple[str, Settings]) -> None:
+def test_demo_home_in_the_browser(served: tuple[str, DagsterSettings]) -> None:
     from playwright.sync_api import sync_playwright
 
     base, settings = served

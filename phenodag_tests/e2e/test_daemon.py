@@ -21,9 +21,9 @@ import pytest
 import yaml
 
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
-from phenodag.core.shared.vocab import AUTOMATED_STAGES
 from phenodag.core.simulate import simulate_screen, timelapse_design
+from phenodag.defs.embed import TRAIN_CONVAE_JOB
+from phenodag.defs.shared.settings import AUTOMATED_STAGES, DagsterSettings
 from phenodag_tests.e2e.conftest import stop
 from phenodag_tests.toy_plate import write_toy_plate
 
@@ -52,7 +52,7 @@ STAGE_CONFIG = {
 """Test-sized defaults of the trained stages, in the home's ``stage_config.yaml``."""
 
 
-def _landed(settings: Settings, plates: list[str]) -> dict[str, bool]:
+def _landed(settings: DagsterSettings, plates: list[str]) -> dict[str, bool]:
     """Whether each table has rows of every plate (cross-plate tables: rows written after the plates landed)."""
     out = {}
     for table in PER_PLATE:
@@ -67,7 +67,7 @@ def _landed(settings: Settings, plates: list[str]) -> dict[str, bool]:
     return out
 
 
-def _runs(settings: Settings) -> list[tuple[str, str, str | None, float, float]]:
+def _runs(settings: DagsterSettings) -> list[tuple[str, str, str | None, float, float]]:
     """The daemon's runs: job, status, encoder partition (if any), start and end time."""
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
         return [
@@ -82,7 +82,7 @@ def _runs(settings: Settings) -> list[tuple[str, str, str | None, float, float]]
         ]
 
 
-def _encoders(settings: Settings) -> dict[str, set[str]]:
+def _encoders(settings: DagsterSettings) -> dict[str, set[str]]:
     """The plates embedded by each encoder."""
     if not lake.table_exists(settings.lake, "embeddings"):
         return {}
@@ -94,7 +94,7 @@ def _encoders(settings: Settings) -> dict[str, set[str]]:
 @pytest.mark.timeout(DEADLINE_S + 60)
 def test_daemon_carries_dropped_plates_through_every_automated_stage(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    settings = Settings.from_env(home).ensure()
+    settings = DagsterSettings.from_env(home).ensure()
     design = timelapse_design(n_compounds=2, days=0.5, every_h=4, image_size=48, replicates=2, control_wells=2)
     plates = [f.name for f in simulate_screen(design, settings.inbox, seed=0)]
     write_toy_plate(settings.inbox, "E2E_WAIT", sites=1, seed=2, complete=False)
@@ -145,7 +145,7 @@ def test_daemon_carries_dropped_plates_through_every_automated_stage(tmp_path: P
         runs = _runs(settings)
         finished = {status for _, status, _, _, end in runs if end}
         assert finished == {"SUCCESS"}, runs  # no automated run failed (later batches may still run)
-        trained = [end for job, _, _, _, end in runs if job == "train_convae_job"]
+        trained = [end for job, _, _, _, end in runs if job == TRAIN_CONVAE_JOB]
         assert len(trained) == 1, runs  # asked for once, by the training policy, not by hand
         convae_starts = [start for _, _, encoder, start, _ in runs if encoder == "convae"]
         assert convae_starts and min(convae_starts) >= trained[0], runs  # convae waited for its champion

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import open_runner
 from phenodag_tests.toy_plate import write_toy_plate
 
@@ -28,7 +28,7 @@ def cluster() -> Iterator["distributed.LocalCluster"]:
         yield c
 
 
-def _ingest_and_embed(settings: Settings, inbox: Path) -> list[int]:
+def _ingest_and_embed(settings: DagsterSettings, inbox: Path) -> list[int]:
     """Ingest both plates and embed them with the untrained ConvAE; return the pids that executed the steps."""
     pids: list[int] = []
     with open_runner(settings) as runner:
@@ -41,7 +41,7 @@ def _ingest_and_embed(settings: Settings, inbox: Path) -> list[int]:
     return pids
 
 
-def _table(settings: Settings, name: str) -> pl.DataFrame:
+def _table(settings: DagsterSettings, name: str) -> pl.DataFrame:
     df = lake.read_table(settings.lake, name)
     keys = [c for c in ("plate_id", "sha256", "well", "time_h") if c in df.columns]
     return df.drop([c for c in VOLATILE if c in df.columns]).sort(keys)
@@ -53,7 +53,7 @@ def test_dask_executor_writes_the_tables_of_an_in_process_run(
     inbox = tmp_path / "plates"
     for i, plate in enumerate(PLATES):
         write_toy_plate(inbox, plate, seed=i, sites=1, size=64)
-    local = Settings.from_env(tmp_path / "local").ensure()
+    local = DagsterSettings.from_env(tmp_path / "local").ensure()
     local_pids = _ingest_and_embed(local, inbox)
 
     home = tmp_path / "dask"
@@ -68,7 +68,7 @@ def test_dask_executor_writes_the_tables_of_an_in_process_run(
         # travel as a copy of os.environ and update the copy)
         client.run(lambda values: os.environ.update(values), dict(os.environ))
         worker_pids = set(client.run(os.getpid).values())
-    settings = Settings.from_env().ensure()
+    settings = DagsterSettings.from_env().ensure()
     assert settings.executor == "dask"
     dask_pids = _ingest_and_embed(settings, inbox)
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
+from phenodag.defs.embed import TRAIN_CONVAE_JOB
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import open_runner
 from phenodag_tests.e2e.conftest import stop
 from phenodag_tests.helpers import free_port
@@ -62,7 +63,7 @@ def test_train_on_a_shared_server_then_embed_with_its_champion(
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PHENODAG_HOME", str(home))
     monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server)
-    settings = Settings.from_env().ensure()
+    settings = DagsterSettings.from_env().ensure()
     assert settings.mlflow_ui_url == mlflow_server  # Dagster's run links open the server's own UI
     design = timelapse_design(n_compounds=2, days=0.5, every_h=6, image_size=64, replicates=1, control_wells=2)
     plates = [f.name for f in simulate_screen(design, settings.inbox, seed=0)]
@@ -70,7 +71,7 @@ def test_train_on_a_shared_server_then_embed_with_its_champion(
         for plate in plates:
             assert runner.ingest(settings.inbox / plate).success
         train = {"ops": {"convae_model": {"config": {"steps": 20, "max_images": 20, "seed": 0}}}}
-        assert runner.run("train_convae_job", config=train).success
+        assert runner.run(TRAIN_CONVAE_JOB, config=train).success
 
     assert not (home / "mlflow.db").exists()  # tracked on the server, not in a local store
     assert not any((home / "mlartifacts").rglob("MLmodel"))

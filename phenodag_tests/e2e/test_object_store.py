@@ -8,17 +8,18 @@ import polars as pl
 import pytest
 
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.simulate import simulate_screen, timelapse_design
+from phenodag.defs.shared.settings import DagsterSettings
+from phenodag.defs.temporal import TEMPORAL_JOB
 from phenodag.runner import open_runner
 from phenodag_tests.s3 import S3
 
 
-def _home(s3: S3, prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def _home(s3: S3, prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DagsterSettings:
     monkeypatch.setenv("PHENODAG_HOME", str(tmp_path / "home"))
     for var, value in s3.env(prefix).items():
         monkeypatch.setenv(var, value)
-    settings = Settings.from_env().ensure()
+    settings = DagsterSettings.from_env().ensure()
     assert settings.lake == f"s3://{s3.bucket}/{prefix}" and settings.lake_storage_options["conditional_put"] == "etag"
     return settings
 
@@ -32,7 +33,7 @@ def test_ingest_embed_temporal_on_an_s3_lake(s3: S3, tmp_path: Path, monkeypatch
         for plate in plates:
             assert runner.ingest(settings.inbox / plate).success
         assert runner.embed("convae-random", plates)
-        assert runner.run("temporal_job", "convae-random").success
+        assert runner.run(TEMPORAL_JOB, "convae-random").success
 
         keys = s3.keys("e2e/")
         for table in ("raw_images", "plates", "embeddings", "well_embeddings", "temporal_clusters"):
@@ -63,9 +64,9 @@ WRITER = """
 import sys
 import polars as pl
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
+from phenodag.defs.shared.settings import DagsterSettings
 
-settings, plate, n = Settings.from_env(), sys.argv[1], int(sys.argv[2])
+settings, plate, n = DagsterSettings.from_env(), sys.argv[1], int(sys.argv[2])
 for i in range(n):
     df = pl.DataFrame({"plate_id": [plate] * 3, "round": [i] * 3, "x": [0.5, 1.5, 2.5]})
     lake.write_partition(settings.lake, "contended", df, {"plate_id": plate}, settings.lake_storage_options)

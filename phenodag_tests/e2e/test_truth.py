@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from phenodag.cli import main
-from phenodag.core.shared.settings import Settings
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.demo import demo_truth
 
 TEST_SIZE = [
@@ -32,7 +32,7 @@ def test_the_demo_design_at_test_size_writes_a_truth_block_above_chance(tmp_path
     assert (
         text.startswith("## Agreement with the planted truth") and "| stage | metric | value | chance | goal |" in text
     )
-    block = demo_truth(Settings.from_env(home))
+    block = demo_truth(DagsterSettings.from_env(home))
     assert set(block["stage"]) == {"temporal", "morphology", "compare", "lens", "groups", "transfer", "robustness"}
     value = dict(zip(block["metric"], block["value"], strict=True))
     chance = dict(zip(block["metric"], block["chance"], strict=True))

@@ -15,9 +15,9 @@ import pytest
 
 from phenodag.cli import main
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
 from phenodag.core.shared.tables import TABLES
 from phenodag.core.simulate.plate_writer import incucyte_name
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag_tests.toy_plate import TREATMENT, write_toy_plate
 
 N_IMAGES = 16
@@ -25,12 +25,12 @@ N_IMAGES = 16
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Settings:
+def home(tmp_path: Path) -> DagsterSettings:
     """A fresh phenodag home."""
-    return Settings.from_env(tmp_path / "home").ensure()
+    return DagsterSettings.from_env(tmp_path / "home").ensure()
 
 
-def toy(settings: Settings, plate_id: str = "P1", **kwargs: object) -> Path:
+def toy(settings: DagsterSettings, plate_id: str = "P1", **kwargs: object) -> Path:
     """Write the toy plate (16 images) into the home's inbox; return its folder."""
     return write_toy_plate(settings.inbox, plate_id, sites=1, **kwargs)  # type: ignore[arg-type]
 
@@ -40,7 +40,7 @@ def image_name(plate_id: str = "P1", well: str = "B02", hours: float = 0.0, ext:
     return incucyte_name("HCT 15", plate_id, well, 1, TREATMENT + timedelta(hours=hours), ext)
 
 
-def ingest(settings: Settings, folder: Path, *extra: str) -> int:
+def ingest(settings: DagsterSettings, folder: Path, *extra: str) -> int:
     """Run ``phenodag ingest`` in this process; return its exit status."""
     return main(["ingest", str(folder), "--home", str(settings.home), *extra])
 
@@ -48,14 +48,14 @@ def ingest(settings: Settings, folder: Path, *extra: str) -> int:
 INGEST_TABLES = ("raw_images", "quarantine", "plates")
 
 
-def readable_counts(settings: Settings) -> dict[str, int]:
+def readable_counts(settings: DagsterSettings) -> dict[str, int]:
     """Read every existing table whole (raises if any is unreadable); return the ingestion tables' row counts."""
     present = [name for name in TABLES if lake.table_exists(settings.lake, name)]
     counts = {name: lake.read_table(settings.lake, name).height for name in present}
     return {name: counts[name] for name in INGEST_TABLES if name in counts}
 
 
-def quarantine(settings: Settings) -> pl.DataFrame:
+def quarantine(settings: DagsterSettings) -> pl.DataFrame:
     """The whole quarantine table (empty when absent)."""
     if not lake.table_exists(settings.lake, "quarantine"):
         return pl.DataFrame(schema={"plate_id": pl.String, "path": pl.String, "kind": pl.String, "reason": pl.String})

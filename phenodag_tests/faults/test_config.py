@@ -7,12 +7,12 @@ import polars as pl
 import pytest
 
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import open_runner
 from phenodag_tests.faults.conftest import N_IMAGES, image_name, ingest, quarantine, readable_counts, toy
 
 
-def _rejected(home: Settings, words: tuple[str, ...]) -> None:
+def _rejected(home: DagsterSettings, words: tuple[str, ...]) -> None:
     q = quarantine(home)
     assert q["kind"].to_list() == ["plate"]
     assert all(w in q["reason"][0] for w in words), q["reason"][0]
@@ -31,7 +31,7 @@ def _rejected(home: Settings, words: tuple[str, ...]) -> None:
     ],
 )
 def test_bad_plate_yaml_rejects_the_plate_with_a_reason(
-    home: Settings, yaml_text: str, words: tuple[str, ...], caplog: pytest.LogCaptureFixture
+    home: DagsterSettings, yaml_text: str, words: tuple[str, ...], caplog: pytest.LogCaptureFixture
 ) -> None:
     folder = toy(home)
     (folder / "plate.yaml").write_text(yaml_text)
@@ -40,7 +40,7 @@ def test_bad_plate_yaml_rejects_the_plate_with_a_reason(
     _rejected(home, words)
 
 
-def test_unknown_plate_yaml_key_is_warned_by_name(home: Settings, caplog: pytest.LogCaptureFixture) -> None:
+def test_unknown_plate_yaml_key_is_warned_by_name(home: DagsterSettings, caplog: pytest.LogCaptureFixture) -> None:
     folder = toy(home)
     (folder / "plate.yaml").write_text("layuot: incucyte\n")
     with caplog.at_level(logging.WARNING):
@@ -49,14 +49,14 @@ def test_unknown_plate_yaml_key_is_warned_by_name(home: Settings, caplog: pytest
     assert readable_counts(home) == {"raw_images": N_IMAGES, "quarantine": 0, "plates": 1}
 
 
-def test_missing_plate_map_rejects_the_plate(home: Settings) -> None:
+def test_missing_plate_map_rejects_the_plate(home: DagsterSettings) -> None:
     folder = toy(home)
     (folder / "platemap.csv").unlink()
     assert ingest(home, folder) == 1
     _rejected(home, ("plate map not found",))
 
 
-def test_blank_compound_rejects_that_well(home: Settings) -> None:
+def test_blank_compound_rejects_that_well(home: DagsterSettings) -> None:
     folder = toy(home)
     pm = pl.read_csv(folder / "platemap.csv")
     pm.with_columns(compound=pl.when(pl.col("well") == "B03").then(None).otherwise(pl.col("compound"))).write_csv(
@@ -71,7 +71,7 @@ def test_blank_compound_rejects_that_well(home: Settings) -> None:
     assert images.filter(pl.col("is_control"))["compound"].str.to_lowercase().unique().to_list() == ["dmso"]
 
 
-def test_platemap_well_without_images_is_reported(home: Settings, caplog: pytest.LogCaptureFixture) -> None:
+def test_platemap_well_without_images_is_reported(home: DagsterSettings, caplog: pytest.LogCaptureFixture) -> None:
     folder = toy(home)
     for t in (-2.0, 0.0, 12.0, 24.0):
         (folder / image_name(well="C03", hours=t)).unlink()
@@ -81,7 +81,7 @@ def test_platemap_well_without_images_is_reported(home: Settings, caplog: pytest
     assert "check platemap_wells_imaged: FAILED (WARN)" in caplog.text
 
 
-def test_overlong_plate_id_in_plate_yaml_is_filed_under_the_folder(home: Settings) -> None:
+def test_overlong_plate_id_in_plate_yaml_is_filed_under_the_folder(home: DagsterSettings) -> None:
     folder = toy(home)
     (folder / "plate.yaml").write_text(f"plate_id: {'X' * 300}\n")
     assert ingest(home, folder) == 1
@@ -89,7 +89,7 @@ def test_overlong_plate_id_in_plate_yaml_is_filed_under_the_folder(home: Setting
     assert lake.read_table(home.lake, "plates")["plate_id"].to_list() == ["P1"]
 
 
-def test_overlong_plate_id_on_the_command_line_records_nothing(home: Settings) -> None:
+def test_overlong_plate_id_on_the_command_line_records_nothing(home: DagsterSettings) -> None:
     folder = toy(home)
     assert ingest(home, folder, "--plate-id", "Y" * 300) == 2
     assert readable_counts(home) == {}
@@ -98,7 +98,7 @@ def test_overlong_plate_id_on_the_command_line_records_nothing(home: Settings) -
         assert runner.instance.get_runs() == []
 
 
-def test_unsafe_folder_name_records_nothing(home: Settings, tmp_path: Path) -> None:
+def test_unsafe_folder_name_records_nothing(home: DagsterSettings, tmp_path: Path) -> None:
     folder = toy(home)
     odd = folder.rename(folder.parent / "P1;rm -rf")
     assert ingest(home, odd) == 2

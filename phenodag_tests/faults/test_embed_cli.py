@@ -6,12 +6,12 @@ import polars as pl
 import pytest
 
 from phenodag.cli import main
-from phenodag.core.shared.settings import Settings
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag_tests.faults.conftest import image_name, toy
 
 
 def test_models_uri_uses_the_home_registry_not_the_cwd(
-    home: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    home: DagsterSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     folder = toy(home)
     cwd = tmp_path / "elsewhere"
@@ -25,7 +25,7 @@ def test_models_uri_uses_the_home_registry_not_the_cwd(
 
 
 def test_text_file_as_weights_is_refused_without_unsafe_advice(
-    home: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    home: DagsterSettings, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     folder = toy(home)
     weights = tmp_path / "weights.torch"
@@ -37,7 +37,7 @@ def test_text_file_as_weights_is_refused_without_unsafe_advice(
 
 
 def test_one_unreadable_image_is_skipped_and_reported(
-    home: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    home: DagsterSettings, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     folder = toy(home)
     good = [folder / image_name(hours=t) for t in (0.0, 12.0)]
@@ -51,7 +51,9 @@ def test_one_unreadable_image_is_skipped_and_reported(
     assert "1 unreadable image(s) skipped" in caplog.text and str(bad.resolve()) in caplog.text
 
 
-def test_missing_image_is_a_one_line_error(home: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_missing_image_is_a_one_line_error(
+    home: DagsterSettings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     args = ["embed", str(tmp_path / "nope.tif"), "--encoder", "convae-random", "--weights", "random"]
     assert main([*args, "--out", str(tmp_path / "v.parquet")]) == 2
     assert "no such file" in caplog.text and "Traceback" not in caplog.text

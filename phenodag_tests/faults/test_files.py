@@ -15,7 +15,7 @@ import tifffile
 
 import phenodag.core.ingest.reading as reading_mod
 from phenodag.core.ingest.plate import ingest_plate
-from phenodag.core.shared.settings import Settings
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag_tests.faults.conftest import (
     N_IMAGES,
     header_only_tiff,
@@ -30,14 +30,14 @@ EXTRA = image_name(well="B02", hours=48.0)
 """A well-formed name at a time the toy plate does not have: the hostile file's slot."""
 
 
-def _one_quarantined(home: Settings, kind: str, images: int = N_IMAGES) -> str:
+def _one_quarantined(home: DagsterSettings, kind: str, images: int = N_IMAGES) -> str:
     q = quarantine(home)
     assert q["kind"].to_list() == [kind], q
     assert readable_counts(home) == {"raw_images": images, "quarantine": 1, "plates": 1}
     return str(q["reason"][0])
 
 
-def test_header_only_bomb_is_refused_before_decoding(home: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_header_only_bomb_is_refused_before_decoding(home: DagsterSettings, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = toy(home)
     bomb = header_only_tiff(folder / EXTRA, 100_000, 100_000)
     assert bomb.stat().st_size < 1024
@@ -50,7 +50,9 @@ def test_header_only_bomb_is_refused_before_decoding(home: Settings, monkeypatch
     assert "100000x100000" in reason and "budget" in reason
 
 
-def test_compressed_bomb_under_budget_off_size_is_not_decoded(home: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compressed_bomb_under_budget_off_size_is_not_decoded(
+    home: DagsterSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = toy(home)
     tifffile.imwrite(folder / EXTRA, np.zeros((3000, 3000), np.uint8), compression="zlib")  # 9 Mpx in a few KB
     decoded: list[str] = []
@@ -61,14 +63,14 @@ def test_compressed_bomb_under_budget_off_size_is_not_decoded(home: Settings, mo
     assert "3000x3000" in _one_quarantined(home, "size")
 
 
-def test_pixel_budget_is_configurable(home: Settings) -> None:
+def test_pixel_budget_is_configurable(home: DagsterSettings) -> None:
     folder = toy(home)
     result = ingest_plate(folder, max_pixels=100)  # the toy plate's 128x128 images exceed it
     assert result.images is not None and result.images.height == 0
     assert set(result.quarantine["kind"]) == {"decode"} and result.quarantine.height == N_IMAGES
 
 
-def test_fifo_named_like_an_image_is_quarantined_without_blocking(home: Settings) -> None:
+def test_fifo_named_like_an_image_is_quarantined_without_blocking(home: DagsterSettings) -> None:
     folder = toy(home)
     os.mkfifo(folder / EXTRA)
     done: list[int] = []
@@ -79,7 +81,7 @@ def test_fifo_named_like_an_image_is_quarantined_without_blocking(home: Settings
     assert "FIFO" in _one_quarantined(home, "special")
 
 
-def test_link_to_a_device_is_refused(home: Settings) -> None:
+def test_link_to_a_device_is_refused(home: DagsterSettings) -> None:
     folder = toy(home)
     os.symlink("/dev/zero", folder / EXTRA)
     assert ingest(home, folder) == 0
@@ -89,7 +91,7 @@ def test_link_to_a_device_is_refused(home: Settings) -> None:
     assert "character device" in _one_quarantined(home, "special")
 
 
-def test_link_outside_the_folder_is_refused_unless_allowed(home: Settings, tmp_path: Path) -> None:
+def test_link_outside_the_folder_is_refused_unless_allowed(home: DagsterSettings, tmp_path: Path) -> None:
     folder = toy(home)
     outside = tmp_path / "elsewhere.tif"
     (folder / image_name(well="B02", hours=0.0)).rename(outside)
@@ -101,7 +103,7 @@ def test_link_outside_the_folder_is_refused_unless_allowed(home: Settings, tmp_p
     assert readable_counts(home) == {"raw_images": N_IMAGES, "quarantine": 0, "plates": 1}
 
 
-def test_file_contents_are_never_echoed(home: Settings, tmp_path: Path) -> None:
+def test_file_contents_are_never_echoed(home: DagsterSettings, tmp_path: Path) -> None:
     folder = toy(home)
     secret = tmp_path / "passwd"
     secret.write_bytes(b"root:x:0:0:SECRET-CONTENT:/root:/bin/bash\n")
@@ -112,7 +114,7 @@ def test_file_contents_are_never_echoed(home: Settings, tmp_path: Path) -> None:
     assert "SECRET" not in reason and "root:x" not in reason
 
 
-def test_dangling_link_quarantines_that_file_only(home: Settings) -> None:
+def test_dangling_link_quarantines_that_file_only(home: DagsterSettings) -> None:
     folder = toy(home)
     os.symlink(folder / "gone.tif", folder / EXTRA)
     assert ingest(home, folder) == 0
@@ -127,14 +129,14 @@ def test_dangling_link_quarantines_that_file_only(home: Settings) -> None:
         (b"\xff\xd8\xff\xe0 a JPEG named .tif", "mislabelled"),
     ],
 )
-def test_damaged_images_are_quarantined(home: Settings, content: bytes, why: str) -> None:
+def test_damaged_images_are_quarantined(home: DagsterSettings, content: bytes, why: str) -> None:
     folder = toy(home)
     (folder / EXTRA).write_bytes(content)
     assert ingest(home, folder) == 0, why
     _one_quarantined(home, "decode")
 
 
-def test_truncated_pixel_data_is_quarantined(home: Settings) -> None:
+def test_truncated_pixel_data_is_quarantined(home: DagsterSettings) -> None:
     folder = toy(home)
     good = (folder / image_name(well="B02", hours=0.0)).read_bytes()
     (folder / EXTRA).write_bytes(good[: len(good) // 2])
@@ -142,7 +144,7 @@ def test_truncated_pixel_data_is_quarantined(home: Settings) -> None:
     _one_quarantined(home, "decode")
 
 
-def test_sixteen_bit_image_among_eight_bit_is_quarantined(home: Settings) -> None:
+def test_sixteen_bit_image_among_eight_bit_is_quarantined(home: DagsterSettings) -> None:
     folder = toy(home)
     tifffile.imwrite(folder / EXTRA, np.zeros((128, 128), np.uint16))
     assert ingest(home, folder) == 0

@@ -6,21 +6,21 @@ from pathlib import Path
 import dagster as dg
 
 from phenodag.core.ingest.inbox import scan_inbox
-from phenodag.core.shared.settings import Settings
 from phenodag.defs.ingest import build_inbox_sensor
 from phenodag.defs.shared.resources import InboxResource, LakeResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import Runner
 from phenodag_tests.faults.conftest import N_IMAGES, quarantine, readable_counts, toy
 
 
-def _bad_folders(settings: Settings) -> None:
+def _bad_folders(settings: DagsterSettings) -> None:
     toy(settings, "BADCHANNEL")
     (settings.inbox / "BADCHANNEL" / "plate.yaml").write_text("channel: abc\n")
     toy(settings, "DANGLING")
     os.symlink(settings.inbox / "nowhere.tif", settings.inbox / "DANGLING" / "dangling.tif")
 
 
-def test_scan_judges_each_folder_on_its_own(home: Settings) -> None:
+def test_scan_judges_each_folder_on_its_own(home: DagsterSettings) -> None:
     _bad_folders(home)
     toy(home, "GOOD")
     scan = scan_inbox(home.inbox)
@@ -31,7 +31,7 @@ def test_scan_judges_each_folder_on_its_own(home: Settings) -> None:
 
 
 def test_sensor_requests_the_good_plate_and_files_the_bad_one(
-    home: Settings, defs: dg.Definitions, instance: dg.DagsterInstance
+    home: DagsterSettings, defs: dg.Definitions, instance: dg.DagsterInstance
 ) -> None:
     _bad_folders(home)
     toy(home, "GOOD")
@@ -54,7 +54,7 @@ def test_sensor_requests_the_good_plate_and_files_the_bad_one(
     assert counts["raw_images"] == 2 * N_IMAGES and counts["plates"] == 3  # GOOD and DANGLING land whole
 
 
-def test_unreadable_folder_is_refused_not_raised(home: Settings, tmp_path: Path, monkeypatch: object) -> None:
+def test_unreadable_folder_is_refused_not_raised(home: DagsterSettings, tmp_path: Path, monkeypatch: object) -> None:
     toy(home, "GOOD")
     toy(home, "BROKEN")
     import phenodag.core.ingest.inbox as inbox_mod

@@ -14,17 +14,20 @@ import pytest
 
 import phenodag.defs.ingest as ingest_defs
 from phenodag.core.shared import lake
-from phenodag.core.shared.settings import Settings
+from phenodag.defs.ingest import INGEST_PLATE_JOB
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import HOST_TAG, PID_TAG, fail_stale_runs, open_runner
 from phenodag_tests.faults.conftest import N_IMAGES, ingest, readable_counts, toy
 
 
-def _cli(home: Settings, folder: Path) -> subprocess.Popen[bytes]:
+def _cli(home: DagsterSettings, folder: Path) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "phenodag.cli", "ingest", str(folder), "--home", str(home.home)]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def test_crash_between_commits_is_counted_right_on_rerun(home: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_between_commits_is_counted_right_on_rerun(
+    home: DagsterSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = toy(home)
     real = ingest_defs.LakeResource.write_partition
 
@@ -42,11 +45,11 @@ def test_crash_between_commits_is_counted_right_on_rerun(home: Settings, monkeyp
     assert plates["n_new"].to_list() == [N_IMAGES] and plates["n_images"].to_list() == [N_IMAGES]
 
 
-def test_run_of_a_killed_process_is_marked_failed(home: Settings) -> None:
+def test_run_of_a_killed_process_is_marked_failed(home: DagsterSettings) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     with open_runner(home) as runner:
-        job = runner.defs.resolve_job_def("ingest_plate_job")
+        job = runner.defs.resolve_job_def(INGEST_PLATE_JOB)
         tags = {PID_TAG: str(dead.pid), HOST_TAG: socket.gethostname()}
         run = runner.instance.create_run_for_job(job, tags=tags, status=dg.DagsterRunStatus.STARTED)
         mine = runner.instance.create_run_for_job(
@@ -57,7 +60,7 @@ def test_run_of_a_killed_process_is_marked_failed(home: Settings) -> None:
         assert runner.instance.get_run_by_id(mine.run_id).status == dg.DagsterRunStatus.STARTED  # type: ignore[union-attr]
 
 
-def test_kill_9_mid_ingest_leaves_readable_tables_and_a_rerun_is_exact(home: Settings) -> None:
+def test_kill_9_mid_ingest_leaves_readable_tables_and_a_rerun_is_exact(home: DagsterSettings) -> None:
     folder = toy(home)
     proc = _cli(home, folder)
     deadline = time.monotonic() + 120
@@ -75,7 +78,7 @@ def test_kill_9_mid_ingest_leaves_readable_tables_and_a_rerun_is_exact(home: Set
     assert started == []
 
 
-def test_two_plates_ingested_at_once_in_two_processes(home: Settings) -> None:
+def test_two_plates_ingested_at_once_in_two_processes(home: DagsterSettings) -> None:
     folders = [toy(home, "P1"), toy(home, "P2", seed=1)]
     procs = [_cli(home, f) for f in folders]
     assert [p.wait(timeout=300) for p in procs] == [0, 0]

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from phenodag.core.compare.profiles import vectors
-from phenodag.core.shared.schemas import CONDITION, MAP_SCHEMA
+from phenodag.core.shared.schemas import CONDITION, ENCODER_MAP_SCHEMA
 from phenodag.core.shared.vectors import mean_vectors
 from phenodag.core.shared.vocab import NO_EFFECT
 
@@ -120,7 +120,7 @@ def consistency(
 
 def _rows(result: pl.DataFrame, encoder: str, kind: str) -> pl.DataFrame:
     if result.height == 0:
-        return pl.DataFrame(schema=MAP_SCHEMA)
+        return pl.DataFrame(schema=ENCODER_MAP_SCHEMA)
     group = (
         pl.col("planted")
         if kind == "consistency"
@@ -132,6 +132,6 @@ def _rows(result: pl.DataFrame, encoder: str, kind: str) -> pl.DataFrame:
             out = out.with_columns(pl.lit(None).alias(col))
     return (
         out.rename({"mean_average_precision": "map", "below_corrected_p": "significant"})
-        .select(list(MAP_SCHEMA))
-        .cast(pl.Schema(MAP_SCHEMA))
+        .select(list(ENCODER_MAP_SCHEMA))
+        .cast(pl.Schema(ENCODER_MAP_SCHEMA))
     )

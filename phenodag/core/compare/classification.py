@@ -23,7 +23,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from phenodag.core.compare.profiles import at_top_concentration, vectors
-from phenodag.core.shared.schemas import CLASSIFICATION_SCHEMA
+from phenodag.core.shared.schemas import ENCODER_CLASSIFICATION_SCHEMA
 
 
 def held_out_scores(x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int = 0) -> list[dict[str, float | None]]:
@@ -95,4 +95,4 @@ def drug_vs_control(profiles: pl.DataFrame, encoder: str, seed: int = 0) -> pl.D
                         **fold,
                     }
                 )
-    return pl.DataFrame(rows, schema=CLASSIFICATION_SCHEMA).sort("cell_line", "compound", "fold")
+    return pl.DataFrame(rows, schema=ENCODER_CLASSIFICATION_SCHEMA).sort("cell_line", "compound", "fold")

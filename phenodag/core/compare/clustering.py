@@ -21,7 +21,7 @@ import polars as pl
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 from phenodag.core.compare.profiles import vectors
-from phenodag.core.shared.schemas import CLUSTERING_SCHEMA
+from phenodag.core.shared.schemas import ENCODER_CLUSTERING_SCHEMA
 
 logger = logging.getLogger(__name__)
 
@@ -99,4 +99,4 @@ def cluster_sweep(profiles: pl.DataFrame, encoder: str, grid: list[int], seed: i
         if best is not None:
             coordinates[str(line)] = (best[1], g.drop("vector"))
     logger.info("%s: %d UMAP + HDBSCAN sweep points", encoder, len(rows))
-    return Sweep(pl.DataFrame(rows, schema=CLUSTERING_SCHEMA), coordinates)
+    return Sweep(pl.DataFrame(rows, schema=ENCODER_CLUSTERING_SCHEMA), coordinates)

@@ -13,7 +13,7 @@ import polars as pl
 from scipy.spatial.distance import pdist
 
 from phenodag.core.compare.profiles import at_top_concentration, vectors, well_means
-from phenodag.core.shared.schemas import SIMILARITY_SCHEMA
+from phenodag.core.shared.schemas import ENCODER_SIMILARITY_SCHEMA
 from phenodag.core.shared.vocab import DISTANCE_METRICS
 
 
@@ -46,4 +46,4 @@ def replicate_similarity(profiles: pl.DataFrame, encoder: str, metrics: list[str
                     "similarity": 1.0 / median if median > 0 else float("inf"),
                 }
             )
-    return pl.DataFrame(rows, schema=SIMILARITY_SCHEMA).sort("cell_line", "compound", "metric")
+    return pl.DataFrame(rows, schema=ENCODER_SIMILARITY_SCHEMA).sort("cell_line", "compound", "metric")

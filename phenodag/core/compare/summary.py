@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from phenodag.core.shared.schemas import COMPARISON_SCHEMA, CONDITION
+from phenodag.core.shared.schemas import CONDITION, ENCODER_COMPARISON_SCHEMA
 from phenodag.core.shared.vocab import NO_EFFECT
 
-HEADLINE_METRICS = [c for c, t in COMPARISON_SCHEMA.items() if t == pl.Float64]
+HEADLINE_METRICS = [c for c, t in ENCODER_COMPARISON_SCHEMA.items() if t == pl.Float64]
 """The numeric columns of ``encoder_comparison``: the metric names of every encoder's MLflow run."""
 
 
@@ -120,4 +120,4 @@ def encoder_row(
 
 def comparison_table(rows: list[dict[str, object]]) -> pl.DataFrame:
     """Rows of ``encoder_comparison``, sorted by encoder."""
-    return pl.DataFrame(rows, schema=COMPARISON_SCHEMA).sort("encoder")
+    return pl.DataFrame(rows, schema=ENCODER_COMPARISON_SCHEMA).sort("encoder")

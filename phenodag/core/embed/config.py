@@ -5,6 +5,8 @@ Torch-free, so the Dagster definitions load without torch.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from phenodag.core.shared.vocab import JUDGE_METRICS, PROFILE_NORMALISATIONS, one_of
@@ -68,3 +70,37 @@ class ExportConfig(BaseModel):
     @classmethod
     def _known_normalisation(cls, value: str) -> str:
         return one_of("normalisation", value, PROFILE_NORMALISATIONS)
+
+
+@dataclass(frozen=True)
+class TrainingPolicy:
+    """When automation trains the ConvAE (``PHENODAG_TRAIN_MIN_IMAGES``, ``PHENODAG_RETRAIN_AFTER_PLATES``).
+
+    Attributes
+    ----------
+    min_images
+        Ingested images a home needs before its first ConvAE is trained (0: never
+        automatically; a new model stays a decision taken by hand).
+    retrain_after_plates
+        With a champion, train again once this many plates have landed since the last
+        training automation asked for (or since the policy first saw the champion);
+        0: never retrain automatically.
+    """
+
+    min_images: int = 500
+    retrain_after_plates: int = 0
+
+    def __post_init__(self) -> None:
+        if self.min_images < 0 or self.retrain_after_plates < 0:
+            raise ValueError(f"training policy counts must be 0 or more, got {self}")
+
+    def describe(self) -> str:
+        """Say the policy in one sentence, as the UI shows it."""
+        if self.min_images == 0:
+            return "automatic ConvAE training is off (PHENODAG_TRAIN_MIN_IMAGES=0): train by hand"
+        retrain = (
+            f"retrained once {self.retrain_after_plates} new plate(s) have landed"
+            if self.retrain_after_plates
+            else "never retrained automatically"
+        )
+        return f"the ConvAE is trained once the home holds {self.min_images} images and has no champion; {retrain}"

@@ -44,6 +44,7 @@ from phenodag.core.embed.heldout import (
 from phenodag.core.shared.cpu import describe as describe_cpu
 from phenodag.core.shared.cpu import fast_bf16
 from phenodag.core.shared.progress import Progress
+from phenodag.core.shared.splits import holdout_split
 
 logger = logging.getLogger(__name__)
 
@@ -91,21 +92,6 @@ class TrainResult:
     def val_loss(self) -> float:
         """Held-out loss after the last epoch."""
         return self.history[-1].val_loss if self.history else float("nan")
-
-
-def holdout_split(groups: Sequence[str], fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Split indices into train and held-out sets by whole groups.
-
-    At least one group is held out when ``fraction`` > 0 and there are two or more
-    groups; no group is in both sets.
-    """
-    names = sorted(set(groups))
-    rng = np.random.default_rng([seed, 1])
-    n_val = min(len(names) - 1, max(1, round(fraction * len(names)))) if fraction > 0 and len(names) > 1 else 0
-    held = set(rng.permutation(names)[:n_val].tolist())
-    idx = np.arange(len(groups))
-    mask = np.array([g in held for g in groups], dtype=bool)
-    return idx[~mask], idx[mask]
 
 
 class MultiCropDataset(Dataset[torch.Tensor]):
@@ -170,6 +156,121 @@ def _save(path: Path, payload: dict[str, object]) -> None:
     os.replace(tmp, path)
 
 
+@dataclass
+class _Run:
+    """What one training run carries from step to step: the model, its optimiser and schedule, the checkpoint key."""
+
+    model: ConvAE
+    optim: torch.optim.Optimizer
+    schedule: torch.optim.lr_scheduler.LRScheduler
+    key: dict[str, str]
+
+
+def _start(config: TrainConfig, strategy: str, images: Sequence[np.ndarray], groups: Sequence[str]) -> _Run:
+    """Start a seeded, Kaiming-initialised ConvAE with Adam and a linear warm-up, keyed by its config and data."""
+    torch.manual_seed(config.seed)
+    model = kaiming_init(ConvAE())
+    optim = torch.optim.Adam(model.parameters(), lr=config.lr)
+    warmup = max(1, config.warmup_steps)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optim, lambda s: min(1.0, (s + 1) / warmup))
+    key = {
+        "config": json.dumps({**config.model_dump(), "strategy": strategy}, sort_keys=True),
+        "data": data_key(images, groups),
+    }
+    return _Run(model, optim, schedule, key)
+
+
+def _resume(run: _Run, checkpoint: Path | None, result: TrainResult) -> None:
+    """Load ``checkpoint`` into ``run`` and ``result`` when it was written for the same config and data."""
+    if checkpoint is None or not checkpoint.exists():
+        return
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    if state.get("key") != run.key:
+        logger.info("checkpoint %s belongs to another config or data; starting afresh", checkpoint)
+        return
+    run.model.load_state_dict(state["model"])
+    run.optim.load_state_dict(state["optimizer"])
+    run.schedule.load_state_dict(state["schedule"])
+    result.history = [EpochStats(**e) for e in state["history"]]
+    result.resumed_from = len(result.history)
+    logger.info("resumed from %s after epoch %d", checkpoint, result.resumed_from)
+
+
+def _loader(
+    images: Sequence[np.ndarray], train_idx: np.ndarray, views: CropStrategy, config: TrainConfig
+) -> tuple[DataLoader[torch.Tensor], EpochSampler]:
+    """Batches of multi-crop views of the training images (in ``config.workers`` spawned processes, if any)."""
+    sampler = EpochSampler(train_idx, max(1, config.batch_size // views.n_views), config.seed)
+    dataset = MultiCropDataset(images, views, config.seed)
+    loader_kwargs: dict[str, object] = {}
+    if config.workers > 0:
+        loader_kwargs = {
+            "num_workers": config.workers,
+            "multiprocessing_context": "spawn",
+            "prefetch_factor": config.prefetch,
+            "persistent_workers": True,
+        }
+    loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=_collate, **loader_kwargs)  # type: ignore[arg-type]
+    return loader, sampler
+
+
+def _train_epoch(
+    run: _Run, loader: DataLoader[torch.Tensor], step: int, total_steps: int, bf16: bool, progress: Progress
+) -> tuple[int, float, float]:
+    """One pass over ``loader`` (stopping at ``total_steps``); return the step reached, the mean BCE, the data wait."""
+    run.model.train()
+    wait = total = 0.0
+    n = 0
+    t0 = time.perf_counter()
+    for batch in loader:
+        if step >= total_steps:
+            break
+        wait += time.perf_counter() - t0
+        run.optim.zero_grad(set_to_none=True)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            rec = run.model(batch)
+        loss = F.binary_cross_entropy(rec.float(), batch)
+        loss.backward()
+        run.optim.step()
+        run.schedule.step()
+        step += 1
+        progress.advance()
+        total += loss.item() * batch.shape[0]
+        n += batch.shape[0]
+        t0 = time.perf_counter()
+    return step, total / max(n, 1), wait
+
+
+def _log_epoch(stats: EpochStats, epochs: int, total_steps: int, flat_mse: float) -> None:
+    logger.info(
+        "epoch %d/%d (step %d/%d): train BCE %.5f, held-out BCE %.5f, MSE %.5f (flat %.5f), PSNR %.2f dB, "
+        "%d dead ReLU channels, %.1f s (%.1f s waiting for data)",
+        stats.epoch,
+        epochs,
+        stats.step,
+        total_steps,
+        stats.train_loss,
+        stats.val_loss,
+        stats.val_mse,
+        flat_mse,
+        stats.val_psnr,
+        stats.dead_channels,
+        stats.seconds,
+        stats.data_wait_s,
+    )
+
+
+def _save_checkpoint(path: Path, run: _Run, history: list[EpochStats]) -> None:
+    state: dict[str, object] = {
+        "key": run.key,
+        "model": run.model.state_dict(),
+        "optimizer": run.optim.state_dict(),
+        "schedule": run.schedule.state_dict(),
+        "history": [asdict(h) for h in history],
+    }
+    _save(path, state)
+
+
 def train_convae(
     images: Sequence[np.ndarray],
     groups: Sequence[str],
@@ -179,6 +280,11 @@ def train_convae(
     on_epoch: Callable[[EpochStats, ConvAE, torch.Tensor], None] | None = None,
 ) -> TrainResult:
     """Train a ConvAE on multi-crops of ``images``.
+
+    The steps: hold whole groups out (:func:`~phenodag.core.shared.splits.holdout_split`),
+    start a seeded model (:func:`_start`), resume from ``checkpoint`` when it matches
+    (:func:`_resume`), then per epoch train (:func:`_train_epoch`), score the held-out
+    full views, log, checkpoint and call ``on_epoch``.
 
     Parameters
     ----------
@@ -209,45 +315,16 @@ def train_convae(
     train_idx, val_idx = holdout_split(groups, config.val_fraction, config.seed)
     val_batch = full_views([images[i] for i in val_idx], config.crop_size)
     probe_batch = full_views([images[i] for i in val_idx], INPUT_SIZE)  # as the encoder sees them when it embeds
-    torch.manual_seed(config.seed)
-    model = kaiming_init(ConvAE())
-    optim = torch.optim.Adam(model.parameters(), lr=config.lr)
-    warmup = max(1, config.warmup_steps)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optim, lambda s: min(1.0, (s + 1) / warmup))
+    run = _start(config, strategy, images, groups)
     bf16 = use_bf16(config.precision)
     result = TrainResult(
-        model=model,
-        initial_val_loss=reconstruction_loss(model, val_batch),
+        model=run.model,
+        initial_val_loss=reconstruction_loss(run.model, val_batch),
         flat_val_mse=flat_mse(val_batch),
         precision=f"bf16 autocast ({describe_cpu()})" if bf16 else f"fp32 ({describe_cpu()})",
     )
-    key = {
-        "config": json.dumps({**config.model_dump(), "strategy": strategy}, sort_keys=True),
-        "data": data_key(images, groups),
-    }
-    if checkpoint is not None and checkpoint.exists():
-        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-        if state.get("key") == key:
-            model.load_state_dict(state["model"])
-            optim.load_state_dict(state["optimizer"])
-            schedule.load_state_dict(state["schedule"])
-            result.history = [EpochStats(**e) for e in state["history"]]
-            result.resumed_from = len(result.history)
-            logger.info("resumed from %s after epoch %d", checkpoint, result.resumed_from)
-        else:
-            logger.info("checkpoint %s belongs to another config or data; starting afresh", checkpoint)
-    per_batch = max(1, config.batch_size // views.n_views)
-    sampler = EpochSampler(train_idx, per_batch, config.seed)
-    dataset = MultiCropDataset(images, views, config.seed)
-    loader_kwargs: dict[str, object] = {}
-    if config.workers > 0:
-        loader_kwargs = {
-            "num_workers": config.workers,
-            "multiprocessing_context": "spawn",
-            "prefetch_factor": config.prefetch,
-            "persistent_workers": True,
-        }
-    loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=_collate, **loader_kwargs)  # type: ignore[arg-type]
+    _resume(run, checkpoint, result)
+    loader, sampler = _loader(images, train_idx, views, config)
     total_steps = config.steps or config.epochs * len(sampler)
     epochs = -(-total_steps // len(sampler))
     step = result.history[-1].step if result.history else 0
@@ -262,68 +339,25 @@ def train_convae(
     progress = Progress("training the ConvAE", total_steps, logger, unit="step", done=step)
     for epoch in range(result.resumed_from, epochs):
         sampler.epoch = epoch
-        model.train()
         start = time.perf_counter()
-        wait = total = 0.0
-        n = 0
-        t0 = time.perf_counter()
-        for batch in loader:
-            if step >= total_steps:
-                break
-            wait += time.perf_counter() - t0
-            optim.zero_grad(set_to_none=True)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                rec = model(batch)
-            loss = F.binary_cross_entropy(rec.float(), batch)
-            loss.backward()
-            optim.step()
-            schedule.step()
-            step += 1
-            progress.advance()
-            total += loss.item() * batch.shape[0]
-            n += batch.shape[0]
-            t0 = time.perf_counter()
-        val_bce, val_mse = reconstruction_metrics(model, val_batch)
+        step, train_loss, wait = _train_epoch(run, loader, step, total_steps, bf16, progress)
+        val_bce, val_mse = reconstruction_metrics(run.model, val_batch)
         stats = EpochStats(
             epoch + 1,
             step,
-            total / max(n, 1),
+            train_loss,
             val_bce,
             val_mse,
             psnr(val_mse),
             time.perf_counter() - start,
             wait,
-            dead_channels(model, probe_batch),
+            dead_channels(run.model, probe_batch),
         )
         result.history.append(stats)
-        logger.info(
-            "epoch %d/%d (step %d/%d): train BCE %.5f, held-out BCE %.5f, MSE %.5f (flat %.5f), PSNR %.2f dB, "
-            "%d dead ReLU channels, %.1f s (%.1f s waiting for data)",
-            stats.epoch,
-            epochs,
-            step,
-            total_steps,
-            stats.train_loss,
-            stats.val_loss,
-            stats.val_mse,
-            result.flat_val_mse,
-            stats.val_psnr,
-            stats.dead_channels,
-            stats.seconds,
-            stats.data_wait_s,
-        )
+        _log_epoch(stats, epochs, total_steps, result.flat_val_mse)
         if checkpoint is not None:
-            _save(
-                checkpoint,
-                {
-                    "key": key,
-                    "model": model.state_dict(),
-                    "optimizer": optim.state_dict(),
-                    "schedule": schedule.state_dict(),
-                    "history": [asdict(h) for h in result.history],
-                },
-            )
+            _save_checkpoint(checkpoint, run, result.history)
         if on_epoch is not None:
-            on_epoch(stats, model, val_batch)
-    model.eval()
+            on_epoch(stats, run.model, val_batch)
+    run.model.eval()
     return result

@@ -30,7 +30,11 @@ from phenodag.core.groups.features import GroupInputs
 from phenodag.core.groups.metrics import macro_f1, top_k, top_k_accuracy
 from phenodag.core.groups.models import GroupClassifier
 from phenodag.core.groups.train import predict_groups, predict_images, train_group_model
-from phenodag.core.shared.group_schemas import IMAGE_PREDICTIONS_SCHEMA, METRICS_SCHEMA, PREDICTIONS_SCHEMA
+from phenodag.core.shared.group_schemas import (
+    GROUP_CV_IMAGES_SCHEMA,
+    GROUP_CV_METRICS_SCHEMA,
+    GROUP_CV_PREDICTIONS_SCHEMA,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +69,7 @@ def fold_metrics(y: np.ndarray, probs: np.ndarray, n_classes: int) -> dict[str, 
         "top1_accuracy": top_k_accuracy(y, probs, 1),
         "top5_accuracy": top_k_accuracy(y, probs, 5),
         "top10_accuracy": top_k_accuracy(y, probs, 10),
-        "macro_f1": macro_f1(y, probs.argmax(axis=1), n_classes),
+        "macro_f1": macro_f1(y, probs.argmax(axis=1)),
     }
 
 
@@ -155,8 +159,8 @@ def cross_validate(
         if on_fold is not None:
             on_fold(fold, model, m)
     return CVResult(
-        pl.DataFrame(preds, schema=PREDICTIONS_SCHEMA),
-        pl.DataFrame(metrics, schema=METRICS_SCHEMA),
-        pl.DataFrame(images, schema=IMAGE_PREDICTIONS_SCHEMA),
+        pl.DataFrame(preds, schema=GROUP_CV_PREDICTIONS_SCHEMA),
+        pl.DataFrame(metrics, schema=GROUP_CV_METRICS_SCHEMA),
+        pl.DataFrame(images, schema=GROUP_CV_IMAGES_SCHEMA),
         classes,
     )

@@ -1,7 +1,9 @@
 """Classification metrics on held-out predictions: top-k accuracy, F1, subsets, configurations.
 
-All functions take class indices and probability matrices; ties in top-k are broken
-by class order (stable sort), as scikit-learn's ``top_k_accuracy_score`` does.
+All functions take class indices and probability matrices. F1 is scikit-learn's. Top-k
+stays here: it breaks ties by class order (a stable sort; scikit-learn's
+``top_k_accuracy_score`` breaks them the other way and refuses two-column scores of a
+two-class fold), and it also gives the whole top-k curve and the per-row top-k lists.
 """
 
 from __future__ import annotations
@@ -31,23 +33,19 @@ def top_k_curve(y: np.ndarray, probs: np.ndarray) -> np.ndarray:
 
 
 def per_class_f1(y: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
-    """F1 of each class (0 where a class is neither true nor predicted, as scikit-learn's zero_division=0)."""
-    y, pred = np.asarray(y), np.asarray(pred)
-    f1 = np.zeros(n_classes)
-    for c in range(n_classes):
-        tp = np.sum((y == c) & (pred == c))
-        denom = np.sum(y == c) + np.sum(pred == c)
-        f1[c] = 2 * tp / denom if denom else 0.0
-    return f1
+    """F1 of each class 0..n_classes-1 (scikit-learn's ``f1_score``; 0 where a class is neither true nor predicted)."""
+    from sklearn.metrics import f1_score
+
+    return np.asarray(f1_score(y, pred, labels=np.arange(n_classes), average=None, zero_division=0.0))
 
 
-def macro_f1(y: np.ndarray, pred: np.ndarray, n_classes: int | None = None) -> float:
-    """Mean F1 over the classes present in ``y`` or ``pred`` (scikit-learn's default labels)."""
-    labels = np.union1d(np.asarray(y), np.asarray(pred)).astype(int)
-    if labels.size == 0:
+def macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
+    """Mean F1 over the classes present in ``y`` or ``pred`` (scikit-learn's ``f1_score``, macro average)."""
+    from sklearn.metrics import f1_score
+
+    if len(y) == 0:
         return float("nan")
-    f1 = per_class_f1(y, pred, int(max(labels.max() + 1, n_classes or 0)))
-    return float(f1[labels].mean())
+    return float(f1_score(y, pred, average="macro", zero_division=0.0))
 
 
 def subset_accuracy(y: np.ndarray, probs: np.ndarray, subset: Sequence[int]) -> tuple[float, int]:

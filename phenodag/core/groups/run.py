@@ -1,9 +1,14 @@
-"""One method's cross-validation as the platform runs it: variants, MLflow runs, summary tables.
+"""The groups stage's driver: one method's cross-validation as the platform runs it, and the verbs around it.
+
+The ``groups`` assets call what ``__all__`` lists: groups from images (:func:`build_groups`),
+the cross-validation below, transfer and robustness of the saved fold models
+(:func:`run_transfer`, :func:`run_robustness`, in :mod:`.reuse`) and the tables they show.
 
 The caller opens the method's parent MLflow run; here every fold gets a nested run
 (parameters, held-out metrics and, with ``log_models``, the model in pickle format, see
 :mod:`phenodag.core.embed.tracking`), and the parent gets the mean and sd over folds of
-every variant, the comparison table and the figures. ``baseline`` additionally runs
+every variant and the comparison table (:func:`log_summary`); the figures are logged by
+the asset, which also links them in its metadata. ``baseline`` additionally runs
 one variant per concentration (variant ``<c>uM``, shown as ``baseline@<c>uM``: trained and tested on the
 configurations of that concentration only) unless ``restricted_baselines`` is off.
 """
@@ -20,19 +25,36 @@ import polars as pl
 from phenodag.core.embed.tracking import log_torch_model
 from phenodag.core.groups.config import GroupCVConfig
 from phenodag.core.groups.cv import CVResult, cross_validate, restrict_groups
+from phenodag.core.groups.examples import prediction_examples
 from phenodag.core.groups.features import GroupInputs, load_inputs
-from phenodag.core.groups.grouping import parse_configuration
+from phenodag.core.groups.grouping import build_groups, parse_configuration
 from phenodag.core.groups.metrics import per_class_f1, top_k_curve
 from phenodag.core.groups.models import FEATURE_DIM, GroupClassifier
+from phenodag.core.groups.reuse import run_robustness, run_transfer
 from phenodag.core.groups.store import FoldModelInfo, save_fold_model
 from phenodag.core.groups.summary import (
     METRIC_COLUMNS,
     comparison_table,
     configuration_f1_table,
+    mean_sd,
     probability_matrix,
     subset_accuracy_table,
 )
 
+__all__ = [
+    "build_groups",
+    "class_subsets",
+    "comparison_table",
+    "log_summary",
+    "mean_sd",
+    "pooled_class_f1",
+    "pooled_curves",
+    "prediction_examples",
+    "run_method_cv",
+    "run_robustness",
+    "run_transfer",
+    "summaries",
+]
 logger = logging.getLogger(__name__)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from phenodag.core.groups.metrics import macro_f1, subset_accuracy
-from phenodag.core.shared.group_schemas import CONFIGURATIONS_SCHEMA, SUBSETS_SCHEMA
+from phenodag.core.shared.group_schemas import GROUP_CV_CONFIGURATIONS_SCHEMA, GROUP_CV_SUBSETS_SCHEMA
 
 METRIC_COLUMNS = ["top1_accuracy", "top5_accuracy", "top10_accuracy", "macro_f1"]
 
@@ -61,7 +61,7 @@ def subset_accuracy_table(predictions: pl.DataFrame, class_subset: dict[str, str
                         "accuracy": acc,
                     }
                 )
-    return pl.DataFrame(rows, schema=SUBSETS_SCHEMA).sort(*keys, "subset")
+    return pl.DataFrame(rows, schema=GROUP_CV_SUBSETS_SCHEMA).sort(*keys, "subset")
 
 
 def configuration_f1_table(image_predictions: pl.DataFrame) -> pl.DataFrame:
@@ -82,10 +82,10 @@ def configuration_f1_table(image_predictions: pl.DataFrame) -> pl.DataFrame:
                 "configuration": conf,
                 "n_images": g.height,
                 "accuracy": float(np.mean(y == pred)),
-                "macro_f1": macro_f1(y, pred, len(classes)),
+                "macro_f1": macro_f1(y, pred),
             }
         )
-    return pl.DataFrame(rows, schema=CONFIGURATIONS_SCHEMA).sort(keys)
+    return pl.DataFrame(rows, schema=GROUP_CV_CONFIGURATIONS_SCHEMA).sort(keys)
 
 
 def comparison_table(metrics: pl.DataFrame) -> pl.DataFrame:

@@ -43,7 +43,6 @@ import csv
 import difflib
 import logging
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -110,23 +109,6 @@ def validate_plate_id(plate_id: str, source: Path | str) -> str:
     return plate_id
 
 
-@dataclass(frozen=True)
-class PlateConfig:
-    """Parsed ``plate.yaml`` of one plate folder (defaults where absent)."""
-
-    folder: Path
-    plate_id: str
-    layout: str | None = None
-    pattern: str | None = None
-    platemap: str = DEFAULT_PLATEMAP
-    treatment_time: str | None = None
-    timepoints: dict[int, float] = field(default_factory=dict)
-    channel: int = 1
-    image_size: tuple[int, int] | None = None
-    control_compounds: tuple[str, ...] = DEFAULT_CONTROLS
-    allow_outside_links: bool = False
-
-
 class PlateYaml(BaseModel):
     """The schema of ``plate.yaml`` (see the module docstring); types are checked, unknown keys warned."""
 
@@ -151,6 +133,22 @@ class PlateYaml(BaseModel):
 
 
 PLATE_YAML_KEYS = tuple(PlateYaml.model_fields)
+
+
+class PlateConfig(PlateYaml):
+    """A plate folder's ``plate.yaml`` resolved: its folder and plate id, time points read, names settled.
+
+    The keys are :class:`PlateYaml`'s, defined there once; resolving makes ``plate_id``
+    the partition key, reads ``timepoints`` (inline or from the timepoints file), writes
+    ``treatment_time`` as text and lower-cases the control compound names.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    folder: Path
+    plate_id: str
+    treatment_time: str | None = None
+    timepoints: dict[int, float] = Field(default_factory=dict)
 
 
 def _unknown_keys(raw: dict[str, Any], path: Path) -> None:
@@ -233,18 +231,16 @@ def read_plate_config(folder: Path, plate_id: str | None = None) -> PlateConfig:
     treatment = cfg.treatment_time
     if isinstance(treatment, datetime):
         treatment = treatment.isoformat()
+    known = cfg.model_dump(
+        include=set(PLATE_YAML_KEYS) - {"plate_id", "treatment_time", "timepoints", "control_compounds"}
+    )
     return PlateConfig(
+        **known,
         folder=folder,
         plate_id=pid,
-        layout=cfg.layout,
-        pattern=cfg.pattern,
-        platemap=cfg.platemap,
         treatment_time=None if treatment is None else str(treatment),
         timepoints=_timepoints(folder, cfg),
-        channel=cfg.channel,
-        image_size=cfg.image_size,
         control_compounds=tuple(c.lower() for c in cfg.control_compounds),
-        allow_outside_links=cfg.allow_outside_links,
     )
 
 

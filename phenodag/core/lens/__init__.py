@@ -5,3 +5,7 @@ Modules: :mod:`.config` (torch-free), :mod:`.data` (images and the well split),
 :mod:`.maps` (importance maps against the simulator's masks), :mod:`.metrics`,
 :mod:`.corrections` (mined cases), :mod:`.run` (the stage end to end), :mod:`.figures`.
 """
+
+from phenodag.core.shared.lazy import lazy_exports
+
+__getattr__, __all__ = lazy_exports(__name__, __file__)

@@ -19,6 +19,7 @@ from phenodag.core.compare.profiles import at_top_concentration
 from phenodag.core.embed.preprocess import Preprocess
 from phenodag.core.shared.images import decode_image
 from phenodag.core.shared.schemas import IMAGE_KEY_SCHEMA
+from phenodag.core.shared.splits import holdout_split
 
 IMAGE_KEYS = list(IMAGE_KEY_SCHEMA)
 
@@ -58,14 +59,17 @@ def class_names(rows: pl.DataFrame) -> list[str]:
 
 
 def held_out_wells(rows: pl.DataFrame, val_fraction: float, seed: int) -> list[tuple[str, str]]:
-    """Draw each class's held-out wells: a seeded share, at least one where the class has two wells or more."""
-    rng = np.random.default_rng(seed)
+    """Draw each class's held-out wells: a seeded share, at least one where the class has two wells or more.
+
+    The split is :func:`phenodag.core.shared.splits.holdout_split`, per class (stratified by hand:
+    every class keeps training and held-out wells).
+    """
     held: list[tuple[str, str]] = []
+    state = np.random.RandomState(seed)  # one stream over the classes: each class draws its own positions
     for name in class_names(rows):
         wells = sorted(set(rows.filter(pl.col("class_name") == name).select("plate_id", "well").iter_rows()))
-        if len(wells) >= 2:
-            n = min(len(wells) - 1, max(1, round(val_fraction * len(wells))))
-            held += [wells[i] for i in sorted(rng.permutation(len(wells))[:n])]
+        _, picked = holdout_split([f"{plate}/{well}" for plate, well in wells], val_fraction, state)
+        held += [wells[i] for i in picked]
     return sorted(held)
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
 
 from phenodag.core.shared.figures import png_bytes
+
+if TYPE_CHECKING:
+    from phenodag.core.lens.run import AlphaResult
 
 
 def accuracy_curve(metrics: pl.DataFrame) -> bytes:
@@ -46,3 +51,17 @@ def triptychs(images: np.ndarray, lensed: np.ndarray, maps: np.ndarray, titles: 
                 fig.colorbar(shown, ax=axes[i][j], fraction=0.046).set_label("importance", fontsize=7)
             axes[i][j].set_title(name if j else f"{name}: {titles[i]}", fontsize=7, loc="left")
     return png_bytes(fig)
+
+
+def correction_triptychs(result: AlphaResult, n: int = 4) -> bytes:
+    """Image | lensed | map of the ``n`` corrections with the largest gain (distinct images) of one α's run."""
+    top = result.corrections.sort("gain", descending=True).unique("path", keep="first", maintain_order=True).head(n)
+    index = {p: i for i, p in enumerate(result.maps["path"])}
+    picked = [index[p] for p in top["path"]]
+    titles = [
+        f"{r['case']} {r['class_name']}: p {r['p_true_original']:.2f} -> {r['p_true_lensed']:.2f}"
+        for r in top.iter_rows(named=True)
+    ]
+    return triptychs(
+        result.images[picked, 0].numpy(), result.lensed[picked, 0].numpy(), result.importance[picked], titles
+    )

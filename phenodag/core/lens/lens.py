@@ -26,6 +26,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from phenodag.core.embed.convae import ConvAE
+from phenodag.core.embed.trainer import use_bf16
+from phenodag.core.lens.config import LensConfig
 
 logger = logging.getLogger(__name__)
 
@@ -98,22 +100,20 @@ def train_lens(
     images: torch.Tensor,
     labels: torch.Tensor,
     alpha: float,
-    steps: int,
-    batch_size: int = 8,
-    lr: float = 1e-4,
-    seed: int = 0,
-    bf16: bool = False,
-    log_every: int = 10,
+    config: LensConfig,
     on_log: Callable[[LensStats], None] | None = None,
+    log_every: int = 10,
 ) -> LensResult:
-    """Train one lens for ``alpha`` from a fresh copy of ``convae``; batches are drawn by ``seed`` only.
+    """Train one lens for ``alpha`` from a fresh copy of ``convae``; batches are drawn by ``config.seed`` only.
 
-    The result does not depend on which α ran before: the copy, the optimiser and the
-    batch order are new for every call.
+    ``config`` gives the steps, batch size, learning rate, seed and precision. The result
+    does not depend on which α ran before: the copy, the optimiser and the batch order are
+    new for every call.
     """
+    steps, batch_size, bf16 = config.steps, config.batch_size, use_bf16(config.precision)
     lens = new_lens(convae)
-    optim = torch.optim.Adam(lens.parameters(), lr=lr)
-    rng = np.random.default_rng(seed)
+    optim = torch.optim.Adam(lens.parameters(), lr=config.lr)
+    rng = np.random.default_rng(config.seed)
     result = LensResult(lens, alpha)
     sums, n, start = np.zeros(3), 0, time.perf_counter()
     for step in range(1, steps + 1):

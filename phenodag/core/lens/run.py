@@ -1,4 +1,4 @@
-"""The lens stage end to end, without Dagster: fit the drug classifier once, then one run per α.
+"""The lens stage's driver, without Dagster: fit the drug classifier once, then one run per α.
 
 Both steps read the same ``lens_rows`` (:mod:`.data`). The classifier bundle records the
 held-out wells, and every α splits the rows with that record, so the wells the
@@ -18,8 +18,8 @@ import torch
 
 from phenodag.core.compare.summary import column_mean
 from phenodag.core.embed.convae import ConvAE
-from phenodag.core.embed.registry import CONVAE_PREPROCESS
-from phenodag.core.embed.trainer import use_bf16
+from phenodag.core.embed.registry import CONVAE_PREPROCESS, load_autoencoder
+from phenodag.core.embed.tracking import log_torch_model
 from phenodag.core.lens.classifier import ClassifierBundle, freeze, probabilities, train_classifier
 from phenodag.core.lens.config import LensConfig, alpha_key
 from phenodag.core.lens.corrections import mine_corrections
@@ -32,6 +32,18 @@ from phenodag.core.simulate.truth import read_mask
 
 logger = logging.getLogger(__name__)
 
+__all__ = [
+    "AlphaResult",
+    "ClassifierBundle",
+    "fit_classifier",
+    "lens_data",
+    "load_autoencoder",
+    "log_classifier",
+    "log_lens",
+    "log_losses",
+    "metrics_frame",
+    "run_alpha",
+]
 PREPROCESS = CONVAE_PREPROCESS
 """The lens sees what the published ConvAE sees: the image resized to 128 px, grey levels in [0, 1]."""
 
@@ -125,20 +137,7 @@ def run_alpha(
     convae = freeze(convae)
     train_x = load_images(data.train, PREPROCESS)
     train_y = torch.tensor(data.train["label"].to_list())
-    result = train_lens(
-        convae,
-        convae.encoder,
-        bundle.classifier,
-        train_x,
-        train_y,
-        alpha,
-        config.steps,
-        config.batch_size,
-        config.lr,
-        config.seed,
-        use_bf16(config.precision),
-        on_log=on_log,
-    )
+    result = train_lens(convae, convae.encoder, bundle.classifier, train_x, train_y, alpha, config, on_log)
     held_x = load_images(data.held_out, PREPROCESS)
     lensed = apply_lens(result.lens, held_x)
     importance = importance_maps(apply_lens(convae, held_x), lensed, config.map_sigma_px)
@@ -192,3 +191,34 @@ def run_alpha(
 def metrics_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
     """``lens_metrics`` rows as a frame of the table's schema."""
     return pl.DataFrame(rows, schema=LENS_METRICS_SCHEMA)
+
+
+def log_classifier(bundle: ClassifierBundle, params: dict[str, object]) -> None:
+    """Record the drug classifier in the active MLflow run: ``params``, its classes and held-out metrics."""
+    import mlflow
+
+    mlflow.log_params({**params, "convae_id": bundle.convae_id, "classes": ",".join(bundle.classes)})
+    mlflow.log_metrics({f"held_out_{k}": v for k, v in bundle.metrics.items()})
+
+
+def log_losses(stats: LensStats) -> None:
+    """Record one logged lens step in the active MLflow run (``run_alpha``'s ``on_log``)."""
+    import mlflow
+
+    mlflow.log_metrics({"L_rec": stats.rec, "L_disc": stats.disc, "L_total": stats.total}, step=stats.step)
+
+
+def log_lens(result: AlphaResult, params: dict[str, object], corrections_png: bytes) -> None:
+    """Record one α's lens in the active MLflow run: ``params``, its scalar metrics, the network, the corrections.
+
+    ``corrections_png`` is :func:`~phenodag.core.lens.figures.correction_triptychs` of ``result``
+    (drawn once by the caller, which also shows it).
+    """
+    import mlflow
+
+    from phenodag.core.shared.figures import png_image
+
+    mlflow.log_params(params)
+    mlflow.log_metrics({k: float(v) for k, v in result.metrics.items() if isinstance(v, float) and k != "alpha"})
+    log_torch_model(result.lens.lens)
+    mlflow.log_image(png_image(corrections_png), "corrections.png")

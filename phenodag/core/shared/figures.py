@@ -1,8 +1,7 @@
-"""Shared figure plumbing: matplotlib (Agg) figures to PNG bytes, markdown and PIL images."""
+"""Shared figure plumbing: matplotlib (Agg) figures to PNG bytes and PIL images."""
 
 from __future__ import annotations
 
-import base64
 import io
 
 import matplotlib
@@ -18,11 +17,6 @@ def png_bytes(fig: matplotlib.figure.Figure, dpi: int = 80) -> bytes:
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return buf.getvalue()
-
-
-def markdown_image(png: bytes, alt: str) -> str:
-    """Embed a PNG in markdown (for Dagster metadata) as a data URI."""
-    return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"
 
 
 def png_image(png: bytes) -> Image.Image:

@@ -1,48 +1,24 @@
-"""File helpers every stage shares."""
+"""File helpers every stage shares: a file's sha256 and an inter-process lock."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
-CHUNK = 1 << 20
+from filelock import FileLock
 
 
-def sha256_file(path: str | Path, chunk: int = CHUNK) -> str:
-    """Return the hex sha256 of a file, read in 1 MiB chunks.
-
-    Parameters
-    ----------
-    path
-        The file.
-    chunk
-        Bytes read at a time.
-
-    Returns
-    -------
-    str
-        64 hex digits.
-    """
-    h = hashlib.sha256()
+def sha256_file(path: str | Path) -> str:
+    """Return the hex sha256 of a file (64 hex digits), read by :func:`hashlib.file_digest`."""
     with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-@contextlib.contextmanager
-def file_lock(path: str | Path) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``path`` (created if absent) for the ``with`` block.
+def file_lock(path: str | Path) -> FileLock:
+    """Return an exclusive lock on ``path`` (created if absent) to hold in a ``with`` block.
 
-    Processes that first create a shared SQLite store (the Dagster instance, the
-    MLflow database) take it so that only one creates and migrates the tables.
+    Processes that first create a shared SQLite store (the Dagster instance, the MLflow
+    database) take it so that only one creates and migrates the tables. ``filelock``
+    (``flock`` on POSIX, ``msvcrt`` on Windows) replaces a hand-written ``fcntl`` lock.
     """
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return FileLock(str(path))

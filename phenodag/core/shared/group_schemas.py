@@ -24,7 +24,7 @@ IMAGE_GROUPS_SCHEMA: Schema = {
     "group_set": pl.String,
     "fold": pl.Int32,
 }
-PREDICTIONS_SCHEMA: Schema = {
+GROUP_CV_PREDICTIONS_SCHEMA: Schema = {
     "method": pl.String,
     "features": pl.String,
     "variant": pl.String,
@@ -34,7 +34,7 @@ PREDICTIONS_SCHEMA: Schema = {
     "predicted_classes": pl.List(pl.String),
     "probabilities": pl.List(pl.Float64),
 }
-METRICS_SCHEMA: Schema = {
+GROUP_CV_METRICS_SCHEMA: Schema = {
     "method": pl.String,
     "features": pl.String,
     "variant": pl.String,
@@ -45,7 +45,7 @@ METRICS_SCHEMA: Schema = {
     "top10_accuracy": pl.Float64,
     "macro_f1": pl.Float64,
 }
-IMAGE_PREDICTIONS_SCHEMA: Schema = {
+GROUP_CV_IMAGES_SCHEMA: Schema = {
     "method": pl.String,
     "features": pl.String,
     "variant": pl.String,
@@ -57,7 +57,7 @@ IMAGE_PREDICTIONS_SCHEMA: Schema = {
     "predicted_class": pl.String,
     "probability": pl.Float64,
 }
-CONFIGURATIONS_SCHEMA: Schema = {
+GROUP_CV_CONFIGURATIONS_SCHEMA: Schema = {
     "method": pl.String,
     "features": pl.String,
     "variant": pl.String,
@@ -67,7 +67,7 @@ CONFIGURATIONS_SCHEMA: Schema = {
     "accuracy": pl.Float64,
     "macro_f1": pl.Float64,
 }
-SUBSETS_SCHEMA: Schema = {
+GROUP_CV_SUBSETS_SCHEMA: Schema = {
     "method": pl.String,
     "features": pl.String,
     "variant": pl.String,

@@ -180,3 +180,20 @@ def restore(lake: str, name: str, version: int, storage_options: Mapping[str, st
     dt.restore(version)
     logger.info("%s restored to version %d as version %d", name, version, dt.version())
     return dt.version()
+
+
+def plates_to_reingest(lake: str, storage_options: Mapping[str, str] | None = None) -> list[str]:
+    """Return the ingested plates whose ``raw_images`` rows no longer match the count in their ``plates`` row."""
+    import polars as pl
+
+    from phenodag.core.shared.lake import read_table
+    from phenodag.core.shared.tables import read_known
+
+    plates = read_known(lake, "plates", storage_options=storage_options).filter(pl.col("status") == "ingested")
+    if not table_exists(lake, "raw_images", storage_options):
+        return sorted(plates["plate_id"].to_list())
+    counts = (
+        read_table(lake, "raw_images", columns=["plate_id"], storage_options=storage_options).group_by("plate_id").len()
+    )
+    joined = plates.join(counts, on="plate_id", how="left").with_columns(pl.col("len").fill_null(0))
+    return sorted(joined.filter(pl.col("len") != pl.col("n_images"))["plate_id"].to_list())

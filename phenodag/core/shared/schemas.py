@@ -118,7 +118,7 @@ WELL_EMBEDDINGS_SCHEMA: Schema = {
     "n_fields": pl.UInt32,
     "vector": VECTOR,
 }
-TRAJECTORY_SCHEMA: Schema = {
+TEMPORAL_TRAJECTORIES_SCHEMA: Schema = {
     "cell_line": pl.String,
     "compound": pl.String,
     "concentration_um": pl.Float64,
@@ -131,7 +131,7 @@ TRAJECTORY_SCHEMA: Schema = {
     "noise_floor": pl.Float64,
     "excess": pl.Float64,
 }
-CLUSTERS_SCHEMA: Schema = {
+TEMPORAL_CLUSTERS_SCHEMA: Schema = {
     "cell_line": pl.String,
     "compound": pl.String,
     "concentration_um": pl.Float64,
@@ -142,14 +142,16 @@ CLUSTERS_SCHEMA: Schema = {
     "effect_size": pl.Float64,
 }
 SCAN_SCHEMA: Schema = {"k": pl.Int64, "inertia": pl.Float64, "silhouette": pl.Float64, "shapes": pl.Int64}
-K_SCAN_SCHEMA: Schema = {**SCAN_SCHEMA, "encoder": pl.String, "chosen": pl.Boolean}
-SWITCHES_SCHEMA: Schema = {
+TEMPORAL_K_SCAN_SCHEMA: Schema = {**SCAN_SCHEMA, "encoder": pl.String, "chosen": pl.Boolean}
+TEMPORAL_SWITCHES_SCHEMA: Schema = {
     "cell_line": pl.String,
     "compound": pl.String,
     "encoder": pl.String,
     "types_by_concentration": pl.String,
     "switch": pl.String,
 }
+RESPONSE_SWITCHES_SCHEMA: Schema = TEMPORAL_SWITCHES_SCHEMA
+"""The combined call's concentration switches have the embedding call's columns."""
 RESPONSE_CALLS_SCHEMA: Schema = {
     "cell_line": pl.String,
     "compound": pl.String,
@@ -205,7 +207,7 @@ GROWTH_METRICS_SCHEMA: Schema = {
     "gec50_um": pl.Float64,
     "hill": pl.Float64,
 }
-SIMILARITY_SCHEMA: Schema = {
+ENCODER_SIMILARITY_SCHEMA: Schema = {
     "encoder": pl.String,
     "cell_line": pl.String,
     "compound": pl.String,
@@ -215,7 +217,7 @@ SIMILARITY_SCHEMA: Schema = {
     "median_distance": pl.Float64,
     "similarity": pl.Float64,
 }
-CLUSTERING_SCHEMA: Schema = {
+ENCODER_CLUSTERING_SCHEMA: Schema = {
     "encoder": pl.String,
     "cell_line": pl.String,
     "n_neighbors": pl.Int32,
@@ -228,7 +230,7 @@ CLUSTERING_SCHEMA: Schema = {
     "ari_compound": pl.Float64,
     "ari_response": pl.Float64,
 }
-CLASSIFICATION_SCHEMA: Schema = {
+ENCODER_CLASSIFICATION_SCHEMA: Schema = {
     "encoder": pl.String,
     "cell_line": pl.String,
     "compound": pl.String,
@@ -241,7 +243,7 @@ CLASSIFICATION_SCHEMA: Schema = {
     "f1": pl.Float64,
     "roc_auc": pl.Float64,
 }
-MAP_SCHEMA: Schema = {
+ENCODER_MAP_SCHEMA: Schema = {
     "encoder": pl.String,
     "kind": pl.String,
     "cell_line": pl.String,
@@ -301,7 +303,7 @@ LENS_CORRECTIONS_SCHEMA: Schema = {
     "p_true_lensed": pl.Float64,
     "gain": pl.Float64,
 }
-COMPARISON_SCHEMA: Schema = {
+ENCODER_COMPARISON_SCHEMA: Schema = {
     "encoder": pl.String,
     "weights_id": pl.String,
     "preprocess": pl.String,

@@ -1,7 +1,9 @@
-"""Where phenodag keeps its lake, inbox, Dagster instance and MLflow store: the one reader of the environment.
+"""Where phenodag keeps its lake, inbox, weights and MLflow store: the one reader of the environment.
 
-No other module reads ``os.environ``: the Dagster definitions, the CLI and the API
-build a :class:`Settings` (``Settings.from_env()``) and pass its values on.
+No other module reads ``os.environ`` (:func:`environment`): the CLI and the API build a
+:class:`Settings` (``Settings.from_env()``) and pass its values on. What only the
+orchestration needs (the Dagster instance, executor, automation) is parsed from the same
+reading by :class:`phenodag.defs.shared.settings.DagsterSettings`, a subclass.
 """
 
 from __future__ import annotations
@@ -10,20 +12,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from phenodag.core.shared.mlflow_store import is_server
-from phenodag.core.shared.vocab import AUTOMATED_STAGES, ENCODER_NAMES, EXECUTORS
 
 DEFAULT_HOME = ".phenodag"
 DEFAULT_MARKER = "COMPLETE"
-DEFAULT_SENSOR_INTERVAL_S = 30
-DEFAULT_AUTO_ENCODERS = ("classical", "convae-random", "convae-phenoml", "convae")
-"""Every encoder that needs no file of the user's: each waits (visibly) until its weights exist."""
-DEFAULT_TRAIN_MIN_IMAGES = 500
-DEFAULT_RETRAIN_AFTER_PLATES = 0
-DEFAULT_BATCH_CRON = "0 * * * *"
 DEFAULT_MLFLOW_UI = "http://127.0.0.1:5000"
-STAGE_CONFIG_FILE = "stage_config.yaml"
 # The SQL models ship inside the package: in a checkout ``phenodag/dbt_like_sql`` links to the
 # top-level ``dbt_like_sql/``, and a wheel carries the files themselves as package data.
 REPO_SQL_DIR = Path(__file__).resolve().parents[2] / "dbt_like_sql"
@@ -34,46 +29,8 @@ class Settings:
     """Resolved paths and options of one phenodag home.
 
     Every path defaults to a folder below ``home`` and can be overridden by its
-    environment variable:
-
-    ============================  ===================================================
-    ``PHENODAG_HOME``             root of everything below (default ``./.phenodag``)
-    ``PHENODAG_LAKE``             lake root: a path or an object-store URI (``s3://…``)
-    ``PHENODAG_INBOX``            where plate folders are dropped
-    ``DAGSTER_HOME``              the Dagster instance
-    ``MLFLOW_TRACKING_URI``       MLflow store (default SQLite under the home)
-    ``PHENODAG_MARKER``           file that marks a plate folder complete (``COMPLETE``)
-    ``PHENODAG_SENSOR_INTERVAL_S`` inbox sensor interval in seconds (30)
-    ``PHENODAG_SQL_DIR``          folder of SQL models (the package's ``dbt_like_sql``)
-    ``PHENODAG_PHENOML_WEIGHTS``  the published pheno-ml ConvAE state dict
-    ``PHENODAG_WEIGHTS_DIR``      folder of torchvision state dicts ``<encoder>.pth``
-    ``PHENODAG_AUTOMATE``         stages run by automation after a plate lands (all of
-                                  ``AUTOMATED_STAGES``; ``none`` for none)
-    ``PHENODAG_AUTO_ENCODERS``    encoders whose partitions automation fills (``classical``,
-                                  ``convae-random``, ``convae-phenoml``, ``convae``); an
-                                  encoder whose weights do not exist yet waits
-    ``PHENODAG_TRAIN_MIN_IMAGES`` images a home needs before automation trains its first
-                                  ConvAE (500; ``0``: never train automatically)
-    ``PHENODAG_RETRAIN_AFTER_PLATES`` new plates after which automation trains the
-                                  ConvAE again (0: never)
-    ``PHENODAG_BATCH_CRON``       cron of the cross-plate stages' batches (hourly)
-    ``PHENODAG_MLFLOW_UI``        address of the MLflow UI that run links in Dagster open
-                                  (a tracking server's own address by default)
-    ``PHENODAG_STAGE_CONFIG``     run-config YAML whose ``ops:`` values become the
-                                  stages' config defaults (``stage_config.yaml`` in
-                                  the home, used when it exists)
-    ``PHENODAG_EXECUTOR``         how a run executes its steps: ``multiprocess``
-                                  (default), ``in_process``, ``dask`` or ``k8s``
-                                  (one Kubernetes Job per step, ``docs/deploy.md``)
-    ``PHENODAG_DASK_SCHEDULER``   the Dask scheduler's address (``tcp://host:8786``);
-                                  required with ``dask``
-    ``PHENODAG_TORCH_DEVICE``     torch device of the torch steps (``cpu``; ``cuda``
-                                  also asks the cluster for a GPU per torch step)
-    ``AWS_ENDPOINT_URL_S3``,      object-store endpoint of an ``s3://`` lake (e.g. a
-    ``AWS_ENDPOINT_URL``          MinIO or a local S3 API); ``http://`` allows HTTP
-    ``AWS_REGION``,               its region
-    ``AWS_DEFAULT_REGION``
-    ============================  ===================================================
+    environment variable; every variable, its default and what it does is listed once,
+    in the settings table of ``docs/guide/README.md`` (a test keeps the two equal).
 
     Credentials of an ``s3://`` lake are never settings: deltalake and polars read
     ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` / ``AWS_SESSION_TOKEN`` (or an
@@ -84,23 +41,13 @@ class Settings:
     home: Path
     lake: str
     inbox: Path
-    dagster_home: Path
     mlflow_tracking_uri: str
     mlflow_artifact_root: Path
     marker: str = DEFAULT_MARKER
-    sensor_interval_s: int = DEFAULT_SENSOR_INTERVAL_S
     sql_dir: Path = REPO_SQL_DIR
     phenoml_weights: Path | None = None
     weights_dir: Path | None = None
-    automate: tuple[str, ...] = AUTOMATED_STAGES
-    auto_encoders: tuple[str, ...] = DEFAULT_AUTO_ENCODERS
-    train_min_images: int = DEFAULT_TRAIN_MIN_IMAGES
-    retrain_after_plates: int = DEFAULT_RETRAIN_AFTER_PLATES
-    batch_cron: str = DEFAULT_BATCH_CRON
     mlflow_ui_url: str = DEFAULT_MLFLOW_UI
-    stage_config: Path | None = None
-    executor: str = EXECUTORS[0]
-    dask_scheduler: str | None = None
     torch_device: str = "cpu"
     lake_storage_options: Mapping[str, str] = field(default_factory=dict)
     """deltalake storage options of an object-store lake (:func:`lake_storage_options`); empty for a folder."""
@@ -125,95 +72,56 @@ class Settings:
         Settings
             Absolute paths; nothing is created on disk.
         """
-        env = os.environ
+        env = environment()
         root = Path(home or env.get("PHENODAG_HOME") or DEFAULT_HOME).expanduser().resolve()
         explicit = home is not None
-
-        def pick(var: str, default: Path) -> Path:
-            value = None if explicit else env.get(var)
-            return Path(value).expanduser().resolve() if value else default
 
         def optional(var: str) -> Path | None:
             value = env.get(var)
             return Path(value).expanduser() if value else None
 
         lake_env = None if explicit else env.get("PHENODAG_LAKE")
-        lake = lake_env if lake_env and "://" in lake_env else str(pick("PHENODAG_LAKE", root / "lake"))
+        lake = (
+            lake_env
+            if lake_env and "://" in lake_env
+            else str(path_setting(env, "PHENODAG_LAKE", root / "lake", explicit))
+        )
         tracking = (None if explicit else env.get("MLFLOW_TRACKING_URI")) or (f"sqlite:///{root / 'mlflow.db'}")
         return cls(
             home=root,
             lake=lake,
-            inbox=pick("PHENODAG_INBOX", root / "inbox"),
-            dagster_home=pick("DAGSTER_HOME", root / "dagster"),
+            inbox=path_setting(env, "PHENODAG_INBOX", root / "inbox", explicit),
             mlflow_tracking_uri=tracking,
             mlflow_artifact_root=root / "mlartifacts",
             marker=env.get("PHENODAG_MARKER", DEFAULT_MARKER),
-            sensor_interval_s=int(env.get("PHENODAG_SENSOR_INTERVAL_S", DEFAULT_SENSOR_INTERVAL_S)),
             sql_dir=optional("PHENODAG_SQL_DIR") or REPO_SQL_DIR,
             phenoml_weights=optional("PHENODAG_PHENOML_WEIGHTS"),
             weights_dir=optional("PHENODAG_WEIGHTS_DIR"),
-            automate=_names(env, "PHENODAG_AUTOMATE", AUTOMATED_STAGES, AUTOMATED_STAGES),
-            auto_encoders=_names(env, "PHENODAG_AUTO_ENCODERS", DEFAULT_AUTO_ENCODERS, ENCODER_NAMES),
-            train_min_images=_count(env, "PHENODAG_TRAIN_MIN_IMAGES", DEFAULT_TRAIN_MIN_IMAGES),
-            retrain_after_plates=_count(env, "PHENODAG_RETRAIN_AFTER_PLATES", DEFAULT_RETRAIN_AFTER_PLATES),
-            batch_cron=env.get("PHENODAG_BATCH_CRON", DEFAULT_BATCH_CRON),
             mlflow_ui_url=(
                 env.get("PHENODAG_MLFLOW_UI") or (tracking if is_server(tracking) else DEFAULT_MLFLOW_UI)
             ).rstrip("/"),
-            stage_config=pick("PHENODAG_STAGE_CONFIG", root / STAGE_CONFIG_FILE),
-            executor=_executor(env),
-            dask_scheduler=env.get("PHENODAG_DASK_SCHEDULER") or None,
             torch_device=env.get("PHENODAG_TORCH_DEVICE", "cpu"),
             lake_storage_options=lake_storage_options(lake, env),
         )
 
-    def ensure(self) -> Settings:
-        """Create the local folders (lake, inbox, Dagster home, MLflow artifacts)."""
-        for path in (self.inbox, self.dagster_home, self.mlflow_artifact_root):
+    def ensure(self) -> Self:
+        """Create the local folders (lake, inbox, MLflow artifacts)."""
+        for path in (self.inbox, self.mlflow_artifact_root):
             path.mkdir(parents=True, exist_ok=True)
         if "://" not in self.lake:
             Path(self.lake).mkdir(parents=True, exist_ok=True)
         return self
 
 
-def _names(env: Mapping[str, str], var: str, default: tuple[str, ...], known: tuple[str, ...]) -> tuple[str, ...]:
-    """Parse a comma-separated list of names from ``var`` (``none``: empty), each one of ``known``.
-
-    Raises
-    ------
-    ValueError
-        Naming the variable and the unknown value.
-    """
-    value = env.get(var)
-    if value is None:
-        return default
-    names = tuple(n.strip() for n in value.split(",") if n.strip() and n.strip() != "none")
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ValueError(f"{var}={value!r}: unknown {', '.join(unknown)}; known: {', '.join(known)}")
-    return names
+def environment() -> Mapping[str, str]:
+    """Read the process environment: the one place phenodag does (every setting is parsed from this reading)."""
+    return dict(os.environ)
 
 
-def _count(env: Mapping[str, str], var: str, default: int) -> int:
-    """Return a whole number of 0 or more from ``var``; raise a ValueError naming the variable and value otherwise."""
-    value = env.get(var)
-    if value is None or not value.strip():
-        return default
-    if not value.strip().isdigit():
-        raise ValueError(f"{var}={value!r}: expected a whole number of 0 or more")
-    return int(value)
-
-
-def _executor(env: Mapping[str, str]) -> str:
-    """``PHENODAG_EXECUTOR``, checked, with ``PHENODAG_DASK_SCHEDULER`` required for ``dask``."""
-    name = env.get("PHENODAG_EXECUTOR", EXECUTORS[0])
-    if name not in EXECUTORS:
-        raise ValueError(f"PHENODAG_EXECUTOR={name!r}: known {', '.join(EXECUTORS)}")
-    if name == "dask" and not env.get("PHENODAG_DASK_SCHEDULER"):
-        raise ValueError(
-            "PHENODAG_EXECUTOR=dask needs PHENODAG_DASK_SCHEDULER, the scheduler's address (tcp://host:8786)"
-        )
-    return name
+def path_setting(env: Mapping[str, str], var: str, default: Path, explicit_home: bool) -> Path:
+    """Return the absolute path in ``var``, else ``default``; with an explicit home the variable is ignored."""
+    value = None if explicit_home else env.get(var)
+    return Path(value).expanduser().resolve() if value else default
 
 
 def lake_storage_options(lake: str, env: Mapping[str, str]) -> dict[str, str]:

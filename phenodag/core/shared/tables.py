@@ -14,42 +14,46 @@ their ``dbt_like_sql/*.sql`` files and are listed in the docs from there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
+
 from phenodag.core.shared.group_schemas import (
-    CONFIGURATIONS_SCHEMA,
+    GROUP_CV_CONFIGURATIONS_SCHEMA,
+    GROUP_CV_IMAGES_SCHEMA,
+    GROUP_CV_METRICS_SCHEMA,
+    GROUP_CV_PREDICTIONS_SCHEMA,
+    GROUP_CV_SUBSETS_SCHEMA,
     GROUP_ROBUSTNESS_SCHEMA,
     GROUP_TRANSFER_SCHEMA,
     IMAGE_GROUPS_SCHEMA,
-    IMAGE_PREDICTIONS_SCHEMA,
-    METRICS_SCHEMA,
-    PREDICTIONS_SCHEMA,
-    SUBSETS_SCHEMA,
 )
 from phenodag.core.shared.schemas import (
-    CLASSIFICATION_SCHEMA,
-    CLUSTERING_SCHEMA,
-    CLUSTERS_SCHEMA,
-    COMPARISON_SCHEMA,
     EMBEDDINGS_SCHEMA,
+    ENCODER_CLASSIFICATION_SCHEMA,
+    ENCODER_CLUSTERING_SCHEMA,
+    ENCODER_COMPARISON_SCHEMA,
+    ENCODER_MAP_SCHEMA,
+    ENCODER_SIMILARITY_SCHEMA,
     GROWTH_CURVES_SCHEMA,
     GROWTH_GR_SCHEMA,
     GROWTH_METRICS_SCHEMA,
-    K_SCAN_SCHEMA,
     LENS_CORRECTIONS_SCHEMA,
     LENS_MAPS_SCHEMA,
     LENS_METRICS_SCHEMA,
-    MAP_SCHEMA,
     PLATES_SCHEMA,
     QUARANTINE_SCHEMA,
     RAW_IMAGES_SCHEMA,
     RESPONSE_CALLS_SCHEMA,
+    RESPONSE_SWITCHES_SCHEMA,
     SIM_MASKS_SCHEMA,
     SIM_TRUTH_SCHEMA,
-    SIMILARITY_SCHEMA,
-    SWITCHES_SCHEMA,
-    TRAJECTORY_SCHEMA,
+    TEMPORAL_CLUSTERS_SCHEMA,
+    TEMPORAL_K_SCAN_SCHEMA,
+    TEMPORAL_SWITCHES_SCHEMA,
+    TEMPORAL_TRAJECTORIES_SCHEMA,
     VECTOR,
     WELL_EMBEDDINGS_SCHEMA,
     Schema,
@@ -79,38 +83,78 @@ TABLES: dict[str, Table] = {
         Table(
             "well_embeddings", WELL_EMBEDDINGS_SCHEMA, ("encoder", "plate_id"), "embed", "mean vector per well, time"
         ),
-        Table("temporal_trajectories", TRAJECTORY_SCHEMA, ("encoder",), "temporal", "one condition at one time"),
+        Table(
+            "temporal_trajectories", TEMPORAL_TRAJECTORIES_SCHEMA, ("encoder",), "temporal", "one condition at one time"
+        ),
         Table("growth_curves", GROWTH_CURVES_SCHEMA, (), "temporal", "one well at one time: its mean confluence"),
         Table("growth_gr", GROWTH_GR_SCHEMA, (), "temporal", "one condition on one plate at one time: its GR"),
         Table("growth_metrics", GROWTH_METRICS_SCHEMA, (), "temporal", "one cell line x compound: GR50, GRmax, GR_AOC"),
-        Table("temporal_clusters", CLUSTERS_SCHEMA, ("encoder",), "temporal", "one condition's cluster and type"),
-        Table("temporal_k_scan", K_SCAN_SCHEMA, ("encoder",), "temporal", "one k of the DTW k-means scan"),
-        Table("temporal_switches", SWITCHES_SCHEMA, ("encoder",), "temporal", "one compound whose type switches"),
+        Table(
+            "temporal_clusters", TEMPORAL_CLUSTERS_SCHEMA, ("encoder",), "temporal", "one condition's cluster and type"
+        ),
+        Table("temporal_k_scan", TEMPORAL_K_SCAN_SCHEMA, ("encoder",), "temporal", "one k of the DTW k-means scan"),
+        Table(
+            "temporal_switches", TEMPORAL_SWITCHES_SCHEMA, ("encoder",), "temporal", "one compound whose type switches"
+        ),
         Table(
             "response_calls", RESPONSE_CALLS_SCHEMA, ("encoder",), "temporal", "one condition: its three response calls"
         ),
         Table(
-            "response_switches", SWITCHES_SCHEMA, ("encoder",), "temporal", "one compound whose combined call switches"
+            "response_switches",
+            RESPONSE_SWITCHES_SCHEMA,
+            ("encoder",),
+            "temporal",
+            "one compound whose combined call switches",
         ),
-        Table("encoder_similarity", SIMILARITY_SCHEMA, ("encoder",), "compare", "one treatment and distance metric"),
-        Table("encoder_clustering", CLUSTERING_SCHEMA, ("encoder",), "compare", "one UMAP + HDBSCAN sweep point"),
-        Table("encoder_classification", CLASSIFICATION_SCHEMA, ("encoder",), "compare", "one held-out fold"),
-        Table("encoder_map", MAP_SCHEMA, ("encoder",), "compare", "one condition (activity) or response type"),
-        Table("encoder_comparison", COMPARISON_SCHEMA, (), "compare", "one encoder's headline of every block"),
+        Table(
+            "encoder_similarity",
+            ENCODER_SIMILARITY_SCHEMA,
+            ("encoder",),
+            "compare",
+            "one treatment and distance metric",
+        ),
+        Table(
+            "encoder_clustering", ENCODER_CLUSTERING_SCHEMA, ("encoder",), "compare", "one UMAP + HDBSCAN sweep point"
+        ),
+        Table("encoder_classification", ENCODER_CLASSIFICATION_SCHEMA, ("encoder",), "compare", "one held-out fold"),
+        Table("encoder_map", ENCODER_MAP_SCHEMA, ("encoder",), "compare", "one condition (activity) or response type"),
+        Table("encoder_comparison", ENCODER_COMPARISON_SCHEMA, (), "compare", "one encoder's headline of every block"),
         Table("lens_maps", LENS_MAPS_SCHEMA, ("alpha_key",), "lens", "one held-out image's importance map at one α"),
         Table("lens_metrics", LENS_METRICS_SCHEMA, ("alpha_key",), "lens", "one α: held-out metrics, map scores"),
         Table("lens_corrections", LENS_CORRECTIONS_SCHEMA, ("alpha_key",), "lens", "one mined correction at one α"),
         Table("image_groups", IMAGE_GROUPS_SCHEMA, (), "groups", "one group of images and its fold"),
-        Table("group_cv_predictions", PREDICTIONS_SCHEMA, ("method",), "groups", "one held-out group's ranking"),
-        Table("group_cv_metrics", METRICS_SCHEMA, ("method",), "groups", "one method, variant and fold"),
-        Table("group_cv_images", IMAGE_PREDICTIONS_SCHEMA, ("method",), "groups", "one held-out image's prediction"),
-        Table("group_cv_configurations", CONFIGURATIONS_SCHEMA, ("method",), "groups", "one configuration per fold"),
-        Table("group_cv_subsets", SUBSETS_SCHEMA, ("method",), "groups", "one class subset per fold"),
+        Table(
+            "group_cv_predictions", GROUP_CV_PREDICTIONS_SCHEMA, ("method",), "groups", "one held-out group's ranking"
+        ),
+        Table("group_cv_metrics", GROUP_CV_METRICS_SCHEMA, ("method",), "groups", "one method, variant and fold"),
+        Table("group_cv_images", GROUP_CV_IMAGES_SCHEMA, ("method",), "groups", "one held-out image's prediction"),
+        Table(
+            "group_cv_configurations",
+            GROUP_CV_CONFIGURATIONS_SCHEMA,
+            ("method",),
+            "groups",
+            "one configuration per fold",
+        ),
+        Table("group_cv_subsets", GROUP_CV_SUBSETS_SCHEMA, ("method",), "groups", "one class subset per fold"),
         Table("group_transfer", GROUP_TRANSFER_SCHEMA, (), "groups", "one method, task, fold and metric"),
         Table("group_robustness", GROUP_ROBUSTNESS_SCHEMA, (), "groups", "one method, perturbation level and fold"),
     )
 }
 """Every table written by a stage's core code, by name (the Dagster asset key is the same name)."""
+
+
+def read_known(
+    lake_root: str,
+    name: str,
+    filters: Mapping[str, Any] | None = None,
+    storage_options: Mapping[str, str] | None = None,
+) -> pl.DataFrame:
+    """Read lake table ``name``, or an empty frame of its registered schema when it does not exist yet."""
+    from phenodag.core.shared.lake import read_table_or_empty
+
+    return read_table_or_empty(
+        lake_root, name, TABLES[name].schema, dict(filters) if filters else None, storage_options
+    )
 
 
 def _type_name(dtype: Any) -> str:

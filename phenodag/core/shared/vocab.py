@@ -66,18 +66,6 @@ def encoder_needs_markdown() -> str:
     return "| encoder | needs before it can run |\n| --- | --- |\n" + rows
 
 
-EXECUTORS = ("multiprocess", "in_process", "dask", "k8s")
-"""How a run executes its steps (``PHENODAG_EXECUTOR``); the first is the default."""
-
-AUTOMATED_STAGES = ("sql", "embed", "temporal", "compare", "groups", "lens", "report")
-"""Stages that Dagster's declarative automation can run after a plate lands (``PHENODAG_AUTOMATE``).
-
-``sql`` and ``embed`` follow each plate at once (eager); the others are cross-plate and
-run once per tick of ``PHENODAG_BATCH_CRON`` when something upstream changed (the
-report after the stages it shows). Training the ConvAE (``convae_model``) is not a
-condition: the training policy's sensor asks for it (``PHENODAG_TRAIN_MIN_IMAGES``).
-"""
-
 FIELD_MODES = ("whole", "center_crop", "tile")
 """How a large image becomes the encoder's input: resized whole, centre crop, or tiles."""
 

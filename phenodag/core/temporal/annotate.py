@@ -29,7 +29,7 @@ import polars as pl
 from scipy.signal import find_peaks
 from scipy.stats import spearmanr
 
-from phenodag.core.shared.schemas import CONDITION, SWITCHES_SCHEMA
+from phenodag.core.shared.schemas import CONDITION, TEMPORAL_SWITCHES_SCHEMA
 
 
 def shape_type(b: np.ndarray) -> str:
@@ -102,4 +102,4 @@ def concentration_switches(clusters: pl.DataFrame) -> pl.DataFrame:
                     "switch": "→".join(effects),
                 }
             )
-    return pl.DataFrame(rows, schema=SWITCHES_SCHEMA).sort(CONDITION[:2])
+    return pl.DataFrame(rows, schema=TEMPORAL_SWITCHES_SCHEMA).sort(CONDITION[:2])

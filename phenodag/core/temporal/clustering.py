@@ -92,14 +92,13 @@ def to_series(traj: pl.DataFrame, value: str = "excess") -> Series:
 
 
 def normalise(raw: np.ndarray, method: str = "zscore") -> np.ndarray:
-    """Normalise each row: z-score or min-max; constant rows become zeros."""
+    """Normalise each row with tslearn's scalers: z-score or min-max; constant rows become zeros."""
+    from tslearn.preprocessing import TimeSeriesScalerMeanVariance, TimeSeriesScalerMinMax
+
     if method not in NORMALISATIONS:
         raise ValueError(f"normalisation {method!r}; expected one of {NORMALISATIONS}")
-    if method == "zscore":
-        sd = raw.std(axis=1, keepdims=True)
-        return np.where(sd > 1e-12, (raw - raw.mean(axis=1, keepdims=True)) / np.where(sd > 1e-12, sd, 1), 0.0)
-    span = raw.max(axis=1, keepdims=True) - raw.min(axis=1, keepdims=True)
-    return np.where(span > 1e-12, (raw - raw.min(axis=1, keepdims=True)) / np.where(span > 1e-12, span, 1), 0.0)
+    scaler = TimeSeriesScalerMeanVariance() if method == "zscore" else TimeSeriesScalerMinMax()
+    return np.asarray(scaler.fit_transform(raw))[..., 0]
 
 
 def dtw_kmeans(

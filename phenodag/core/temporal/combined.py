@@ -1,7 +1,7 @@
 """The combined response call: growth decides growth effects, the embedding adds what growth cannot see.
 
 Per condition, three pieces of evidence sit side by side: the embedding trajectory's
-type (``response_type`` with its ``effect_size``, :mod:`.pipeline`), the growth curve's
+type (``response_type`` with its ``effect_size``, :mod:`.run`), the growth curve's
 type (``growth_type``, :mod:`.growth_types`) and the compare stage's phenotypic activity
 of the same encoder (``encoder_map`` rows of kind ``activity``: the condition's wells
 retrieve each other against the plate's controls, mean average precision with a

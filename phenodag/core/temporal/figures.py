@@ -6,9 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
 
-from phenodag.core.shared.figures import markdown_image, png_bytes, png_image
-
-__all__ = ["cluster_plot", "dose_time_heatmaps", "growth_plot", "markdown_image", "png_image"]
+from phenodag.core.shared.figures import png_bytes
 
 
 def cluster_plot(

@@ -35,7 +35,7 @@ import numpy as np
 import polars as pl
 
 from phenodag.core.shared.normalise import normalise_profiles
-from phenodag.core.shared.schemas import CONDITION, TRAJECTORY_SCHEMA
+from phenodag.core.shared.schemas import CONDITION, TEMPORAL_TRAJECTORIES_SCHEMA
 from phenodag.core.shared.vectors import mean_vectors, read_embeddings
 from phenodag.core.shared.vocab import DISTANCE_METRICS
 from phenodag.core.temporal.config import TrajectoryConfig
@@ -164,7 +164,7 @@ def trajectories(
     Returns
     -------
     trajectories, stats
-        Rows of :data:`TRAJECTORY_SCHEMA`, and what was dropped (see module docstring).
+        Rows of :data:`TEMPORAL_TRAJECTORIES_SCHEMA`, and what was dropped (see module docstring).
     """
     config = config or TrajectoryConfig()
     metric, tolerance_h, time_bin_h = config.metric, config.tolerance_h, config.time_bin_h
@@ -172,7 +172,7 @@ def trajectories(
         raise ValueError(f"metric {metric!r}; expected one of {DISTANCE_METRICS}")
     stats = TrajectoryStats()
     if wells.height == 0:
-        return pl.DataFrame(schema=TRAJECTORY_SCHEMA), stats
+        return pl.DataFrame(schema=TEMPORAL_TRAJECTORIES_SCHEMA), stats
     wells = normalise_profiles(read_embeddings(wells), config.profile_normalisation)
     drugs, controls = condition_means(wells, time_bin_h)
     lines_with_controls = set(controls["cell_line"])
@@ -180,7 +180,7 @@ def trajectories(
     stats.conditions_without_controls = sorted(no_ctrl.select(CONDITION).unique().iter_rows())
     drugs = drugs.filter(pl.col("cell_line").is_in(list(lines_with_controls)))
     if drugs.height == 0:
-        return pl.DataFrame(schema=TRAJECTORY_SCHEMA), stats
+        return pl.DataFrame(schema=TEMPORAL_TRAJECTORIES_SCHEMA), stats
     ctrl = controls.select(
         "cell_line",
         pl.col("time_h").alias("control_time_h"),
@@ -230,4 +230,6 @@ def trajectories(
         noise_floor=pl.Series(floor, dtype=pl.Float64, nan_to_null=True),
         excess=pl.Series(excess, dtype=pl.Float64),
     )
-    return out.select(list(TRAJECTORY_SCHEMA)).cast(pl.Schema(TRAJECTORY_SCHEMA)).sort([*CONDITION, "time_h"]), stats
+    return out.select(list(TEMPORAL_TRAJECTORIES_SCHEMA)).cast(pl.Schema(TEMPORAL_TRAJECTORIES_SCHEMA)).sort(
+        [*CONDITION, "time_h"]
+    ), stats

@@ -4,18 +4,18 @@ A plate lands through the inbox sensor (``ingest_plate``). What follows is decla
 here, once, from :class:`~phenodag.core.shared.settings.Settings`:
 
 * **eager, per plate** — the SQL models and the ``embeddings`` / ``well_embeddings``
-  partitions of the encoders in ``Settings.auto_encoders`` run as soon as their plate's
+  partitions of the encoders in ``DagsterSettings.auto_encoders`` run as soon as their plate's
   rows land (Dagster's ``eager()``). A plate that never landed (rejected) does not hold
   the SQL models back, and the ConvAE model is not waited for: a new plate is embedded
   with the current champion; a newly trained model re-embeds old plates only when asked
   (a backfill of ``embed_job``).
 * **batched, cross-plate** — temporal clustering, encoder comparison, group
   classification, the lens and the screen report read every plate, so they run at most once per tick of
-  ``Settings.batch_cron`` (hourly by default), and only when something upstream changed
+  ``DagsterSettings.batch_cron`` (hourly by default), and only when something upstream changed
   since their last run and nothing upstream is still running. A batch of plates dropped
   within the hour gives one run per stage, not one per plate.
 
-``Settings.automate`` picks the stages (all of ``AUTOMATED_STAGES`` by default).
+``DagsterSettings.automate`` picks the stages (all of ``AUTOMATED_STAGES`` by default).
 Automated runs use each stage's default run config. An encoder whose weights do not
 exist yet (``convae`` before its first champion) waits: its partitions are filtered out
 by ``weights_exist`` and filled once the weights appear (a partition that was never
@@ -25,10 +25,11 @@ are evaluated by one automation sensor that starts RUNNING and runs in the code 
 (the encoder filter is Python of ours).
 """
 
-import dagster as dg
-from dagster._core.definitions.declarative_automation.automation_context import AutomationContext
+from collections.abc import Mapping
 
-from phenodag.core.shared.settings import Settings
+import dagster as dg
+
+from phenodag.defs.shared.settings import DagsterSettings
 
 SENSOR = "phenodag_automation"
 PREREQUISITES = dg.AssetSelection.assets(
@@ -45,43 +46,21 @@ exists) do not hold a batch back."""
 MODEL = dg.AssetSelection.assets("convae_model")
 PER_PLATE = dg.AssetSelection.assets("raw_images", "embeddings", "well_embeddings")
 """What follows each plate at once: a batch waits until none of it is about to run."""
+EMBEDDINGS = dg.AssetKey("well_embeddings")
+EMBEDDINGS_EXIST = (
+    dg.AutomationCondition.any_deps_match(~dg.AutomationCondition.missing())
+    .allow(dg.AssetSelection.assets(EMBEDDINGS))
+    .with_label("some well_embeddings of its encoder exist")
+)
+"""A batched asset that reads its encoder's ``well_embeddings`` waits until at least one plate of that encoder
+was embedded: a plate whose embedding is requested but not launched yet is neither running nor requested in
+this tick, and the batch would otherwise start and fail on a missing table."""
 
-STAGE_ASSETS: dict[str, tuple[str, ...]] = {
-    "embed": ("embeddings", "well_embeddings"),
-    "temporal": (
-        "temporal_trajectories",
-        "temporal_clusters",
-        "temporal_k_scan",
-        "temporal_switches",
-        "growth_curves",
-        "growth_gr",
-        "growth_metrics",
-        "response_calls",
-        "response_switches",
-    ),
-    "compare": (
-        "encoder_classification",
-        "encoder_clustering",
-        "encoder_map",
-        "encoder_similarity",
-        "encoder_comparison",
-    ),
-    "groups": (
-        "image_groups",
-        "group_cv_configurations",
-        "group_cv_images",
-        "group_cv_metrics",
-        "group_cv_predictions",
-        "group_cv_subsets",
-        "group_transfer",
-        "group_robustness",
-    ),
-    "lens": ("lens_classifier", "lens_models", "lens_maps", "lens_metrics", "lens_corrections"),
-    "report": ("screen_report",),
-}
-"""The assets of each automated stage; ``sql`` is every asset of the ``sql`` group."""
+BY_HAND = frozenset({"convae_model", "profile_export"})
+"""Assets of an automated stage's group that automation leaves alone: training follows the training policy's
+sensor, exports are asked for. Every other asset of the group (the stage's name) is automated with its stage."""
 ENCODER_PARTITIONED = ("embed", "temporal", "compare")
-"""Stages whose partitions carry an encoder: automation fills only ``Settings.auto_encoders``."""
+"""Stages whose partitions carry an encoder: automation fills only ``DagsterSettings.auto_encoders``."""
 
 
 class EncoderIn(dg.AutomationCondition):
@@ -98,7 +77,7 @@ class EncoderIn(dg.AutomationCondition):
         """The label the UI shows for this condition."""
         return f"encoder_in({', '.join(sorted(self.encoders))})"
 
-    def evaluate(self, context: AutomationContext) -> dg.AutomationResult:
+    def evaluate(self, context: dg.AutomationContext) -> dg.AutomationResult:
         """Keep the candidate partitions of the configured encoders."""
         candidates = context.candidate_subset
         if not candidates.is_partitioned:
@@ -116,7 +95,7 @@ class WeightsExist(dg.AutomationCondition):
     is therefore never launched only to fail for want of a model.
     """
 
-    def __init__(self, settings: Settings, encoders: tuple[str, ...]) -> None:
+    def __init__(self, settings: DagsterSettings, encoders: tuple[str, ...]) -> None:
         self.settings = settings
         self.encoders = tuple(sorted(encoders))
 
@@ -125,9 +104,9 @@ class WeightsExist(dg.AutomationCondition):
         """The label the UI shows for this condition."""
         return "weights_exist (else the encoder waits: see the embeddings asset's description)"
 
-    def evaluate(self, context: AutomationContext) -> dg.AutomationResult:
+    def evaluate(self, context: dg.AutomationContext) -> dg.AutomationResult:
         """Keep the candidate partitions whose encoder can embed now."""
-        from phenodag.core.embed.readiness import encoder_readiness
+        from phenodag.core.embed.run import encoder_readiness
 
         candidates = context.candidate_subset
         if not candidates.is_partitioned or candidates.is_empty:
@@ -150,7 +129,7 @@ class RequestedThisTick(dg.AutomationCondition):
         """The label the UI shows for this condition."""
         return "requested_this_tick"
 
-    def evaluate(self, context: AutomationContext) -> dg.AutomationResult:
+    def evaluate(self, context: dg.AutomationContext) -> dg.AutomationResult:
         """The candidates among this tick's requests of the asset."""
         requested = context.request_subsets_by_key.get(context.key)
         if requested is None:
@@ -193,30 +172,36 @@ def batched(cron: str) -> dg.AutomationCondition:
     ).with_label(f"batched ({cron})")
 
 
-def conditions(settings: Settings, sql_models: list[str]) -> dict[str, dg.AutomationCondition]:
-    """The automation condition of each automated asset, by asset name, from ``settings``."""
-    by_asset: dict[str, dg.AutomationCondition] = {}
+def conditions(settings: DagsterSettings, stage_of: Mapping[str, str]) -> dict[str, dg.AutomationCondition]:
+    """The automation condition of each automated asset, by asset name, from ``settings``.
+
+    ``stage_of`` maps each asset to its stage (its asset group); an asset is automated
+    when its stage is in ``settings.automate`` and it is not done by hand (:data:`BY_HAND`).
+    """
+    by_stage: dict[str, dg.AutomationCondition] = {}
     for stage in settings.automate:
-        names = tuple(sql_models) if stage == "sql" else STAGE_ASSETS[stage]
         condition = per_plate(stage == "sql") if stage in ("sql", "embed") else batched(settings.batch_cron)
         if stage in ENCODER_PARTITIONED:
             condition = EncoderIn(settings.auto_encoders) & condition & WeightsExist(settings, settings.auto_encoders)
-        by_asset.update(dict.fromkeys(names, condition))
-    return by_asset
+        by_stage[stage] = condition
+    return {name: by_stage[stage] for name, stage in stage_of.items() if stage in by_stage and name not in BY_HAND}
 
 
-def automate(assets: list[dg.AssetsDefinition], settings: Settings, sql_models: list[str]) -> list[dg.AssetsDefinition]:
-    """Return ``assets`` with the conditions of :func:`conditions` set on their specs."""
-    by_asset = conditions(settings, sql_models)
+def automate(assets: list[dg.AssetsDefinition], settings: DagsterSettings) -> list[dg.AssetsDefinition]:
+    """Return ``assets`` with the conditions of :func:`conditions` set on their specs (stage = asset group)."""
+    stage_of = {k.to_user_string(): group for a in assets for k, group in a.group_names_by_key.items()}
+    by_asset = conditions(settings, stage_of)
 
     def attach(spec: dg.AssetSpec) -> dg.AssetSpec:
         condition = by_asset.get(spec.key.to_user_string())
+        if condition is not None and spec.key != EMBEDDINGS and any(d.asset_key == EMBEDDINGS for d in spec.deps):
+            condition = condition & EMBEDDINGS_EXIST
         return spec.replace_attributes(automation_condition=condition) if condition else spec
 
     return [a.map_asset_specs(attach) for a in assets]
 
 
-def automation_sensor(settings: Settings) -> dg.AutomationConditionSensorDefinition:
+def automation_sensor(settings: DagsterSettings) -> dg.AutomationConditionSensorDefinition:
     """The sensor that evaluates every asset's condition (RUNNING by default, in the code server)."""
     return dg.AutomationConditionSensorDefinition(
         SENSOR,

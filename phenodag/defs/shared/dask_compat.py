@@ -22,9 +22,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
-from dagster._core.execution.context.system import PlanOrchestrationContext
-from dagster._core.execution.plan.plan import ExecutionPlan
 from dagster_dask.executor import DaskExecutor, get_dask_resource_requirements, query_on_dask_worker
+
+from phenodag.defs.shared.private_api import ExecutionPlan, PlanOrchestrationContext
 
 
 class Sealed:

@@ -37,3 +37,10 @@ def write_metadata(info: WriteInfo, df: pl.DataFrame) -> dict[str, Any]:
         **where,
         "preview": dg.MetadataValue.md(markdown_table(df)),
     }
+
+
+def markdown_image(png: bytes, alt: str) -> str:
+    """Embed a PNG in markdown metadata as a data URI (drawn behind the UI's "Show Markdown")."""
+    import base64
+
+    return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"

@@ -24,8 +24,8 @@ from typing import Any
 
 import dagster as dg
 
-from phenodag.core.shared.settings import Settings
-from phenodag.defs.shared.ops import with_op_properties
+from phenodag.defs.shared.private_api import with_op_properties
+from phenodag.defs.shared.settings import DagsterSettings
 
 TORCH_POOL = "torch"
 TORCH_RESOURCE = "torch"
@@ -80,7 +80,7 @@ INTEGRATIONS: dict[str, tuple[str, str, str]] = {
 """Executor name → (module, attribute, the integration library it needs)."""
 
 
-def executor_for(settings: Settings) -> dg.ExecutorDefinition:
+def executor_for(settings: DagsterSettings) -> dg.ExecutorDefinition:
     """The executor ``settings.executor`` names, configured (the Dask scheduler's address).
 
     Raises

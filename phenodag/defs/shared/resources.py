@@ -15,6 +15,7 @@ from pydantic import Field
 
 from phenodag.core.shared import lake
 from phenodag.core.shared.settings import DEFAULT_MARKER
+from phenodag.core.shared.tables import read_known
 from phenodag.core.shared.vocab import CONVAE_CHAMPION_URI, CONVAE_ENCODERS, FIELD_MODES, READOUTS, TORCHVISION_ENCODERS
 
 
@@ -36,9 +37,9 @@ class LakeResource(dg.ConfigurableResource):
         """Read table ``name`` with optional column filters, only ``columns`` when given."""
         return lake.read_table(self.root, name, filters=filters, columns=columns, storage_options=self.storage_options)
 
-    def read_or_empty(self, name: str, schema: dict[str, Any], filters: dict[str, Any] | None = None) -> pl.DataFrame:
+    def read_or_empty(self, name: str, filters: dict[str, Any] | None = None) -> pl.DataFrame:
         """Read table ``name``, or an empty frame of ``schema`` when it does not exist yet."""
-        return lake.read_table_or_empty(self.root, name, schema, filters, self.storage_options)
+        return read_known(self.root, name, filters, self.storage_options)
 
     def scan(self, name: str) -> pl.LazyFrame:
         """Lazily scan the whole table ``name``."""
@@ -61,12 +62,6 @@ class InboxResource(dg.ConfigurableResource):
     def folder(self) -> Path:
         """The inbox as a path."""
         return Path(self.path)
-
-
-KIND_TAG = "mlflow.experimentKind"
-EXPERIMENT_KIND = "custom_model_development"
-"""MLflow 3's experiment kind for model training: its UI then opens an experiment on the runs table and
-model comparison, not on the GenAI view (traces, token usage)."""
 
 
 class MlflowResource(dg.ConfigurableResource):
@@ -105,12 +100,11 @@ class MlflowResource(dg.ConfigurableResource):
         Dagster UI to draw it in the asset's metadata table; ``<name> (embedded)``: the same
         PNG inside the markdown, which needs no MLflow UI but sits behind "Show Markdown".
         """
-        import mlflow
+        from phenodag.core.shared.mlflow_store import log_figure
+        from phenodag.defs.shared.metadata import markdown_image
 
-        from phenodag.core.shared.figures import markdown_image, png_image
-
-        mlflow.log_image(png_image(png), f"{name}.png")
-        url = f"{self.ui_url}/get-artifact?path={name}.png&run_uuid={run.info.run_id}"
+        path = log_figure(png, name)
+        url = f"{self.ui_url}/get-artifact?path={path}&run_uuid={run.info.run_id}"
         return {
             name: dg.MetadataValue.md(f"![{alt}]({url})"),
             f"{name} (embedded)": dg.MetadataValue.md(markdown_image(png, alt)),
@@ -142,21 +136,10 @@ class MlflowResource(dg.ConfigurableResource):
         mlflow.ActiveRun
             The active run; it ends when the block exits (FAILED on an exception).
         """
-        import mlflow  # imported here: mlflow's import costs seconds and most steps never need it
+        from phenodag.core.shared.mlflow_store import open_run
 
-        self.activate()
-        exp = mlflow.get_experiment_by_name(experiment)
-        if exp is None:
-            from phenodag.core.shared.mlflow_store import experiment_artifact_location
-
-            location = experiment_artifact_location(self.tracking_uri, self.artifact_root)
-            exp_id = mlflow.create_experiment(experiment, artifact_location=location, tags={KIND_TAG: EXPERIMENT_KIND})
-        else:
-            exp_id = exp.experiment_id
-            if exp.tags.get(KIND_TAG) is None:
-                mlflow.MlflowClient().set_experiment_tag(exp_id, KIND_TAG, EXPERIMENT_KIND)
-        with mlflow.start_run(
-            experiment_id=exp_id, run_name=run_name, nested=nested, tags=self.dagster_tags(context)
+        with open_run(
+            self.tracking_uri, self.artifact_root, experiment, run_name, self.dagster_tags(context), nested
         ) as run:
             yield run
 
@@ -212,7 +195,7 @@ class EncodersResource(dg.ConfigurableResource):
         A ``models:/`` URI resolves in the home's MLflow store: a run process that never
         started an MLflow run would otherwise read MLflow's default ``./mlflow.db``.
         """
-        from phenodag.core.embed.registry import default_weights
+        from phenodag.core.embed.run import default_weights
 
         if self.tracking_uri and self.artifact_root:
             from phenodag.core.shared.mlflow_store import use_store
@@ -226,7 +209,7 @@ class EncodersResource(dg.ConfigurableResource):
 
     def load(self, name: str, device: str = "cpu") -> Any:
         """Load encoder ``name`` with its weights and this resource's field handling."""
-        from phenodag.core.embed.registry import load_encoder
+        from phenodag.core.embed.run import load_encoder
 
         return load_encoder(
             name,

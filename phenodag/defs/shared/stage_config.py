@@ -17,7 +17,7 @@ the launchpad's scaffold; a run's own config still wins. Unknown ops or fields, 
 values of the wrong type, fail the code location's load with the file's name.
 
 Dagster has no public hook for an op's config defaults, so this rebuilds the op with
-a new schema (:func:`~phenodag.defs.shared.ops.with_op_properties`) and the asset around
+a new schema (:func:`~phenodag.defs.shared.private_api.with_op_properties`) and the asset around
 it; the pinned Dagster version is tested in ``phenodag_tests/defs/shared/test_stage_config.py``.
 """
 
@@ -27,9 +27,8 @@ from typing import Any
 
 import dagster as dg
 import yaml
-from dagster._config.field_utils import Shape
 
-from phenodag.defs.shared.ops import with_op_properties
+from phenodag.defs.shared.private_api import with_op_properties
 
 
 def read_stage_config(path: Path | None) -> dict[str, dict[str, Any]]:
@@ -85,7 +84,7 @@ def _with_defaults(asset: dg.AssetsDefinition, values: Mapping[str, Any], where:
     op = asset.op
     schema = op.config_schema.as_field() if op.config_schema else None
     shape = schema.config_type if schema else None
-    if schema is None or not isinstance(shape, Shape):
+    if schema is None or not isinstance(shape, dg.Shape):
         raise ValueError(f"{where}: the op takes no config")
     fields = dict(shape.fields)
     unknown = sorted(set(values) - set(fields))
@@ -97,5 +96,5 @@ def _with_defaults(asset: dg.AssetsDefinition, values: Mapping[str, Any], where:
             fields[name] = dg.Field(old.config_type, default_value=value, description=old.description)
         except (dg.DagsterInvalidConfigError, dg.DagsterInvalidDefinitionError) as exc:
             raise ValueError(f"{where}.config.{name}={value!r}: {exc}") from exc
-    new_schema = dg.Field(Shape(fields, description=shape.description), description=schema.description)
+    new_schema = dg.Field(dg.Shape(fields, description=shape.description), description=schema.description)
     return with_op_properties(asset, config_schema=new_schema)

@@ -1,7 +1,12 @@
 import polars as pl
 
 from phenodag.core.compare.summary import HEADLINE_METRICS, activity_scores, comparison_table, encoder_row
-from phenodag.core.shared.schemas import CLASSIFICATION_SCHEMA, CLUSTERING_SCHEMA, MAP_SCHEMA, SIMILARITY_SCHEMA
+from phenodag.core.shared.schemas import (
+    ENCODER_CLASSIFICATION_SCHEMA,
+    ENCODER_CLUSTERING_SCHEMA,
+    ENCODER_MAP_SCHEMA,
+    ENCODER_SIMILARITY_SCHEMA,
+)
 
 
 def activity(rows: list[tuple[str, float, bool]]) -> pl.DataFrame:
@@ -22,7 +27,7 @@ def activity(rows: list[tuple[str, float, bool]]) -> pl.DataFrame:
             }
             for c, x, s in rows
         ],
-        schema=MAP_SCHEMA,
+        schema=ENCODER_MAP_SCHEMA,
     )
 
 
@@ -38,9 +43,9 @@ def test_fraction_active_and_false_positive_rate_from_truth() -> None:
     planted = truth([("A", 1.0, "cytotoxic"), ("A", 10.0, "cytotoxic"), ("B", 1.0, "no_effect")])
     planted = pl.concat([planted, truth([("B", 10.0, "cytostatic"), ("C", 10.0, "no_effect")])])
     empty = {
-        "encoder_similarity": pl.DataFrame(schema=SIMILARITY_SCHEMA),
-        "encoder_clustering": pl.DataFrame(schema=CLUSTERING_SCHEMA),
-        "encoder_classification": pl.DataFrame(schema=CLASSIFICATION_SCHEMA),
+        "encoder_similarity": pl.DataFrame(schema=ENCODER_SIMILARITY_SCHEMA),
+        "encoder_clustering": pl.DataFrame(schema=ENCODER_CLUSTERING_SCHEMA),
+        "encoder_classification": pl.DataFrame(schema=ENCODER_CLASSIFICATION_SCHEMA),
     }
     row = encoder_row("e", "random:seed0", "{}", {**empty, "encoder_map": maps}, planted)
     assert row["fraction_active"] == 1.0  # A@1, A@10, B@10 all called active

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from phenodag.core.embed.config import TrainConfig
-from phenodag.core.embed.trainer import holdout_split, train_convae
+from phenodag.core.embed.trainer import train_convae
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +36,6 @@ def test_training_is_deterministic(data: tuple[list[np.ndarray], list[str]]) -> 
     a = train_convae(*data, FAST, VIEWS)
     b = train_convae(*data, FAST, VIEWS)
     assert [h.val_loss for h in a.history] == [h.val_loss for h in b.history]
-
-
-def test_holdout_is_by_whole_groups() -> None:
-    groups = [f"w{i // 3}" for i in range(30)]
-    train, val = holdout_split(groups, 0.2, seed=0)
-    assert len(val) == 6 and len(train) == 24
-    assert not {groups[i] for i in train} & {groups[i] for i in val}
-    assert holdout_split(["a", "a"], 0.2, 0)[1].size == 0  # one group: nothing to hold out
 
 
 def test_resume_from_checkpoint(tmp_path: Path, data: tuple[list[np.ndarray], list[str]]) -> None:

@@ -53,6 +53,22 @@ def test_split_is_seeded() -> None:
     assert held_out_wells(rows, 0.34, 1) == held_out_wells(rows, 0.34, 1)
 
 
+def test_classes_do_not_all_hold_out_the_same_plates() -> None:
+    """Each class draws its own wells: with one seed per class, every class held out the same positions (plates)."""
+    names = ["DMSO", "K1", "K2", "K3", "K4", "K5"]
+    frame = pl.DataFrame(
+        [
+            {"plate_id": plate, "well": f"C{c}", "class_name": name, "is_control": c == 0}
+            for c, name in enumerate(names)
+            for plate in ("P1", "P2", "P3", "P4")
+        ]
+    )
+    held = held_out_wells(frame, 0.25, seed=0)
+    plate_of = {well: plate for plate, well in held}
+    assert len(plate_of) == len(names)  # one of four wells per class
+    assert len(set(plate_of.values())) > 1, plate_of
+
+
 def test_a_single_class_is_an_error() -> None:
     rows = lens_rows(_images().filter(pl.col("is_control")), 24.0)
     with pytest.raises(ValueError, match="control and a compound"):

@@ -5,6 +5,7 @@ from torch import nn
 
 from phenodag.core.embed.convae import ConvAE, kaiming_init
 from phenodag.core.lens.classifier import DrugClassifier, freeze
+from phenodag.core.lens.config import LensConfig
 from phenodag.core.lens.lens import lens_loss, new_lens, train_lens
 
 
@@ -68,7 +69,8 @@ def test_every_alpha_starts_from_the_same_state_in_any_order() -> None:
     before = {k: v.clone() for k, v in ae.state_dict().items()}
 
     def run(alpha: float) -> dict[str, torch.Tensor]:
-        return train_lens(ae, ae.encoder, classifier, images, labels, alpha, steps=3, batch_size=2).lens.state_dict()
+        config = LensConfig(steps=3, batch_size=2)
+        return train_lens(ae, ae.encoder, classifier, images, labels, alpha, config).lens.state_dict()
 
     a_then_b = (run(-20.0), run(20.0))
     b_then_a = (run(20.0), run(-20.0))

@@ -20,3 +20,11 @@ def test_docs_table_contract_is_the_schema_module() -> None:
 def test_every_table_is_an_asset(settings: Settings) -> None:
     keys = {k.to_user_string() for k in build_definitions(settings).resolve_all_asset_keys()}
     assert set(TABLES) <= keys
+
+
+def test_every_table_has_a_schema_constant_named_after_it() -> None:
+    from phenodag.core.shared import group_schemas, schemas
+
+    constants = {k: v for m in (schemas, group_schemas) for k, v in vars(m).items() if k.endswith("_SCHEMA")}
+    for name, table in TABLES.items():
+        assert constants.get(f"{name.upper()}_SCHEMA") is table.schema, name

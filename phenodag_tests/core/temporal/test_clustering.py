@@ -5,7 +5,7 @@ import pytest
 from phenodag.core.temporal.annotate import concentration_switches, effect_size, shape_type
 from phenodag.core.temporal.clustering import dtw_kmeans, normalise, to_series
 from phenodag.core.temporal.config import ClusterConfig
-from phenodag.core.temporal.pipeline import cluster_trajectories
+from phenodag.core.temporal.run import cluster_trajectories
 
 T = np.linspace(0, 1, 20)
 SHAPES = {

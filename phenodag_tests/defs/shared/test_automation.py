@@ -6,11 +6,12 @@ import datetime as dt
 import dagster as dg
 import pytest
 
-from phenodag.core.shared.settings import Settings
 from phenodag.definitions import build_definitions
+from phenodag.defs.embed import EMBED_JOB, TRAIN_CONVAE_JOB
 from phenodag.defs.shared.automation import SENSOR, conditions
 from phenodag.defs.shared.partitions import embedding_key
 from phenodag.defs.shared.resources import LakeResource
+from phenodag.defs.shared.settings import DagsterSettings
 from phenodag.runner import Runner
 from phenodag_tests.toy_plate import write_toy_plate
 
@@ -42,18 +43,24 @@ class Ticks:
 
 
 @pytest.fixture
-def auto_settings(settings: Settings) -> Settings:
+def auto_settings(settings: DagsterSettings) -> DagsterSettings:
     return dataclasses.replace(settings, auto_encoders=("convae-random",), batch_cron="0 * * * *")
 
 
-def test_a_new_plate_flows_eagerly_then_in_one_hourly_batch(
-    auto_settings: Settings, instance: dg.DagsterInstance
-) -> None:
-    defs = build_definitions(auto_settings)
+def first_plate(settings: DagsterSettings, instance: dg.DagsterInstance) -> tuple[Runner, Ticks]:
+    """A home whose automation has ticked once before plate P1 lands; P1 then ingested."""
+    defs = build_definitions(settings)
     runner, ticks = Runner(defs, instance), Ticks(defs, instance)
     assert ticks.at(0) == {}
-    write_toy_plate(auto_settings.inbox, "P1", sites=1)
-    assert runner.ingest(auto_settings.inbox / "P1").success
+    write_toy_plate(settings.inbox, "P1", sites=1)
+    assert runner.ingest(settings.inbox / "P1").success
+    return runner, ticks
+
+
+def test_a_new_plate_flows_eagerly_then_in_one_hourly_batch(
+    auto_settings: DagsterSettings, instance: dg.DagsterInstance
+) -> None:
+    runner, ticks = first_plate(auto_settings, instance)
     eager = ticks.at(1)
     # the SQL models and the configured encoder's partition of this plate; not convae (not configured)
     assert eager == {
@@ -63,7 +70,7 @@ def test_a_new_plate_flows_eagerly_then_in_one_hourly_batch(
         "well_embeddings": {"convae-random|P1"},
     }
     assert ticks.at(2) == {}  # requested once
-    assert runner.run("embed_job", embedding_key("convae-random", "P1")).success
+    assert runner.run(EMBED_JOB, embedding_key("convae-random", "P1")).success
     assert ticks.at(30) == {}  # cross-plate stages wait for the hour
     batch = ticks.at(62)
     assert batch["temporal_trajectories"] == batch["encoder_map"] == {"convae-random"}
@@ -78,13 +85,28 @@ def test_a_new_plate_flows_eagerly_then_in_one_hourly_batch(
     assert runner.ingest(auto_settings.inbox / "P2").success
     second = ticks.at(185)  # a tick has passed, but P2's embedding is about to run: the batch waits for it
     assert second["embeddings"] == {"convae-random|P2"} and "temporal_trajectories" not in second
-    assert runner.run("embed_job", embedding_key("convae-random", "P2")).success
+    assert runner.run(EMBED_JOB, embedding_key("convae-random", "P2")).success
     assert ticks.at(186)["temporal_trajectories"] == {"convae-random"}
 
 
-def test_automated_stages_come_from_settings(settings: Settings) -> None:
+def test_a_batch_waits_for_its_encoders_first_embeddings(
+    auto_settings: DagsterSettings, instance: dg.DagsterInstance
+) -> None:
+    """Past the hour, a plate in, its embedding not run yet: nothing that reads embeddings starts (it would fail)."""
+    runner, ticks = first_plate(auto_settings, instance)
+    assert ticks.at(1)["embeddings"] == {"convae-random|P1"}  # requested, but its run has not been launched yet
+    batch = ticks.at(62)
+    reads_embeddings = {"temporal_trajectories", "encoder_classification", "encoder_map", "embedding_umap"}
+    assert not reads_embeddings & set(batch), batch
+    assert runner.run(EMBED_JOB, embedding_key("convae-random", "P1")).success
+    assert ticks.at(63)["temporal_trajectories"] == {"convae-random"}  # the hour that waited is still due
+
+
+def test_automated_stages_come_from_settings(settings: DagsterSettings) -> None:
     only_sql = dataclasses.replace(settings, automate=("sql",))
-    assert set(conditions(only_sql, ["plate_summary"])) == {"plate_summary"}
+    stage_of = {"plate_summary": "sql", "embeddings": "embed", "convae_model": "embed", "screen_report": "report"}
+    assert set(conditions(only_sql, stage_of)) == {"plate_summary"}
+    assert set(conditions(settings, stage_of)) == {"plate_summary", "embeddings", "screen_report"}  # not training
     defs = build_definitions(dataclasses.replace(settings, automate=()))
     graph = defs.resolve_asset_graph()
     assert all(graph.get(k).automation_condition is None for k in graph.get_all_asset_keys())
@@ -92,25 +114,21 @@ def test_automated_stages_come_from_settings(settings: Settings) -> None:
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
 
-def test_convae_waits_for_its_champion_then_follows(settings: Settings, instance: dg.DagsterInstance) -> None:
+def test_convae_waits_for_its_champion_then_follows(settings: DagsterSettings, instance: dg.DagsterInstance) -> None:
     """A new home: the untrained encoders embed at once, convae only once a champion is registered."""
     home = dataclasses.replace(settings, batch_cron="0 * * * *")  # default encoders
-    defs = build_definitions(home)
-    runner, ticks = Runner(defs, instance), Ticks(defs, instance)
-    assert ticks.at(0) == {}
-    write_toy_plate(home.inbox, "P1", sites=1)
-    assert runner.ingest(home.inbox / "P1").success
+    runner, ticks = first_plate(home, instance)
     eager = ticks.at(1)
     # convae-phenoml waits for a weights file, convae for a champion; the others need nothing
     assert eager["embeddings"] == {"classical|P1", "convae-random|P1"}
     assert ticks.at(2) == {}
     config = {"ops": {"convae_model": {"config": {"steps": 2, "max_images": 8, "batch_size": 4}}}}
-    assert runner.run("train_convae_job", config=config).success
+    assert runner.run(TRAIN_CONVAE_JOB, config=config).success
     assert ticks.at(3)["embeddings"] == {"convae|P1"}  # the partition that waited is still due
 
 
 def test_training_policy_sensor_trains_a_new_home_once_it_has_enough_images(
-    settings: Settings, instance: dg.DagsterInstance
+    settings: DagsterSettings, instance: dg.DagsterInstance
 ) -> None:
     from phenodag.defs.embed import TRAINING_SENSOR
 

@@ -8,12 +8,13 @@ import dagster as dg
 from dagster._core.storage.dagster_run import RunOpConcurrency
 from dask._task_spec import parse_input
 
+from phenodag.defs.embed import EMBED_JOB
 from phenodag.defs.shared.dask_compat import Sealed
 
 
 def test_dask_walks_a_pooled_run_in_task_arguments_but_not_a_sealed_one() -> None:
     run = dg.DagsterRun(
-        job_name="embed_job",
+        job_name=EMBED_JOB,
         run_id="r1",
         run_config={},
         run_op_concurrency=RunOpConcurrency(root_key_counts={"torch": 1}, has_unconstrained_root_nodes=False),

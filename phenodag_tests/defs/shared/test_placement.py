@@ -7,8 +7,8 @@ import dagster as dg
 import pytest
 import yaml
 
-from phenodag.core.shared.settings import Settings
 from phenodag.definitions import build_definitions
+from phenodag.defs.embed import EMBED_JOB
 from phenodag.defs.shared.placement import (
     DASK_RESOURCES_TAG,
     K8S_CONFIG_TAG,
@@ -18,6 +18,7 @@ from phenodag.defs.shared.placement import (
     is_gpu,
     torch_step_tags,
 )
+from phenodag.defs.shared.settings import DagsterSettings
 
 
 def _ops(defs: dg.Definitions) -> dict[str, dg.OpDefinition]:
@@ -28,7 +29,7 @@ def _ops(defs: dg.Definitions) -> dict[str, dg.OpDefinition]:
     }
 
 
-def test_every_step_that_takes_torch_is_in_the_torch_pool_and_no_other(settings: Settings) -> None:
+def test_every_step_that_takes_torch_is_in_the_torch_pool_and_no_other(settings: DagsterSettings) -> None:
     ops = _ops(build_definitions(settings))
     pooled = {name for name, op in ops.items() if op.pool == TORCH_POOL}
     needs_torch = {name for name, op in ops.items() if "torch" in op.required_resource_keys}
@@ -46,7 +47,7 @@ def test_cuda_asks_dask_and_kubernetes_for_a_gpu_cpu_does_not() -> None:
     assert is_gpu("cuda") and not is_gpu("cpu") and not is_gpu("cudax")
 
 
-def test_torch_device_reaches_the_ops_tags_and_the_resource(settings: Settings) -> None:
+def test_torch_device_reaches_the_ops_tags_and_the_resource(settings: DagsterSettings) -> None:
     from dataclasses import replace
 
     defs = build_definitions(replace(settings, torch_device="cuda"))
@@ -55,18 +56,18 @@ def test_torch_device_reaches_the_ops_tags_and_the_resource(settings: Settings) 
 
 
 @pytest.mark.parametrize(("name", "expected"), [("multiprocess", "multiprocess"), ("in_process", "in_process")])
-def test_executor_by_setting(settings: Settings, name: str, expected: str) -> None:
+def test_executor_by_setting(settings: DagsterSettings, name: str, expected: str) -> None:
     from dataclasses import replace
 
     assert executor_for(replace(settings, executor=name)).name == expected
 
 
-def test_dask_executor_is_the_jobs_executor(settings: Settings) -> None:
+def test_dask_executor_is_the_jobs_executor(settings: DagsterSettings) -> None:
     pytest.importorskip("dagster_dask", reason="dagster-dask is not installed")
     from dataclasses import replace
 
     defs = build_definitions(replace(settings, executor="dask", dask_scheduler="tcp://127.0.0.1:8786"))
-    job = defs.resolve_job_def("embed_job")
+    job = defs.resolve_job_def(EMBED_JOB)
     assert job.executor_def.name == "dask"  # the scheduler address it is configured with: tests/e2e/test_dask.py
 
 
@@ -87,8 +88,8 @@ def test_the_pod_of_each_step_is_what_the_deploy_doc_says(tmp_path: Path, monkey
     monkeypatch.setenv("PHENODAG_HOME", str(tmp_path))
     for var, value in _doc_yaml("phenodag-env")["data"].items():
         monkeypatch.setenv(var, str(value))
-    defs = build_definitions(Settings.from_env())
-    assert defs.resolve_job_def("embed_job").executor_def.name == "k8s"
+    defs = build_definitions(DagsterSettings.from_env())
+    assert defs.resolve_job_def(EMBED_JOB).executor_def.name == "k8s"
     executor = _doc_yaml("executor")
     base = K8sContainerContext(
         env_config_maps=executor["env_config_maps"],

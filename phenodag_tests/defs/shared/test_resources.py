@@ -65,7 +65,7 @@ def test_experiments_open_on_model_training_and_default_artifacts_stay_home(
 ) -> None:
     import mlflow
 
-    from phenodag.defs.shared.resources import EXPERIMENT_KIND, KIND_TAG
+    from phenodag.core.shared.mlflow_store import EXPERIMENT_KIND, KIND_TAG
 
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()

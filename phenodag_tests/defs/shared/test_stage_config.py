@@ -5,8 +5,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from phenodag.core.shared.settings import STAGE_CONFIG_FILE, Settings
 from phenodag.definitions import build_definitions
+from phenodag.defs.shared.settings import STAGE_CONFIG_FILE, DagsterSettings
 from phenodag.defs.shared.stage_config import read_stage_config, with_config_defaults
 
 SEEN: list[tuple[int, str]] = []
@@ -65,7 +65,7 @@ def test_read_stage_config_takes_the_launchpad_shape_and_names_the_file_otherwis
 
 
 def test_the_homes_file_sets_the_defaults_of_the_definitions(tmp_path: Path) -> None:
-    settings = Settings.from_env(tmp_path)
+    settings = DagsterSettings.from_env(tmp_path)
     assert settings.stage_config == tmp_path.resolve() / STAGE_CONFIG_FILE
     settings.stage_config.write_text("ops:\n  group_cv:\n    config: {features: 'embeddings:convae', epochs: 2}\n")
     fields = build_definitions(settings).resolve_assets_def("group_cv_metrics").op.config_schema.as_field()

@@ -1,4 +1,9 @@
-"""All comparison blocks of one encoder, from its ``well_embeddings`` rows."""
+"""The compare stage's driver: all comparison blocks of one encoder, the judge's scores, one row per encoder.
+
+The functions the ``compare`` assets (and the ConvAE training's judge) call, defined here
+or imported from the module that does the work; :func:`log_encoder_run` records an
+encoder's headline into the MLflow run the caller opened.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,13 @@ from phenodag.core.compare.activity import consistency, phenotypic_activity
 from phenodag.core.compare.classification import drug_vs_control
 from phenodag.core.compare.clustering import cluster_sweep
 from phenodag.core.compare.config import CompareConfig
+from phenodag.core.compare.judge import judge_scores
 from phenodag.core.compare.profiles import late_profiles
 from phenodag.core.compare.similarity import replicate_similarity
+from phenodag.core.compare.summary import HEADLINE_METRICS, comparison_table, encoder_row
 from phenodag.core.shared.schemas import CONDITION
+
+__all__ = ["Blocks", "compare_blocks", "comparison_table", "encoder_row", "judge_scores", "log_encoder_run"]
 
 
 @dataclass(frozen=True)
@@ -62,3 +71,16 @@ def compare_blocks(
         "encoder_map": pl.concat(maps),
     }
     return Blocks(tables, sweep.coordinates)
+
+
+def log_encoder_run(row: dict[str, object]) -> None:
+    """Record one encoder's comparison row in the active MLflow run: its source as params, the headline as metrics.
+
+    Every encoder's run carries the same metric names (:data:`HEADLINE_METRICS`), so the
+    MLflow UI compares them side by side; a metric without a value (no planted truth) is
+    left out.
+    """
+    import mlflow
+
+    mlflow.log_params({"encoder": row["encoder"], "weights_id": row["weights_id"], "preprocess": row["preprocess"]})
+    mlflow.log_metrics({m: float(v) for m in HEADLINE_METRICS if isinstance(v := row[m], int | float)})

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
+__all__ = ["SqlModel", "SqlModelError", "load_models", "parse_model", "run_model"]
+
 _CALL = re.compile(r"\{\{\s*(?P<fn>ref|source)\(\s*['\"](?P<name>[A-Za-z_][A-Za-z0-9_]*)['\"]\s*\)\s*\}\}")
 _ANY_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _PARSER_LINE = re.compile(r"at Line: (\d+), Column: (\d+)")

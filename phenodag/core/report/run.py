@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -22,6 +23,9 @@ from phenodag.core.report import figures
 from phenodag.core.report.page import Section, render_html, summary_png
 from phenodag.core.shared.images import decode_image, safe_reason, to_unit_float
 from phenodag.core.shared.units import hours_label
+
+__all__ = ["REPORT_FILE", "Report", "build_report", "log_report", "save_report"]
+REPORT_FILE = "screen_report.html"
 
 logger = logging.getLogger(__name__)
 Reader = Callable[[str], pl.DataFrame]
@@ -129,7 +133,9 @@ def _responses(read: Reader, encoder: str | None) -> list[Section]:
 def _encoders(read: Reader) -> Section:
     table = read("encoder_comparison")
     if table.height == 0:
-        return Section("encoders", "Encoder comparison", "", missing="No comparison yet: materialise comparison_job.")
+        return Section(
+            "encoders", "Encoder comparison", "", missing="No comparison yet: materialise encoder_comparison_job."
+        )
     ranked = table.sort("drug_control_roc_auc", descending=True, nulls_last=True)
     keep = [c for c in ("encoder", "drug_control_roc_auc", "activity_map", "share_called_active", "ari_compound")]
     return Section(
@@ -206,3 +212,25 @@ def build_report(read: Reader, title: str = "phenodag screen report") -> Report:
     controls = set(raw.filter(pl.col("is_control"))["compound"]) if raw.height else set()
     sections = [*_growth(read), *_responses(read, encoder), _encoders(read), _lens(read, controls), _groups(read)]
     return Report(render_html(title, subtitle, sections), summary_png(sections), sections, encoder)
+
+
+def log_report(report: Report) -> None:
+    """Record ``report`` in the active MLflow run: the page as :data:`REPORT_FILE` (the UI renders it)."""
+    import mlflow
+
+    mlflow.log_text(report.html, REPORT_FILE)
+
+
+def save_report(report: Report, lake_root: str) -> Path | None:
+    """Write the page to ``<lake_root>/reports/`` by one rename (a reader never sees half a page); None off disk.
+
+    Written last by the caller: a file on disk means the whole report is done. An
+    object-store lake keeps the page in MLflow only.
+    """
+    if "://" in lake_root:
+        return None
+    folder = Path(lake_root) / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{REPORT_FILE}.partial"
+    partial.write_text(report.html)
+    return partial.replace(folder / REPORT_FILE)

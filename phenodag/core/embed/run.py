@@ -1,8 +1,11 @@
-"""One tracked ConvAE training run: images from ``raw_images`` rows, MLflow logging, registration.
+"""The embed stage's driver: one tracked ConvAE training run, and the verbs the ``embed`` assets call.
 
+Training (defined here): images from ``raw_images`` rows, MLflow logging, registration.
 The caller opens the MLflow run (so that it carries the orchestrator's tags); this
 module logs params, per-epoch metrics and reconstruction previews into it, registers
-the model and moves the ``champion`` alias when the held-out loss improves.
+the model and moves the ``champion`` alias when the held-out loss improves. Embedding
+(:mod:`.pipeline`), encoders (:mod:`.registry`), readiness and the training policy
+(:mod:`.readiness`) and export (:mod:`.export`) are imported from the modules that do the work.
 """
 
 from __future__ import annotations
@@ -19,13 +22,36 @@ import torch
 
 from phenodag.core.embed.config import TrainConfig
 from phenodag.core.embed.convae import ConvAE
+from phenodag.core.embed.crops import CropStrategy
+from phenodag.core.embed.export import export_profiles, export_uri, write_profiles, write_profiles_uri
 from phenodag.core.embed.heldout import reconstruction_sheet
-from phenodag.core.embed.registry import TRAINED_CONVAE_PREPROCESS
+from phenodag.core.embed.pipeline import embed_files, embed_images, embed_rows, well_embeddings
+from phenodag.core.embed.readiness import encoder_readiness, has_champion, training_decision
+from phenodag.core.embed.registry import TRAINED_CONVAE_PREPROCESS, default_weights, load_autoencoder, load_encoder
 from phenodag.core.embed.tracking import log_convae, promote_if_better, promote_if_first
 from phenodag.core.embed.trainer import EpochStats, train_convae
 from phenodag.core.shared.images import contrast_stretch, decode_image, to_unit_float
 from phenodag.core.shared.vocab import JUDGE_METRICS
 
+__all__ = [
+    "CropStrategy",
+    "default_weights",
+    "embed_files",
+    "embed_images",
+    "embed_rows",
+    "encoder_readiness",
+    "export_profiles",
+    "export_uri",
+    "has_champion",
+    "load_autoencoder",
+    "load_encoder",
+    "load_training_images",
+    "train_and_register",
+    "training_decision",
+    "well_embeddings",
+    "write_profiles",
+    "write_profiles_uri",
+]
 logger = logging.getLogger(__name__)
 
 

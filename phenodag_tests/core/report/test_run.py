@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from phenodag.core.report.build import SECTIONS, build_report, report_encoder
+from phenodag.core.report.run import SECTIONS, build_report, report_encoder
 from phenodag.core.shared.tables import TABLES
 from phenodag_tests.core.report.test_figures import curves
 

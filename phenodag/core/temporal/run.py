@@ -1,4 +1,8 @@
-"""The clustering stage end to end: trajectories → series → DTW k-means → response types → switches.
+"""The temporal stage's driver: trajectories → series → DTW k-means → response types → switches; growth; calls.
+
+The functions the ``temporal`` assets call are defined here or imported from the module
+that does the work (listed in ``__all__``); :func:`log_clustering` and :func:`log_growth`
+record a result into the MLflow run the caller opened.
 
 Only responders are clustered: a condition whose effect size (see :mod:`.annotate`)
 is below ``min_effect`` is ``no_effect`` with ``cluster = -1`` and no centroid
@@ -14,10 +18,34 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from phenodag.core.shared.schemas import CLUSTERS_SCHEMA, SCAN_SCHEMA
+from phenodag.core.shared.schemas import CONDITION, SCAN_SCHEMA, TEMPORAL_CLUSTERS_SCHEMA
 from phenodag.core.temporal.annotate import concentration_switches, effect_size, shape_type
 from phenodag.core.temporal.clustering import Clustering, Series, dtw_kmeans, normalise, to_series
+from phenodag.core.temporal.combined import response_calls
 from phenodag.core.temporal.config import ClusterConfig
+from phenodag.core.temporal.evaluate import CALLS, call_agreement, call_confusion, morphology_detection, planted_types
+from phenodag.core.temporal.examples import EXAMPLE_COLUMNS, cluster_examples
+from phenodag.core.temporal.growth import gr_metrics, gr_over_time, growth_curves
+from phenodag.core.temporal.trajectories import trajectories
+
+__all__ = [
+    "CALLS",
+    "EXAMPLE_COLUMNS",
+    "TemporalResult",
+    "call_agreement",
+    "call_confusion",
+    "cluster_examples",
+    "cluster_trajectories",
+    "gr_metrics",
+    "gr_over_time",
+    "growth_curves",
+    "log_clustering",
+    "log_growth",
+    "morphology_detection",
+    "planted_types",
+    "response_calls",
+    "trajectories",
+]
 
 NOT_CLUSTERED = -1
 
@@ -76,8 +104,25 @@ def cluster_trajectories(traj: pl.DataFrame, encoder: str, config: ClusterConfig
             distance_to_centroid=pl.Series(to_centroid, nan_to_null=True),
             effect_size=pl.Series(effect),
         )
-        .select(list(CLUSTERS_SCHEMA))
-        .cast(pl.Schema(CLUSTERS_SCHEMA))
+        .select(list(TEMPORAL_CLUSTERS_SCHEMA))
+        .cast(pl.Schema(TEMPORAL_CLUSTERS_SCHEMA))
     )
     scan = clustering.scan.with_columns(encoder=pl.lit(encoder), chosen=pl.col("k") == clustering.k)
     return TemporalResult(clusters, scan, concentration_switches(clusters), series, x, clustering, cluster_types)
+
+
+def log_clustering(result: TemporalResult, params: dict[str, object]) -> None:
+    """Record a clustering in the active MLflow run: ``params``, the k scan per step (k), the chosen k."""
+    import mlflow
+
+    mlflow.log_params({**params, "n_trajectories": result.clusters.height})
+    for row in result.scan.iter_rows(named=True):
+        mlflow.log_metrics({"inertia": row["inertia"], "silhouette": row["silhouette"]}, step=row["k"])
+    mlflow.log_metric("chosen_k", result.clustering.k)
+
+
+def log_growth(gr: pl.DataFrame, params: dict[str, object]) -> None:
+    """Record a growth analysis in the active MLflow run: ``params`` and how many conditions it covers."""
+    import mlflow
+
+    mlflow.log_params({**params, "conditions": gr.select(CONDITION).n_unique()})

@@ -1,14 +1,25 @@
-"""Rebuild an asset around a changed op: the one place phenodag reaches past Dagster's public API.
+"""The one module that reaches past Dagster's public API; each use has its own test.
 
-Dagster has no public way to change an existing op's config defaults, tags or pool
-after its decorator ran; ``stage_config`` (per-home config defaults) and ``placement``
-(where torch steps run) both need it. The pinned Dagster version is covered by their
-tests.
+1. :func:`with_op_properties` rebuilds an asset around a changed op
+   (``OpDefinition.dagster_internal_init``, ``AssetsDefinition.dagster_internal_init``):
+   Dagster has no public way to change an existing op's config defaults, tags or pool
+   after its decorator ran, and ``stage_config`` (per-home config defaults) and
+   ``placement`` (where torch steps run) both need it.
+2. :class:`PlanOrchestrationContext` and :class:`ExecutionPlan` type the ``execute``
+   method of the Dask executor that ``dask_compat`` overrides (an ``Executor`` subclass's
+   signature; Dagster exports neither class).
+
+``phenodag_tests/defs/shared/test_private_api.py`` pins each use against the pinned
+Dagster release, so an upgrade that moves one fails there, by name.
 """
 
 from typing import Any
 
 import dagster as dg
+from dagster._core.execution.context.system import PlanOrchestrationContext
+from dagster._core.execution.plan.plan import ExecutionPlan
+
+__all__ = ["ExecutionPlan", "PlanOrchestrationContext", "with_op_properties"]
 
 
 def with_op_properties(asset: dg.AssetsDefinition, **changes: Any) -> dg.AssetsDefinition:

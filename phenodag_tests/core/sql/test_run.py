@@ -4,7 +4,7 @@ import polars as pl
 import pytest
 
 from phenodag.core.shared.settings import REPO_SQL_DIR
-from phenodag.core.sql.models import SqlModelError, load_models, parse_model, render, run_model
+from phenodag.core.sql.run import SqlModelError, load_models, parse_model, render, run_model
 
 REPO_SQL = REPO_SQL_DIR
 
