@@ -80,7 +80,6 @@ def _dots(size: int, x: np.ndarray, y: np.ndarray, amp: np.ndarray, sigma: float
     return _scatter(size, flat, amp[:, None, None] * np.exp(-(dx**2 + dy**2) / (2 * sigma**2)))
 
 
-
 @dataclass(frozen=True)
 class _Cells:
     """Per-cell geometry and phase-contrast weights of one frame (arrays of one value per cell)."""
