@@ -2,6 +2,10 @@
 
 Usage: python benchmarks/embed_throughput.py [--images 192] [--encoders convae-phenoml resnet18]
        [--formats jpeg tiff] [--phenoml ../shared/reference/pheno-ml/convae_trained_model.torch]
+       [--device cpu|cuda]
+
+``--device cuda`` runs (r) and (b) on the GPU (pheno-ml's path (p) stays as its code runs it, on
+the CPU) and names the card instead of the CPU's features.
 
 Images: simulated phase-contrast frames enlarged to 1408x1040 (an Incucyte export) with
 sensor noise, written as RGB JPEG (quality 90, grey in three channels, as Incucyte exports)
@@ -104,8 +108,10 @@ def _cosines(df: pl.DataFrame, reference: np.ndarray) -> np.ndarray:
     return (ours * reference).sum(1) / (np.linalg.norm(ours, axis=1) * np.linalg.norm(reference, axis=1))
 
 
-def child(encoder_name: str, fmt: str, folder: Path, phenoml: str | None, rounds: int) -> dict[str, float | str]:
-    """Measure (p), (r) and (b) for one encoder and format in this process."""
+def child(
+    encoder_name: str, fmt: str, folder: Path, phenoml: str | None, rounds: int, device: str = "cpu"
+) -> dict[str, float | str]:
+    """Measure (p), (r) and (b) for one encoder and format in this process ((r) and (b) on ``device``)."""
     import polars as pl
     import torch
 
@@ -118,7 +124,9 @@ def child(encoder_name: str, fmt: str, folder: Path, phenoml: str | None, rounds
     suffix = "*.jpg" if fmt == "jpeg" else "*.tif"
     paths = sorted(folder.glob(suffix))
     weights = phenoml if encoder_name == "convae-phenoml" and phenoml else "random"
-    enc = load_encoder(encoder_name, weights)
+    # pheno-ml's path gives the flattened latent: compare it with the same readout (the default is pooled)
+    readout = "latent" if encoder_name.startswith("convae") else None
+    enc = load_encoder(encoder_name, weights, device=device, readout=readout)
     if encoder_name.startswith("convae"):
         from phenodag.core.embed.convae import ConvAE
 
@@ -138,7 +146,7 @@ def child(encoder_name: str, fmt: str, folder: Path, phenoml: str | None, rounds
     tensors = [
         enc.preprocess.tensor([decode_image(p) for p in paths[i : i + batch]]) for i in range(0, len(paths), batch)
     ]
-    plain = copy.deepcopy(enc.model).to(memory_format=torch.contiguous_format)
+    plain = copy.deepcopy(enc.model).to(device).to(memory_format=torch.contiguous_format)
     rows = pl.DataFrame(
         {
             "plate_id": "B",
@@ -152,14 +160,20 @@ def child(encoder_name: str, fmt: str, folder: Path, phenoml: str | None, rounds
 
     def bare(forward: Callable[[torch.Tensor], object]) -> float:
         forward(tensors[0])  # warm-up at this batch size
+        sync()
         start = time.perf_counter()
         for t in tensors:
             forward(t)
+        sync()
         return len(paths) / (time.perf_counter() - start)
+
+    def sync() -> None:
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
 
     def plain_forward(t: torch.Tensor) -> object:
         with torch.inference_mode():
-            return plain(t)
+            return plain(t.to(device))
 
     def end_to_end() -> tuple[float, pl.DataFrame]:
         with tempfile.TemporaryDirectory() as tmp:
@@ -190,7 +204,7 @@ def child(encoder_name: str, fmt: str, folder: Path, phenoml: str | None, rounds
         "draft_cos_mean": float(draft_cos.mean()),
         "draft_cos_min": float(draft_cos.min()),
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "cpu": describe(),
+        "cpu": torch.cuda.get_device_name(device) if device.startswith("cuda") else describe(),
         "torch_threads": torch.get_num_threads(),
         "weights": "published" if weights != "random" else "random",
     }
@@ -204,12 +218,13 @@ def main() -> None:
     parser.add_argument("--formats", nargs="+", default=["jpeg", "tiff"], choices=["jpeg", "tiff"])
     parser.add_argument("--phenoml", default=str(PHENOML) if PHENOML.exists() else None)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of p, r, b; medians reported")
+    parser.add_argument("--device", default="cpu", help="torch device of (r) and (b): cpu or cuda[:N]")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--format", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.format, Path(args.folder), args.phenoml, args.rounds)))
+        print(json.dumps(child(args.child, args.format, Path(args.folder), args.phenoml, args.rounds, args.device)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -218,7 +233,7 @@ def main() -> None:
         for name in args.encoders:
             for fmt in args.formats:
                 cmd = [sys.executable, __file__, "--child", name, "--format", fmt, "--folder", str(folder)]
-                cmd += ["--rounds", str(args.rounds)]
+                cmd += ["--rounds", str(args.rounds), "--device", args.device]
                 if args.phenoml:
                     cmd += ["--phenoml", args.phenoml]
                 r = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()[-1])

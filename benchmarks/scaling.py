@@ -1,15 +1,19 @@
-"""How cost grows with the screen: ingest → SQL → embed → temporal at 1x, 4x and 16x the demo's images.
+"""How cost grows with the screen: every per-plate stage and the cross-plate ones at 1x to 64x the images.
 
-Usage: python benchmarks/scaling.py [--scales 1 4 16] [--encoder convae-random]
+Usage: python benchmarks/scaling.py [--scales 1 4 16 64] [--encoder convae-random]
 
-Each scale is a fresh home in its own process: the demo's screen (5 compounds, 2 days
-every 4 h, 256 px) with 2 x scale replicate plates, so the images grow with the scale
-and every plate is one partition, as in a real screen. The stages run as the demo runs
-them (in-process Dagster runs, one per plate where the asset is per plate). For each
-stage it prints the wall time, the time per image and the peak resident memory during
-the stage (sampled every 20 ms), then whether the time per image stayed flat from the
-smallest to the largest scale (linear) or grew (superlinear: worth fixing). Simulating
-the screen is timed but is not a pipeline stage.
+Each scale is a fresh home in its own process: the demo's screen without its
+morphology-only compounds, one field per well (5 compounds x 3 concentrations + 4 DMSO
+wells, 2 days every 4 h, 256 px: 266 images a plate) with 2 x scale replicate plates, so
+the images grow with the scale (532 at 1x, 34,048 at 64x) and every plate is one
+partition, as in a real screen. The stages run as the demo runs them (in-process Dagster
+runs, one per plate where the asset is per plate): ingest, SQL models, the ConvAE
+embedding (``--encoder``), the classical features, growth curves and GR (from the
+classical blob count), the temporal clustering and the screen report. For each stage it
+prints the wall time, the time per image and the peak resident memory during the stage
+(sampled every 20 ms), then whether the time per image stayed flat from the smallest to
+the largest scale (linear) or grew (superlinear: worth fixing). Simulating the screen is
+timed but is not a pipeline stage.
 """
 
 import argparse
@@ -21,10 +25,13 @@ import threading
 import time
 from pathlib import Path
 
+from phenodag.defs.report import REPORT_JOB
 from phenodag.defs.sql import SQL_MODELS_JOB
-from phenodag.defs.temporal import TEMPORAL_JOB
+from phenodag.defs.temporal import GROWTH_JOB, TEMPORAL_JOB
 
-STAGES = ("simulate", "ingest", "sql", "embed", "temporal")
+STAGES = ("simulate", "ingest", "sql", "embed", "classical", "growth", "temporal", "report")
+SCREEN = ["--sites", "1", "--morphological", "0"]
+"""The demo's screen at one field per well and without morphology-only compounds: 266 images a plate."""
 LINEAR_TOLERANCE = 1.5
 """Per-image time at the largest scale over the smallest one above which a stage is called superlinear."""
 
@@ -61,7 +68,7 @@ def child(scale: int, encoder: str, home: Path) -> dict[str, object]:
     from phenodag.demo import ScreenOptions, screen_design
     from phenodag.runner import open_runner
 
-    args = build_parser().parse_args(["demo", "--plates", str(2 * scale), "--home", str(home)])
+    args = build_parser().parse_args(["demo", "--plates", str(2 * scale), *SCREEN, "--home", str(home)])
     settings = DagsterSettings.from_env(home).ensure()
     design = screen_design(ScreenOptions.from_args(args))
     out: dict[str, dict[str, float]] = {}
@@ -80,15 +87,19 @@ def child(scale: int, encoder: str, home: Path) -> dict[str, object]:
     with open_runner(settings) as runner:
         timed("ingest", lambda: all(runner.ingest(f).success for f in folders))
         timed("sql", lambda: runner.run(SQL_MODELS_JOB).success)
-        timed("embed", lambda: runner.embed(encoder, [f.name for f in folders]))
+        plates = [f.name for f in folders]
+        timed("embed", lambda: runner.embed(encoder, plates))
+        timed("classical", lambda: runner.embed("classical", plates))
+        timed("growth", lambda: runner.run(GROWTH_JOB).success)
         timed("temporal", lambda: runner.run(TEMPORAL_JOB, encoder).success)
+        timed("report", lambda: runner.run(REPORT_JOB).success)
     return {"images": design.n_images, "plates": len(folders), "stages": out}
 
 
 def main() -> None:
     """Run each scale in its own process and print the table and the verdicts."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scales", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 4, 16, 64])
     parser.add_argument("--encoder", default="convae-random", help="an encoder that needs no weights file")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--home", help=argparse.SUPPRESS)

@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="simulate a small screen into the inbox and materialise every asset in-process")
     _screen_options(p, plates=3, days=2.0, every_h=4.0, sites=2, morphological=2)
-    p.add_argument("--train-steps", type=int, default=600, help="ConvAE optimiser steps (batches of 20 views)")
+    p.add_argument("--train-steps", type=int, default=300, help="ConvAE optimiser steps (batches of 20 views)")
     p.add_argument("--train-images", type=int, default=320, help="images sampled for ConvAE training")
     p.add_argument("--lens-steps", type=int, default=20, help="lens optimiser steps per alpha (batches of 8)")
     p.add_argument("--lens-images", type=int, default=96, help="images per side of the lens split (seeded sample)")

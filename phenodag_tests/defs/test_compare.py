@@ -3,6 +3,7 @@
 import dagster as dg
 import mlflow
 import polars as pl
+import pytest
 
 from phenodag.core.shared import lake
 from phenodag.core.simulate import simulate_screen, timelapse_design
@@ -17,6 +18,7 @@ ENCODERS = ("convae-random", "resnet18")
 FAST = {"ops": {"compare_encoder": {"config": {"cluster_grid": [5, 8], "null_size": 200}}}}
 
 
+@pytest.mark.slow
 def test_compare_two_encoders_end_to_end(settings: DagsterSettings, instance: dg.DagsterInstance) -> None:
     from phenodag.definitions import build_definitions
     from phenodag.defs.shared.resources import EncodersResource

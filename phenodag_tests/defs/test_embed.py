@@ -39,6 +39,7 @@ def screen(settings: DagsterSettings, instance: dg.DagsterInstance, defs: dg.Def
     return plates
 
 
+@pytest.mark.slow
 def test_train_register_then_embed(
     settings: DagsterSettings, instance: dg.DagsterInstance, defs: dg.Definitions, screen: list[str]
 ) -> None:

@@ -3,6 +3,7 @@
 import dagster as dg
 import mlflow
 import polars as pl
+import pytest
 
 from phenodag.core.shared import lake
 from phenodag.core.simulate import endpoint_design, simulate_screen
@@ -13,6 +14,7 @@ from phenodag_tests.defs.conftest import run_ingest
 CV_CONFIG = {"epochs": 1, "image_size": 32, "batch_groups": 4, "log_models": False}
 
 
+@pytest.mark.slow
 def test_groups_and_cv_end_to_end(
     settings: DagsterSettings, defs: dg.Definitions, instance: dg.DagsterInstance
 ) -> None:
@@ -55,6 +57,7 @@ def test_groups_and_cv_end_to_end(
     assert len(runs) - len(parents) == 2 + 2 * 4  # product: 2 folds; baseline: 4 variants x 2 folds
 
 
+@pytest.mark.slow
 def test_frozen_embeddings_transfer_and_robustness_end_to_end(settings: DagsterSettings) -> None:
     """Frozen convae-random vectors feed group_cv; its saved models serve transfer and robustness."""
     from phenodag.runner import open_runner

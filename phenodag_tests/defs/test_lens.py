@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 import mlflow
 import polars as pl
+import pytest
 import torch
 
 from phenodag.core.embed.convae import ConvAE, kaiming_init
@@ -18,6 +19,7 @@ from phenodag_tests.defs.conftest import run_ingest
 LENS = {"steps": 2, "batch_size": 4, "classifier_epochs": 20, "max_corrections": 2}
 
 
+@pytest.mark.slow
 def test_lens_end_to_end(settings: DagsterSettings, instance: dg.DagsterInstance, tmp_path: Path) -> None:
     from phenodag.definitions import build_definitions
     from phenodag.defs.shared.resources import EncodersResource

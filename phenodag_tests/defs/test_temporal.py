@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 import mlflow
 import polars as pl
+import pytest
 import torch
 
 from phenodag.core.embed.convae import ConvAE
@@ -19,6 +20,7 @@ from phenodag.defs.temporal import GROWTH_JOB, TEMPORAL_JOB
 from phenodag_tests.defs.conftest import run_ingest
 
 
+@pytest.mark.slow
 def test_temporal_assets_end_to_end(settings: DagsterSettings, instance: dg.DagsterInstance, tmp_path: Path) -> None:
     torch.manual_seed(0)
     weights = tmp_path / "ae.pt"
@@ -61,6 +63,7 @@ def test_temporal_assets_end_to_end(settings: DagsterSettings, instance: dg.Dags
     assert run.data.tags["dagster.partition"] == "convae"
 
 
+@pytest.mark.slow
 def test_growth_assets_read_the_classical_confluence(settings: DagsterSettings, instance: dg.DagsterInstance) -> None:
     defs = build_definitions(settings)
     design = timelapse_design(n_compounds=3, days=2, every_h=8, image_size=96, replicates=1, control_wells=3)

@@ -1,13 +1,23 @@
-"""Helpers for tests that start real Dagster processes."""
+"""Helpers for tests that start real Dagster processes; every test in this folder is marked ``e2e``."""
 
 import os
 import signal
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from phenodag_tests.s3 import S3, local_s3
+
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of this folder ``e2e`` (servers, daemons, clusters, the demo): ``-m "not e2e"`` skips them."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.e2e)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

@@ -78,6 +78,7 @@ def test_kill_9_mid_ingest_leaves_readable_tables_and_a_rerun_is_exact(home: Dag
     assert started == []
 
 
+@pytest.mark.slow
 def test_two_plates_ingested_at_once_in_two_processes(home: DagsterSettings) -> None:
     folders = [toy(home, "P1"), toy(home, "P2", seed=1)]
     procs = [_cli(home, f) for f in folders]

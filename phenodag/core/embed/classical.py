@@ -77,8 +77,13 @@ def cell_mask(image: np.ndarray, threshold: float = CONFLUENCE_THRESHOLD, window
     The morphology (closing, hole filling, opening) runs on a reflect-padded mask, so
     the field's border is not eroded.
     """
+    return _mask_of(local_std(image, window), threshold)
+
+
+def _mask_of(lstd: np.ndarray, threshold: float = CONFLUENCE_THRESHOLD) -> np.ndarray:
+    """Return the cell mask of :func:`cell_mask` from an image's local standard deviation."""
     pad = 4
-    mask = np.pad(local_std(image, window) > threshold, pad, mode="reflect")
+    mask = np.pad(lstd > threshold, pad, mode="reflect")
     mask = ndimage.binary_closing(mask, iterations=2)
     mask = ndimage.binary_fill_holes(mask)
     mask = ndimage.binary_opening(mask, iterations=1)
@@ -124,9 +129,9 @@ def classical_features(image: np.ndarray) -> np.ndarray:
     x = to_unit_float(np.asarray(image)).astype(np.float64)
     if x.ndim != 2:
         raise ValueError(f"classical features take one grey image (2 dimensions), got shape {x.shape}")
-    mask = cell_mask(x)
-    area = x.size / 10_000
     lstd = local_std(x)
+    mask = _mask_of(lstd)
+    area = x.size / 10_000
     smooth = ndimage.gaussian_filter(x, 2.0)
     peaks = (smooth == ndimage.maximum_filter(smooth, size=7)) & mask & (smooth > np.median(smooth))
     _, n_objects = ndimage.label(mask)

@@ -19,6 +19,11 @@ from torch import nn
 from phenodag.core.embed.convae import ConvAE
 
 
+def _device(model: nn.Module) -> torch.device:
+    """Return the device of ``model``'s parameters (held-out batches are moved there chunk by chunk)."""
+    return next(model.parameters()).device
+
+
 def full_views(images: Sequence[np.ndarray], size: int) -> torch.Tensor:
     """Deterministic full views (whole image resized), for the held-out loss and previews."""
     if not images:
@@ -48,9 +53,10 @@ def reconstruction_metrics(model: ConvAE, batch: torch.Tensor, chunk: int = 64) 
         return float("nan"), float("nan")
     model.eval()
     bce = mse = 0.0
+    device = _device(model)
     with torch.inference_mode():
         for i in range(0, batch.shape[0], chunk):
-            x = batch[i : i + chunk]
+            x = batch[i : i + chunk].to(device)
             rec = model(x)
             bce += F.binary_cross_entropy(rec, x, reduction="sum").item()
             mse += F.mse_loss(rec, x, reduction="sum").item()
@@ -68,9 +74,10 @@ def dead_channels(model: ConvAE, batch: torch.Tensor, chunk: int = 8) -> int:
     """
     model.eval()
     peaks: dict[int, torch.Tensor] = {}
+    device = _device(model)
     with torch.inference_mode():
         for i in range(0, batch.shape[0], chunk):
-            x = batch[i : i + chunk]
+            x = batch[i : i + chunk].to(device)
             for k, layer in enumerate(model.encoder):
                 x = layer(x)
                 if isinstance(layer, nn.ReLU):
@@ -93,12 +100,12 @@ def psnr(mse: float) -> float:
 
 def reconstruction_sheet(model: ConvAE, batch: torch.Tensor, n: int = 6) -> np.ndarray:
     """Return a uint8 image: ``n`` inputs on the top row, their reconstructions below."""
-    x = batch[:n]
+    x = batch[:n].cpu()
     if x.shape[0] == 0:
         return np.zeros((2, 2), np.uint8)
     model.eval()
     with torch.inference_mode():
-        rec = model(x)
+        rec = model(x.to(_device(model))).float().cpu()
     top = torch.cat(list(x[:, 0]), dim=1)
     bottom = torch.cat(list(rec[:, 0]), dim=1)
     return (torch.cat([top, bottom], dim=0).clamp(0, 1) * 255).round().to(torch.uint8).numpy()

@@ -78,19 +78,18 @@ def load_training_images(rows: pl.DataFrame, max_images: int, seed: int) -> tupl
 
 
 def _log_epoch(stats: EpochStats, model: ConvAE, val_batch: torch.Tensor) -> None:
-    mlflow.log_metrics(
-        {
-            "train_loss": stats.train_loss,
-            "val_loss": stats.val_loss,
-            "val_mse": stats.val_mse,
-            "val_psnr": stats.val_psnr,
-            "dead_channels": stats.dead_channels,
-            "epoch": stats.epoch,
-            "epoch_seconds": stats.seconds,
-            "data_wait_s": stats.data_wait_s,
-        },
-        step=stats.step,
-    )
+    metrics = {
+        "train_loss": stats.train_loss,
+        "val_loss": stats.val_loss,
+        "val_mse": stats.val_mse,
+        "val_psnr": stats.val_psnr,
+        "epoch": stats.epoch,
+        "epoch_seconds": stats.seconds,
+        "data_wait_s": stats.data_wait_s,
+    }
+    if stats.dead_channels is not None:  # measured after the last epoch only
+        metrics["dead_channels"] = stats.dead_channels
+    mlflow.log_metrics(metrics, step=stats.step)
     mlflow.log_image(reconstruction_sheet(model, val_batch), f"previews/epoch_{stats.epoch:03d}.png")
 
 

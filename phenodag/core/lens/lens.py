@@ -76,7 +76,7 @@ def lens_loss(
     gradient flows through them into the lens but changes neither. The classifier
     returns logits, and ``F.cross_entropy`` applies the only softmax.
     """
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+    with torch.autocast(images.device.type, dtype=torch.bfloat16, enabled=bf16):
         lensed = lens(images)
         logits = classifier(encoder(lensed).flatten(1).float())
     lensed = lensed.float()
@@ -103,15 +103,18 @@ def train_lens(
     config: LensConfig,
     on_log: Callable[[LensStats], None] | None = None,
     log_every: int = 10,
+    device: str = "cpu",
 ) -> LensResult:
     """Train one lens for ``alpha`` from a fresh copy of ``convae``; batches are drawn by ``config.seed`` only.
 
     ``config`` gives the steps, batch size, learning rate, seed and precision. The result
     does not depend on which α ran before: the copy, the optimiser and the batch order are
-    new for every call.
+    new for every call. On another ``device`` the lens, encoder and classifier are moved
+    there and each batch follows; the returned lens stays there.
     """
-    steps, batch_size, bf16 = config.steps, config.batch_size, use_bf16(config.precision)
-    lens = new_lens(convae)
+    steps, batch_size, bf16 = config.steps, config.batch_size, use_bf16(config.precision, device)
+    lens = new_lens(convae).to(device)
+    encoder, classifier = encoder.to(device), classifier.to(device)
     optim = torch.optim.Adam(lens.parameters(), lr=config.lr)
     rng = np.random.default_rng(config.seed)
     result = LensResult(lens, alpha)
@@ -119,7 +122,7 @@ def train_lens(
     for step in range(1, steps + 1):
         idx = torch.from_numpy(rng.choice(len(images), size=min(batch_size, len(images)), replace=False))
         optim.zero_grad(set_to_none=True)
-        loss = lens_loss(lens, encoder, classifier, images[idx], labels[idx], alpha, bf16)
+        loss = lens_loss(lens, encoder, classifier, images[idx].to(device), labels[idx].to(device), alpha, bf16)
         loss.total.backward()
         optim.step()
         sums += (loss.rec, loss.disc, float(loss.total.detach()))

@@ -16,7 +16,7 @@ polygonal bodies). Phase-contrast look, in grey levels of an 8-bit image:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
@@ -28,6 +28,7 @@ BACKGROUND = 128.0
 CONTRAST = 2.2  # scales every cell, granule and debris term; matched to the grey-level spread of real frames
 NOISE_SD = 1.5
 MAX_HALF = 48
+PATCH_STEP = 8
 MASK_BACKGROUND, MASK_CELL, MASK_SIGNATURE = 0, 1, 2
 MASK_EXTENT = 1.15  # a cell's mask reaches past its edge line to the halo (d = 1 is the outline)
 
@@ -77,6 +78,94 @@ def _dots(size: int, x: np.ndarray, y: np.ndarray, amp: np.ndarray, sigma: float
         return np.zeros((size, size))
     flat, dx, dy = _patches(size, x, y, 2)
     return _scatter(size, flat, amp[:, None, None] * np.exp(-(dx**2 + dy**2) / (2 * sigma**2)))
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Per-cell geometry and phase-contrast weights of one frame (arrays of one value per cell)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    radius: np.ndarray
+    elong: np.ndarray
+    angle: np.ndarray
+    amp: np.ndarray
+    phase: np.ndarray
+    nuc_r: np.ndarray
+    nuc_dx: np.ndarray
+    nuc_dy: np.ndarray
+    w_body: np.ndarray
+    w_edge: np.ndarray
+    w_halo: np.ndarray
+    w_nuc: np.ndarray
+    adherent: np.ndarray
+
+    def take(self, index: np.ndarray) -> _Cells:
+        """Return the cells at ``index``."""
+        return _Cells(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+
+def _half(cells: _Cells) -> np.ndarray:
+    """Half side of each cell's patch: past its farthest outline point and halo, at most :data:`MAX_HALF`."""
+    extent = cells.radius * (1 + cells.elong) * (1 + cells.amp.sum(axis=1))
+    return np.minimum(MAX_HALF, np.ceil(extent * 1.3) + 2).astype(np.int64)
+
+
+def _draw_cells(size: int, cells: _Cells) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Scatter every cell into (size, size) images: grey contribution, adherent body, mask, signature mask.
+
+    Cells are drawn in groups of similar size, each on patches of its own largest
+    half side (:data:`PATCH_STEP` px steps), so a frame of small rounded cells and a few
+    large flat ones does not evaluate every cell on the largest cell's patch; a pixel
+    outside a cell's patch is beyond its halo, where every term is zero to float precision.
+    """
+    half = _half(cells)
+    bucket = np.minimum(MAX_HALF, -(-half // PATCH_STEP) * PATCH_STEP)
+    out = [np.zeros((size, size)) for _ in range(4)]
+    for h in np.unique(bucket):
+        part = cells.take(np.flatnonzero(bucket == h))
+        for acc, term in zip(out, _cell_terms(size, part, int(h)), strict=True):
+            acc += term
+    return out[0], out[1], out[2], out[3]
+
+
+def _cell_terms(size: int, c: _Cells, half: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the four images of :func:`_draw_cells` for cells drawn on patches of half side ``half``."""
+    flat, dx, dy = _patches(size, c.x, c.y, half)
+    ca, sa = np.cos(c.angle)[:, None, None], np.sin(c.angle)[:, None, None]
+    u, v = dx * ca + dy * sa, -dx * sa + dy * ca
+    rho = np.hypot(u, v) + 1e-6
+    cos, sin = u / rho, v / rho
+    a = (c.radius * (1 + c.elong))[:, None, None]
+    b = (c.radius / (1 + c.elong))[:, None, None]
+    r_edge = a * b / np.sqrt((b * cos) ** 2 + (a * sin) ** 2)
+    z = (cos + 1j * sin).astype(np.complex64)
+    zk = z * z
+    shape = np.ones_like(rho)
+    for k in range(c.amp.shape[1]):
+        zk = zk * z  # z^(k+3)
+        rot = np.exp(1j * c.phase[:, k])[:, None, None]
+        shape += c.amp[:, k][:, None, None] * (zk * rot).real
+    d = rho / (r_edge * shape)
+    body = np.clip((1.0 - d) / 0.1 + 0.5, 0.0, 1.0)
+    edge = np.exp(-(((d - 0.96) / 0.06) ** 2))
+    halo = np.exp(-(((d - 1.08) / 0.07) ** 2))
+    dn = np.hypot(u - c.nuc_dx[:, None, None], v - c.nuc_dy[:, None, None]) / c.nuc_r[:, None, None]
+    nucleus = np.clip((1.0 - dn) / 0.25 + 0.5, 0.0, 1.0)
+    contrib = (
+        c.w_body[:, None, None] * body
+        + c.w_edge[:, None, None] * edge
+        + c.w_halo[:, None, None] * halo
+        + c.w_nuc[:, None, None] * nucleus
+    )
+    inside = d < MASK_EXTENT
+    adherent = c.adherent[:, None, None]
+    return (
+        _scatter(size, flat, contrib),
+        _scatter(size, flat, body * adherent),
+        _scatter(size, flat, inside),
+        _scatter(size, flat, inside & adherent),
+    )
 
 
 def _circ_blend(angle: np.ndarray, target: float, w: float) -> np.ndarray:
@@ -132,46 +221,31 @@ def render(
         elong = np.where(rounded, 0.05, elong)
         angle = _circ_blend(pop.angle, look.signature_angle, min(abs(look.sig("alignment")), 1.0))
         amp = np.where(rounded[:, None], 0.03, pop.harm_amp)
-        extent = radius * (1 + elong) * (1 + amp.sum(axis=1))
-        half = int(min(MAX_HALF, math.ceil(float(extent.max()) * 1.3) + 2))
-        flat, dx, dy = _patches(size, pop.x, pop.y, half)
-        ca, sa = np.cos(angle)[:, None, None], np.sin(angle)[:, None, None]
-        u, v = dx * ca + dy * sa, -dx * sa + dy * ca
-        rho = np.hypot(u, v) + 1e-6
-        c, s = u / rho, v / rho
-        a = (radius * (1 + elong))[:, None, None]
-        b = (radius / (1 + elong))[:, None, None]
-        r_edge = a * b / np.sqrt((b * c) ** 2 + (a * s) ** 2)
-        z = (c + 1j * s).astype(np.complex64)
-        zk = z * z
-        shape = np.ones_like(rho)
-        for k in range(amp.shape[1]):
-            zk = zk * z  # z^(k+3)
-            rot = np.exp(1j * pop.harm_phase[:, k])[:, None, None]
-            shape += amp[:, k][:, None, None] * (zk * rot).real
-        d = rho / (r_edge * shape)
-        body = np.clip((1.0 - d) / 0.1 + 0.5, 0.0, 1.0)
-        edge = np.exp(-(((d - 0.96) / 0.06) ** 2))
-        halo = np.exp(-(((d - 1.08) / 0.07) ** 2))
-        nuc_r = (pop.nuc_r * (1 + 0.5 * look.sig("nucleus")))[:, None, None]
-        dn = np.hypot(u - pop.nuc_dx[:, None, None], v - pop.nuc_dy[:, None, None]) / nuc_r
-        nucleus = np.clip((1.0 - dn) / 0.25 + 0.5, 0.0, 1.0)
-
         flat_w = 1.0 - 0.6 * look.flatten
-        w_body = np.where(rounded, np.where(dying, -14.0, 16.0), -4.0 * flat_w)
-        w_edge = np.where(rounded, -10.0, -20.0 * flat_w)
-        w_halo = np.where(rounded, 75.0, 48.0 * flat_w * (1 + 0.6 * look.sig("halo")))
-        w_nuc = np.where(rounded, 0.0, -12.0 * flat_w)
-        contrib = (
-            w_body[:, None, None] * body
-            + w_edge[:, None, None] * edge
-            + w_halo[:, None, None] * halo
-            + w_nuc[:, None, None] * nucleus
+        cells = _Cells(
+            x=pop.x,
+            y=pop.y,
+            radius=radius,
+            elong=elong,
+            angle=angle,
+            amp=amp,
+            phase=pop.harm_phase,
+            nuc_r=pop.nuc_r * (1 + 0.5 * look.sig("nucleus")),
+            nuc_dx=pop.nuc_dx,
+            nuc_dy=pop.nuc_dy,
+            w_body=np.where(rounded, np.where(dying, -14.0, 16.0), -4.0 * flat_w),
+            w_edge=np.where(rounded, -10.0, -20.0 * flat_w),
+            w_halo=np.where(rounded, 75.0, 48.0 * flat_w * (1 + 0.6 * look.sig("halo"))),
+            w_nuc=np.where(rounded, 0.0, -12.0 * flat_w),
+            adherent=~rounded,
         )
-        img += CONTRAST * _scatter(size, flat, contrib)
+        contrib, body, inside, expressing = _draw_cells(size, cells)
+        img += CONTRAST * contrib
         if mask_out is not None:
-            _fill_mask(mask_out, size, flat, d, rounded, look.signature_weight != 0.0)
-        coverage = np.minimum(_scatter(size, flat, body * ~rounded[:, None, None]), 1.0)
+            mask_out[...] = np.where(inside > 0, MASK_CELL, MASK_BACKGROUND)
+            if look.signature_weight != 0.0:
+                mask_out[expressing > 0] = MASK_SIGNATURE
+        coverage = np.minimum(body, 1.0)
 
         gran_n = np.round(granules_shown(line, look) * np.ones(n)).astype(int)
         gran_n = np.where(dying, pop.gran_rho.shape[1], gran_n)
@@ -188,18 +262,6 @@ def render(
     img = gaussian_filter(img, 0.6, mode="wrap")
     img += rng.normal(0.0, NOISE_SD, img.shape)
     return img
-
-
-def _fill_mask(
-    mask: np.ndarray, size: int, flat: np.ndarray, d: np.ndarray, rounded: np.ndarray, signature: bool
-) -> None:
-    """Write the cell and signature labels of one frame into ``mask`` (see :func:`render`)."""
-    inside = d < MASK_EXTENT
-    cells = _scatter(size, flat, inside) > 0
-    mask[...] = np.where(cells, MASK_CELL, MASK_BACKGROUND)
-    if signature:
-        expressing = _scatter(size, flat, inside & ~rounded[:, None, None]) > 0
-        mask[expressing] = MASK_SIGNATURE
 
 
 def granules_shown(line: CellLine, look: Look) -> float:

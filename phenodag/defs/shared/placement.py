@@ -1,12 +1,13 @@
 """Where each step runs: one executor by settings, and the torch steps' pool and cluster resources.
 
-**Executor** (``PHENODAG_EXECUTOR``): ``multiprocess`` (Dagster's default, one process
-per step), ``in_process``, ``dask`` (``dagster-dask``'s executor on the scheduler at
-``PHENODAG_DASK_SCHEDULER``, whose workers import this code location with the same
-environment) or ``k8s`` (``dagster-k8s``'s ``k8s_job_executor``: one Kubernetes Job per
-step, configured by the Helm chart's run launcher; ``docs/deploy.md``). Parallelism
-across plates comes from runs (a backfill is one run per partition, started as the run
-queue allows); the executor spreads one run's steps.
+**Executor** (``PHENODAG_EXECUTOR``): ``in_process`` (the default: every step in the
+run's process), ``multiprocess`` (Dagster's default, one process per step), ``dask``
+(``dagster-dask``'s executor on the scheduler at ``PHENODAG_DASK_SCHEDULER``, whose
+workers import this code location with the same environment) or ``k8s``
+(``dagster-k8s``'s ``k8s_job_executor``: one Kubernetes Job per step, configured by the
+Helm chart's run launcher; ``docs/deploy.md``). Parallelism across plates comes from
+runs (a backfill is one run per partition, started as the run queue allows); the
+executor spreads one run's steps.
 
 **Torch steps** are the assets that take the ``torch`` resource. They share the
 Dagster pool :data:`TORCH_POOL`, whose limit the home's ``dagster.yaml`` sets to one

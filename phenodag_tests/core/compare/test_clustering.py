@@ -1,9 +1,11 @@
 import numpy as np
 import polars as pl
+import pytest
 
 from phenodag.core.compare.clustering import cluster_sweep
 
 
+@pytest.mark.slow
 def test_two_separated_blobs_cluster_apart() -> None:
     rng = np.random.default_rng(0)
     x = np.r_[rng.normal(0, 0.1, (40, 8)), rng.normal(10, 0.1, (40, 8))].astype(np.float32)

@@ -1,12 +1,14 @@
 """All comparison blocks of one encoder from its well profiles: every table filled, the active compound called."""
 
 import polars as pl
+import pytest
 
 from phenodag.core.compare.config import CompareConfig
 from phenodag.core.compare.run import compare_blocks
 from phenodag_tests.core.compare.synthetic import profiles
 
 
+@pytest.mark.slow
 def test_every_block_table_is_filled_and_the_active_compound_is_called() -> None:
     mechanism = {"A1": "a", "A2": "a", "B1": "b", "B2": "b"}  # two planted types of two compounds each
     effects = {"A1": 4.0, "A2": 4.0, "B1": 4.0, "B2": 4.0, "INERT": 0.0}

@@ -77,6 +77,7 @@ def test_precision_follows_the_cpu_unless_named(monkeypatch: pytest.MonkeyPatch)
         trainer.use_bf16("fp16")
 
 
+@pytest.mark.slow
 def test_training_learns_structure_beyond_the_flat_reconstruction(data: tuple[list[np.ndarray], list[str]]) -> None:
     from phenodag.core.shared.images import contrast_stretch
 

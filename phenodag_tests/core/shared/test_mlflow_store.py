@@ -5,12 +5,14 @@ import sys
 from pathlib import Path
 
 import mlflow
+import pytest
 
 from phenodag.core.shared.mlflow_store import use_store
 
 CREATE = "import sys; from phenodag.core.shared.mlflow_store import use_store; use_store(sys.argv[1], sys.argv[2])"
 
 
+@pytest.mark.slow
 def test_processes_creating_a_new_store_at_once_all_succeed(tmp_path: Path) -> None:
     uri, root = f"sqlite:///{tmp_path / 'mlflow.db'}", tmp_path / "mlartifacts"
     procs = [subprocess.Popen([sys.executable, "-c", CREATE, uri, str(root)], stderr=subprocess.PIPE) for _ in range(3)]

@@ -70,6 +70,7 @@ def test_to_series_resamples_when_plates_differ() -> None:
         to_series(traj.filter(pl.col("time_h") < 1.5))
 
 
+@pytest.mark.slow
 def test_dtw_kmeans_separates_shapes_and_picks_k() -> None:
     x = noisy_shapes(5, seed=0)
     result = dtw_kmeans(x, range(2, 6), seed=0)

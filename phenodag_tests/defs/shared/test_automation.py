@@ -57,6 +57,7 @@ def first_plate(settings: DagsterSettings, instance: dg.DagsterInstance) -> tupl
     return runner, ticks
 
 
+@pytest.mark.slow
 def test_a_new_plate_flows_eagerly_then_in_one_hourly_batch(
     auto_settings: DagsterSettings, instance: dg.DagsterInstance
 ) -> None:
@@ -89,6 +90,7 @@ def test_a_new_plate_flows_eagerly_then_in_one_hourly_batch(
     assert ticks.at(186)["temporal_trajectories"] == {"convae-random"}
 
 
+@pytest.mark.slow
 def test_a_batch_waits_for_its_encoders_first_embeddings(
     auto_settings: DagsterSettings, instance: dg.DagsterInstance
 ) -> None:
@@ -114,6 +116,7 @@ def test_automated_stages_come_from_settings(settings: DagsterSettings) -> None:
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
 
+@pytest.mark.slow
 def test_convae_waits_for_its_champion_then_follows(settings: DagsterSettings, instance: dg.DagsterInstance) -> None:
     """A new home: the untrained encoders embed at once, convae only once a champion is registered."""
     home = dataclasses.replace(settings, batch_cron="0 * * * *")  # default encoders

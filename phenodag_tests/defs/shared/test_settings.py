@@ -38,7 +38,7 @@ def test_automation_settings_from_environment(tmp_path: Path, monkeypatch: pytes
 def test_executor_is_checked_and_dask_needs_a_scheduler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PHENODAG_HOME", str(tmp_path))
     monkeypatch.delenv("PHENODAG_DASK_SCHEDULER", raising=False)
-    assert DagsterSettings.from_env().executor == "multiprocess"
+    assert DagsterSettings.from_env().executor == "in_process"
     monkeypatch.setenv("PHENODAG_EXECUTOR", "ray")
     with pytest.raises(ValueError, match="PHENODAG_EXECUTOR='ray'"):
         DagsterSettings.from_env()
