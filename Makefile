@@ -37,10 +37,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # The suite in two pytest-xdist workers (the whole-graph tests wait on processes much of the time);
-# the tests that share the session's demo home run in one worker (xdist_group "demo").
+# the session's demo runs once, in the first worker that needs it (phenodag_tests/conftest.py).
 # The development loop, under 4 minutes on 2 cores: $(BIN)/python -m pytest -m "not e2e and not slow" -n 2
 test: lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2
 
 dev: $(STAMP)
 	$(BIN)/phenodag init --home $(CURDIR)/.phenodag

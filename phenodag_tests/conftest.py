@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,13 +18,6 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 T98G_FRAMES = SHARED / "data" / "usiigaci-t98g-phase-contrast" / "frames"
 PHENOML = SHARED / "reference" / "pheno-ml"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep the tests that read the session's demo home in one pytest-xdist worker, so the demo runs once."""
-    for item in items:
-        if "small_demo" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("demo"))
 
 
 def shared_file(path: Path, what: str) -> Path:
@@ -91,13 +85,11 @@ class Demo:
     mlflow_port: int
 
 
-@pytest.fixture(scope="session")
-def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    """Run the small demo once per test session (the demo and truth tests read its tables, the browser test its UI)."""
+def _run_demo(home: Path) -> Demo:
+    """Run the small demo into ``home``; the MLflow UI port it links to is the browser test's."""
     from phenodag.cli import main
     from phenodag_tests.helpers import free_port
 
-    home = tmp_path_factory.mktemp("demo") / "home"
     port = free_port()
     saved = dict(os.environ)
     os.environ["PHENODAG_MLFLOW_UI"] = f"http://127.0.0.1:{port}"  # where the browser test serves MLflow
@@ -110,3 +102,26 @@ def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
         os.environ.update(saved)
     assert code == 0, out.getvalue()[-3000:]
     return Demo(home, out.getvalue(), port)
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """Run the small demo once per test session (the demo and truth tests read its tables, the browser test its UI).
+
+    Under pytest-xdist every worker is its own process with its own session fixtures: the
+    first worker to take the lock runs the demo in the folder all workers of this session
+    share, and the others read what it left (the pattern pytest-xdist documents;
+    ``--dist loadgroup`` would be the other way, but with pytest 9.2 it no longer groups).
+    """
+    from filelock import FileLock
+
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return _run_demo(tmp_path_factory.mktemp("demo") / "home")
+    shared = tmp_path_factory.getbasetemp().parent  # this session's folder, above each worker's own
+    record = shared / "demo.json"
+    with FileLock(str(shared / "demo.lock")):
+        if not record.exists():
+            demo = _run_demo(shared / "demo" / "home")
+            record.write_text(json.dumps({"home": str(demo.home), "out": demo.out, "mlflow_port": demo.mlflow_port}))
+    saved = json.loads(record.read_text())
+    return Demo(Path(saved["home"]), saved["out"], int(saved["mlflow_port"]))
