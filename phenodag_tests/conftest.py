@@ -72,7 +72,7 @@ SMALL_DEMO = [
 """The one demo of a test session: the demo's screen design on 2 plates of 1 field, with small budgets.
 
 The smallest screen whose answers can beat chance (the truth test reads them); the demo,
-report, export and browser tests read the same home, so the whole graph runs once.
+truth-block and browser tests read the same home, so the whole graph runs once.
 """
 
 
