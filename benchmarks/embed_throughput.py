@@ -117,8 +117,8 @@ def child(
 
     from phenodag.core.embed.pipeline import embed_rows
     from phenodag.core.embed.registry import load_encoder
+    from phenodag.core.embed.trainer import describe_device
     from phenodag.core.shared import lake
-    from phenodag.core.shared.cpu import describe
     from phenodag.core.shared.images import decode_image
 
     suffix = "*.jpg" if fmt == "jpeg" else "*.tif"
@@ -204,7 +204,7 @@ def child(
         "draft_cos_mean": float(draft_cos.mean()),
         "draft_cos_min": float(draft_cos.min()),
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "cpu": torch.cuda.get_device_name(device) if device.startswith("cuda") else describe(),
+        "cpu": describe_device(device),
         "torch_threads": torch.get_num_threads(),
         "weights": "published" if weights != "random" else "random",
     }

@@ -39,13 +39,12 @@ import torch.nn.functional as F
 from phenodag.core.embed.config import TrainConfig
 from phenodag.core.embed.convae import INPUT_SIZE, ConvAE, kaiming_init
 from phenodag.core.embed.crops import CropStrategy, make_views
-from phenodag.core.embed.trainer import train_convae, use_bf16
+from phenodag.core.embed.trainer import describe_device, train_convae, use_bf16
 from phenodag.core.groups.config import GroupCVConfig
 from phenodag.core.groups.train import new_model, train_group_model
 from phenodag.core.lens.classifier import DrugClassifier, freeze
 from phenodag.core.lens.config import LensConfig
 from phenodag.core.lens.lens import lens_loss, new_lens, train_lens
-from phenodag.core.shared import cpu
 from phenodag.core.shared.images import contrast_stretch, to_unit_float
 from phenodag.core.simulate import timelapse_design
 from phenodag.core.simulate.screen import plan_screen, simulate_field
@@ -198,7 +197,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise SystemExit("--device cuda: torch sees no CUDA device on this machine")
-    where = torch.cuda.get_device_name(args.device) if args.device.startswith("cuda") else cpu.describe()
+    where = describe_device(args.device)
     print(f"device {args.device} ({where}), torch {torch.__version__}, {torch.get_num_threads()} intra-op threads")
     runs = {
         "convae": lambda: convae(args.convae_steps, args.device),

@@ -163,8 +163,8 @@ def data_key(images: Sequence[np.ndarray], groups: Sequence[str]) -> str:
     return h.hexdigest()[:16]
 
 
-def _describe(device: str) -> str:
-    """Return the CPU's features, or the CUDA card's name: what a precision was chosen on."""
+def describe_device(device: str) -> str:
+    """Return the CPU's features, or the CUDA card's name: what a precision was chosen on, or a timing ran on."""
     if device_type(device) == "cuda" and torch.cuda.is_available():
         return torch.cuda.get_device_name(torch.device(device))
     return describe_cpu()
@@ -349,7 +349,7 @@ def train_convae(
         model=run.model,
         initial_val_loss=reconstruction_loss(run.model, val_batch),
         flat_val_mse=flat_mse(val_batch),
-        precision=f"{'bf16 autocast' if bf16 else 'fp32'} ({_describe(device)})",
+        precision=f"{'bf16 autocast' if bf16 else 'fp32'} ({describe_device(device)})",
     )
     _resume(run, checkpoint, result)
     loader, sampler = _loader(images, train_idx, views, config)
